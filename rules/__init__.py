@@ -1,0 +1,1 @@
+"""All decisions, as pure functions over plain records: no I/O and no clock reads."""
