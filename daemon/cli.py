@@ -1,0 +1,132 @@
+"""The ``connect5`` command: a thin click group whose commands load on demand.
+
+Each command lives in ``daemon/commands/<name>.py`` and is imported only when it
+runs, so ``connect5 --help`` and ``--version`` never import the store, icalendar
+or the Google and Microsoft libraries.
+
+Exit status: 0 success, 1 a user error (one line on stderr, no traceback),
+2 bad usage.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from daemon import __version__
+
+COMMANDS = {
+    "init": ("daemon.commands.setup:init", "Write a config file from the documented example."),
+    "import": ("daemon.commands.importing:import_group", "Import your network: LinkedIn export, vCards."),
+    "today": ("daemon.commands.today:today", "The day's five, why each was picked, and the block written."),
+    "contacts": ("daemon.commands.contacts:contacts", "List contacts or show one."),
+    "snooze": ("daemon.commands.people:snooze", "Leave someone out for a while (30d, 8w, 2026-12-01)."),
+    "exclude": ("daemon.commands.people:exclude", "Never pick someone (undo with --undo)."),
+    "tag": ("daemon.commands.people:tag", "Tag someone (tags can have their own cadence)."),
+    "done": ("daemon.commands.people:done", "Record that you reached out to someone today."),
+    "skip": ("daemon.commands.people:skip", "Swap one of today's five for the next in line."),
+    "review": ("daemon.commands.review:review", "Addresses and names that could belong to more than one contact."),
+    "sync": ("daemon.commands.sync:sync", "Sync one source or all of them once."),
+    "run": ("daemon.commands.run:run", "Run the daemon: morning job and watchers."),
+    "status": ("daemon.commands.status:status", "Sources, cursors, errors, the next block and today's five."),
+    "stats": ("daemon.commands.stats:stats", "The funnel and how much of the network was touched."),
+    "check": ("daemon.commands.check:check", "Check config, tokens, store and unit file; say how to fix."),
+    "auth": ("daemon.commands.auth:auth", "Sign in to Google or Outlook (once, interactively)."),
+    "service": ("daemon.commands.service:service", "Install, remove or inspect the systemd user service."),
+    "demo": ("daemon.commands.demo:demo", "The whole loop on a generated network, offline."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when invoked."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module_name, _, attribute = self.lazy[name][0].partition(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][1]) for name in sorted(self.lazy)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@dataclass
+class App:
+    """What every command gets: the paths, and the config and store on first use."""
+
+    home_option: str | None = None
+    config_option: str | None = None
+    verbose: bool = False
+    _config: Any = field(default=None, repr=False)
+
+    @property
+    def home(self):
+        from daemon import paths
+
+        return paths.resolve(self.home_option, self.config_option)
+
+    @property
+    def config(self):
+        if self._config is None:
+            from daemon import config
+
+            try:
+                self._config = config.load(self.home.config_file)
+            except config.ConfigError as error:
+                raise UserError(f"bad config: {error}") from None
+        return self._config
+
+    def store(self, *, create: bool = True):
+        from daemon import store
+
+        try:
+            return store.open_store(self.home.db_path, create=create)
+        except store.StoreError as error:
+            raise UserError(str(error)) from None
+
+
+class UserError(click.ClickException):
+    """One line on stderr, exit status 1, no traceback."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"connect5: {self.format_message()}", err=True)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="connect5")
+@click.option("--home", "home_option", metavar="DIR", help="Keep config, store and tokens in DIR (or CONNECT5_HOME).")
+@click.option("--config", "config_option", metavar="FILE", help="Config file (default: XDG config or DIR/config.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.pass_context
+def main(ctx: click.Context, home_option: str | None, config_option: str | None, verbose: bool) -> None:
+    """Five minutes, five people, every workday: keep your whole network warm."""
+    ctx.obj = App(home_option=home_option, config_option=config_option, verbose=verbose)
+    from daemon import logs
+
+    logs.configure(verbose=verbose)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
