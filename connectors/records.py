@@ -182,6 +182,8 @@ class Block:
     people: tuple[BlockPerson, ...] = ()
     weekdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
     timezone: str = "UTC"
+    # what the recurring series shows on days without their own block (plain text)
+    series_description: str = ""
 
 
 @dataclass(frozen=True)
