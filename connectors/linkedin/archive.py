@@ -1,0 +1,153 @@
+"""Finding and opening the CSV files of a LinkedIn export: a file, a folder or the zip.
+
+Members are read as streams through a byte cap, so a zip bomb (a tiny archive
+that inflates to gigabytes) is refused from its declared size before reading,
+and again as soon as more than the cap has actually been inflated.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import io
+import logging
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from connectors.base import NotAnExportError
+
+log = logging.getLogger(__name__)
+
+MAX_MEMBER_BYTES = 200 * 1024 * 1024
+CONNECTIONS = "connections.csv"
+MESSAGES = "messages.csv"
+_SNIFF_BYTES = 64 * 1024
+
+
+class _CappedReader(io.RawIOBase):
+    """A raw byte stream that refuses to yield more than ``limit`` bytes."""
+
+    def __init__(self, stream: BinaryIO, limit: int, what: str):
+        self._stream = stream
+        self._limit = limit
+        self._what = what
+        self._count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._stream.read(len(buffer))
+        self._count += len(data)
+        if self._count > self._limit:
+            raise NotAnExportError(f"{self._what} inflates to more than {self._limit // (1024 * 1024)} MB; refusing it")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where the export's files are: opened lazily by ``open_members``."""
+
+    description: str
+    zip_path: Path | None = None
+    connections: str | Path | None = None
+    messages: str | Path | None = None
+
+
+def locate(path: Path) -> Located:
+    """Work out what ``path`` is: a Connections.csv, an export folder or an export zip."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise NotAnExportError(f"{path} does not exist; expected a LinkedIn export zip, folder or Connections.csv")
+    if path.is_dir():
+        return _locate_in_folder(path)
+    if zipfile.is_zipfile(path):
+        return _locate_in_zip(path)
+    return Located(description=str(path), connections=path)
+
+
+def _locate_in_folder(folder: Path) -> Located:
+    found: dict[str, Path] = {}
+    for candidate in sorted(folder.rglob("*.csv"), key=lambda p: (len(p.parts), str(p))):
+        name = candidate.name.lower()
+        if name in (CONNECTIONS, MESSAGES) and name not in found and candidate.is_file():
+            found[name] = candidate
+    if CONNECTIONS not in found:
+        raise NotAnExportError(f"{folder} holds no Connections.csv; expected an unpacked LinkedIn data export")
+    return Located(description=str(folder), connections=found[CONNECTIONS], messages=found.get(MESSAGES))
+
+
+def _locate_in_zip(path: Path) -> Located:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(
+                (info.filename for info in archive.infolist() if not info.is_dir()),
+                key=lambda name: (name.count("/"), name),
+            )
+    except (zipfile.BadZipFile, OSError) as error:
+        raise NotAnExportError(f"{path} is not a readable zip ({error}); expected a LinkedIn data export") from error
+    found: dict[str, str] = {}
+    for name in names:
+        base = name.rsplit("/", 1)[-1].lower()
+        if base in (CONNECTIONS, MESSAGES) and base not in found:
+            found[base] = name
+    if CONNECTIONS not in found:
+        raise NotAnExportError(f"{path} holds no Connections.csv; expected a LinkedIn data export zip")
+    return Located(description=str(path), zip_path=path, connections=found[CONNECTIONS], messages=found.get(MESSAGES))
+
+
+@contextlib.contextmanager
+def open_member(located: Located, member: str | Path, limit: int = MAX_MEMBER_BYTES) -> Iterator[TextIO]:
+    """Open one CSV of the export as text, streaming, through the byte cap."""
+    if located.zip_path is None:
+        path = Path(member)
+        what = str(path)
+        if path.stat().st_size > limit:
+            raise NotAnExportError(f"{what} is larger than {limit // (1024 * 1024)} MB; not a LinkedIn export file")
+        with open(path, "rb") as raw:
+            yield _text(raw, limit, what)
+        return
+    what = f"{member} in {located.zip_path}"
+    try:
+        with zipfile.ZipFile(located.zip_path) as archive:
+            info = archive.getinfo(str(member))
+            if info.file_size > limit:
+                raise NotAnExportError(
+                    f"{what} declares {info.file_size} bytes (over {limit // (1024 * 1024)} MB); refusing a likely zip bomb"
+                )
+            try:
+                raw = archive.open(info)
+            except (NotImplementedError, RuntimeError) as error:  # unknown compression, encrypted member
+                raise NotAnExportError(f"cannot read {what}: {error}") from error
+            with raw:
+                yield _text(raw, limit, what)
+    except zipfile.BadZipFile as error:  # also raised mid-stream on a CRC mismatch
+        raise NotAnExportError(f"cannot read {what}: {error}") from error
+
+
+def _text(raw: BinaryIO, limit: int, what: str) -> TextIO:
+    buffered = io.BufferedReader(_CappedReader(raw, limit, what), buffer_size=_SNIFF_BYTES)
+    sample = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    if not sample:
+        raise NotAnExportError(f"{what} is empty; expected a LinkedIn CSV")
+    encoding = _sniff_encoding(sample, what)
+    return io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
+
+
+def _sniff_encoding(sample: bytes, what: str) -> str:
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # spreadsheet "Unicode text" saves
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if b"\x00" in sample:
+        raise NotAnExportError(f"{what} is a binary file; expected a LinkedIn CSV")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        log.info("%s is not UTF-8; reading it as Windows-1252", what)
+        return "cp1252"
+    return "utf-8-sig"
