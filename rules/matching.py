@@ -1,0 +1,341 @@
+"""Which contacts a message or an event touches, what is noise, and what to review.
+
+Addresses are matched after ``normalise_address``; display names only through
+``rules.names.NameIndex`` and only to learn a new address from mail *we* sent
+(an outbound message to an unknown address whose display name is exactly one
+contact). Nothing is guessed: an address or name that fits several contacts
+becomes a ``ReviewItem`` and touches nobody. Own addresses, and any contact
+an own address belongs to, never count as contacts.
+
+Noise (``noise_reason``) is decided from headers only, in this order: a reason
+the connector already set, LinkedIn notifications (``rules.linkedin`` reads
+those first), no-reply senders, mailing lists and bulk mail, more than
+``MAX_RECIPIENTS`` recipients, auto-replies. Auto-replies are recognised by
+RFC 3834's ``Auto-Submitted`` (anything but "no"), ``X-Autoreply`` and
+``X-Autorespond``; a subject starting "Out of office" / "Automatic reply" and
+the like is a weaker hint, used only when ``Auto-Submitted`` is absent: a
+sender that says ``Auto-Submitted: no`` is taken at its word, so a person who
+writes "Out of office drinks on Friday?" through a client that sets the header
+still counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from connectors.records import Attendee, CalendarItem, Direction, MailItem
+from rules.names import NameIndex
+
+logger = logging.getLogger(__name__)
+
+MAX_RECIPIENTS = 20
+MAX_ATTENDEES = 20
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+NO_REPLY_LOCAL_PARTS = frozenset(
+    {"mailer-daemon", "postmaster", "notifications", "notification", "notify", "bounce",
+     "bounces", "alerts", "newsletter", "news", "info-noreply"}
+)
+# Separators removed before looking for these inside a local part, so
+# "no-reply", "no_reply", "messaging-digest-noreply" and "do.not.reply" match.
+NO_REPLY_FRAGMENTS = ("noreply", "donotreply", "mailerdaemon")
+AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(out of (the )?office|automatic reply|auto[- ]?reply|autoresponse|"
+    r"abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|absence du bureau|"
+    r"respuesta autom[áa]tica|fuera de la oficina|resposta autom[áa]tica|"
+    r"risposta automatica|automatisch antwoord|afwezig)\b",
+    re.IGNORECASE,
+)
+
+
+class Learned(NamedTuple):
+    """An address the store may add to a contact, and why."""
+
+    address: str
+    contact_key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A match that was not guessed: the user picks among ``candidates`` (contact keys).
+
+    ``kind`` says what was ambiguous: an "address" several contacts share, or a
+    "name" several contacts carry (or, for inbound mail, a name that fits one
+    contact from an address nobody has: worth confirming, never learned alone).
+    """
+
+    kind: Literal["address", "name"]
+    value: str
+    candidates: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class MailMatch:
+    """What one message means: contacts touched, addresses learned, items to review."""
+
+    contacts: tuple[str, ...] = ()
+    learned: tuple[Learned, ...] = ()
+    ambiguous: tuple[ReviewItem, ...] = ()
+    noise: str = ""
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
+@dataclass(frozen=True)
+class EventMatch:
+    """What one calendar event means; ``cancelled`` and ``ignored`` (our own block) flag it."""
+
+    contacts: tuple[str, ...] = ()
+    learned: tuple[Learned, ...] = ()
+    ambiguous: tuple[ReviewItem, ...] = ()
+    noise: str = ""
+    cancelled: bool = False
+    ignored: bool = False
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def normalise_address(email: str) -> str:
+    """Lower-case; for Gmail also drop dots and ``+tag`` in the local part.
+
+    Gmail ignores dots and everything after "+" in its own addresses, and
+    googlemail.com is the same mailbox as gmail.com
+    (https://support.google.com/mail/answer/7436150). Other providers differ
+    (Outlook keeps dots), so other domains are only lower-cased.
+    """
+    address = email.strip().strip("<>").strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or domain not in GMAIL_DOMAINS:
+        return address
+    local = local.split("+", 1)[0].replace(".", "")
+    return f"{local}@gmail.com"
+
+
+def direction_of(item: MailItem, own: Iterable[str]) -> Direction:
+    """ "out" when the sender is one of our own addresses, else "in"."""
+    own_addresses = {normalise_address(address) for address in own}
+    if item.sender and normalise_address(item.sender.email) in own_addresses:
+        return "out"
+    return "in"
+
+
+def noise_reason(item: MailItem) -> str:
+    """Why a message is not person-to-person, as "kind: detail"; "" when it is.
+
+    Kinds: the connector's own (``item.noise``), "linkedin", "no-reply", "list",
+    "bulk", "auto-reply". Callers wanting only the kind take the text before ":".
+    """
+    if item.noise:
+        return item.noise if ":" in item.noise else f"{item.noise}: marked by the {item.source} connector"
+    sender = normalise_address(item.sender.email) if item.sender else ""
+    local, _, domain = sender.rpartition("@")
+    if domain == "linkedin.com" or domain.endswith(".linkedin.com"):
+        return f"linkedin: notification from {sender}"
+    if _is_no_reply(local):
+        return f"no-reply: sender {sender} does not take replies"
+    return _list_reason(item) or _crowd_reason(item) or _auto_reply_reason(item)
+
+
+def _is_no_reply(local: str) -> bool:
+    if local in NO_REPLY_LOCAL_PARTS or local.startswith("bounce"):
+        return True
+    squeezed = re.sub(r"[-_.+]", "", local)
+    return any(fragment in squeezed for fragment in NO_REPLY_FRAGMENTS)
+
+
+def _list_reason(item: MailItem) -> str:
+    if item.header("list-id"):
+        return f"list: mailing list {item.header('list-id')}"
+    if item.header("list-unsubscribe"):
+        return "list: has a List-Unsubscribe header"
+    precedence = item.header("precedence").strip().lower()
+    if precedence in {"bulk", "junk"}:
+        return f"bulk: Precedence: {precedence}"
+    if precedence == "list":
+        return "list: Precedence: list"
+    return ""
+
+
+def _crowd_reason(item: MailItem) -> str:
+    count = len({normalise_address(address.email) for address in item.recipients})
+    if count > MAX_RECIPIENTS:
+        return f"bulk: {count} recipients (more than {MAX_RECIPIENTS})"
+    return ""
+
+
+def _auto_reply_reason(item: MailItem) -> str:
+    submitted = item.header("auto-submitted").strip().lower()
+    if submitted and submitted != "no":
+        return f"auto-reply: Auto-Submitted: {submitted}"
+    for name in ("x-autoreply", "x-autorespond"):
+        if item.header(name):
+            return f"auto-reply: has an {name} header"
+    if not submitted and AUTO_REPLY_SUBJECT.match(item.subject):
+        return f"auto-reply: subject {item.subject[:40]!r} reads like an automatic reply"
+    return ""
+
+
+class _Collector:
+    """Gathers touches, learned addresses and review items for one item."""
+
+    def __init__(self, own, addresses: Mapping[str, list[str]], names: NameIndex) -> None:
+        self.own = frozenset(normalise_address(address) for address in own)
+        self.addresses = addresses
+        self.names = names
+        # A contact an own address belongs to is us: never touched.
+        self.own_keys = frozenset(key for address in self.own for key in addresses.get(address, ()))
+        self.contacts: list[str] = []
+        self.learned: list[Learned] = []
+        self.ambiguous: list[ReviewItem] = []
+        self.reasons: list[str] = []
+
+    def touch(self, key: str, reason: str) -> None:
+        if key in self.own_keys:
+            self.reasons.append(f"{reason}, but that contact has one of your addresses: skipped")
+        elif key not in self.contacts:
+            self.contacts.append(key)
+            self.reasons.append(reason)
+
+    def review(self, item: ReviewItem) -> None:
+        if item not in self.ambiguous:
+            self.ambiguous.append(item)
+            self.reasons.append(item.reason)
+
+    def person(self, role: str, email: str, name: str, may_learn: bool) -> None:
+        """Match one address (with its display name) seen in ``role`` ("sender", "recipient")."""
+        address = normalise_address(email)
+        if not address or address in self.own:
+            return
+        keys = _unique(self.addresses.get(address, ()), self.own_keys)
+        if len(keys) == 1:
+            self.touch(keys[0], f"{role} {address} is {self.names.name_of(keys[0])}")
+        elif keys:
+            self.review(ReviewItem("address", address, tuple(keys),
+                                   f"{role} {address} belongs to {len(keys)} contacts: not guessed"))
+        elif name:
+            self.by_name(role, address, name, may_learn)
+
+    def by_name(self, role: str, address: str, name: str, may_learn: bool) -> None:
+        keys = _unique(self.names.lookup(name), self.own_keys)
+        if len(keys) > 1:
+            self.review(ReviewItem("name", name, tuple(keys),
+                                   f"{role} {address} is called {name!r}, the name of {len(keys)} contacts: not guessed"))
+        elif keys and may_learn:
+            contact = self.names.name_of(keys[0])
+            reason = f"{role} {address} is called {name!r}, only {contact} has that name: learned"
+            self.learned.append(Learned(address, keys[0], reason))
+            self.touch(keys[0], reason)
+        elif keys:
+            self.review(ReviewItem("name", name, tuple(keys),
+                                   f"{role} {address} is unknown but called {name!r} like "
+                                   f"{self.names.name_of(keys[0])}: confirm to learn"))
+
+    def title(self, text: str) -> None:
+        """Contacts named in full in an event title ("Call with Ada Lovelace")."""
+        for window, found in self.names.find_in_text(text):
+            keys = _unique(found, self.own_keys)
+            if len(keys) == 1:
+                self.touch(keys[0], f"title names {self.names.name_of(keys[0])}")
+            elif keys:
+                self.review(ReviewItem("name", window, tuple(keys),
+                                       f"title names {window!r}, the name of {len(keys)} contacts: not guessed"))
+
+
+def _unique(keys: Iterable[str], excluded: frozenset[str]) -> list[str]:
+    result: list[str] = []
+    for key in keys:
+        if key not in excluded and key not in result:
+            result.append(key)
+    return result
+
+
+def match_mail(item: MailItem, own: frozenset[str], addresses: Mapping[str, list[str]], names: NameIndex) -> MailMatch:
+    """The contacts a message touches: the sender of inbound mail, every To/Cc of outbound.
+
+    ``addresses`` maps normalised address -> contact keys. Noise touches nobody.
+    """
+    noise = noise_reason(item)
+    if noise:
+        return MailMatch(noise=noise, reasons=(noise,))
+    collector = _Collector(own, addresses, names)
+    if item.direction == "out":
+        for recipient in item.recipients:
+            collector.person("recipient", recipient.email, recipient.name, may_learn=True)
+    elif item.sender:
+        collector.person("sender", item.sender.email, item.sender.name, may_learn=False)
+    if not collector.reasons:
+        collector.reasons.append("nobody in the message is a known contact")
+    return MailMatch(tuple(collector.contacts), tuple(collector.learned),
+                     tuple(collector.ambiguous), "", tuple(collector.reasons))
+
+
+def match_event(
+    item: CalendarItem,
+    own: frozenset[str],
+    addresses: Mapping[str, list[str]],
+    names: NameIndex,
+    contact_names_in_title: bool = True,
+) -> EventMatch:
+    """The contacts an event involves: organiser, attendees, and full names in its title.
+
+    Attendees who declined are left out (they are not meeting us). When we
+    organised the event an attendee's display name may teach an address, as
+    outbound mail does. Cancelled events still match, flagged ``cancelled``.
+    """
+    if item.ours:
+        return EventMatch(ignored=True, reasons=("our own block",))
+    people = _people(item)
+    if len(people) > MAX_ATTENDEES:
+        noise = f"bulk: {len(people)} attendees (more than {MAX_ATTENDEES})"
+        return EventMatch(noise=noise, cancelled=item.status == "cancelled", reasons=(noise,))
+    collector = _Collector(own, addresses, names)
+    ours = item.organizer is not None and normalise_address(item.organizer.email) in collector.own
+    for role, attendee in people.values():
+        if attendee.status == "declined":
+            collector.reasons.append(f"{role} {normalise_address(attendee.email)} declined")
+            continue
+        collector.person(role, attendee.email, attendee.name, may_learn=ours)
+    if contact_names_in_title and item.title:
+        collector.title(item.title)
+    if item.status == "cancelled":
+        collector.reasons.append("the event is cancelled")
+    if not collector.reasons:
+        collector.reasons.append("nobody in the event is a known contact")
+    return EventMatch(tuple(collector.contacts), tuple(collector.learned), tuple(collector.ambiguous),
+                      "", item.status == "cancelled", False, tuple(collector.reasons))
+
+
+def _people(item: CalendarItem) -> dict[str, tuple[str, Attendee]]:
+    """Organiser and attendees by normalised address, each once."""
+    people: dict[str, tuple[str, Attendee]] = {}
+    if item.organizer and item.organizer.email:
+        people[normalise_address(item.organizer.email)] = ("organiser", item.organizer)
+    for attendee in item.attendees:
+        address = normalise_address(attendee.email)
+        if address and address not in people:
+            people[address] = ("attendee", attendee)
+    return people
+
+
+__all__ = [
+    "EventMatch",
+    "Learned",
+    "MailMatch",
+    "ReviewItem",
+    "direction_of",
+    "match_event",
+    "match_mail",
+    "noise_reason",
+    "normalise_address",
+]
