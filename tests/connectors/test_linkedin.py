@@ -1,0 +1,430 @@
+"""Tests for the LinkedIn export importer: the real samples, every file shape, zips, messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import struct
+import time
+import zipfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connectors.base import NotAnExportError
+from connectors.linkedin import Export, derived_key, human_name, normalise_profile_url, read_export
+from connectors.linkedin.archive import _CappedReader
+from connectors.records import Touch
+
+SAMPLES = Path(__file__).parent.parent / "data" / "linkedin"
+PREAMBLE = (
+    "Notes:\n"
+    '"When exporting your connection data, you may notice that some of the email addresses are missing."\n'
+    "\n"
+)
+HEADER_2024 = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+MESSAGES_HEADER = (
+    '"CONVERSATION ID","CONVERSATION TITLE","FROM","SENDER PROFILE URL","TO",'
+    '"RECIPIENT PROFILE URLS","DATE","SUBJECT","CONTENT","FOLDER","ATTACHMENTS"'
+)
+ME = "https://www.linkedin.com/in/me-owner"
+ALICE = "https://www.linkedin.com/in/alice"
+BOB = "https://www.linkedin.com/in/bob"
+CAROL = "https://www.linkedin.com/in/carol"
+DAVE = "https://www.linkedin.com/in/dave"
+SECRET = "SECRET-BODY-do-not-keep"
+
+
+# ---- generators ---------------------------------------------------------------------
+
+
+def connections_csv(rows: list[str], preamble: str = PREAMBLE, header: str = HEADER_2024) -> str:
+    return preamble + header + "".join(row + "\n" for row in rows)
+
+
+def message_row(conversation, sender, recipients, when, folder="INBOX", content=SECRET, subject="Hello") -> list[str]:
+    return [conversation, "", "Someone", sender, "Other", recipients, when, subject, content, folder, ""]
+
+
+def messages_csv(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    out.write(MESSAGES_HEADER + "\r\n")
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def write_zip(path: Path, members: dict[str, str | bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def conversation_sample() -> list[list[str]]:
+    return [
+        message_row("c1", ME, ALICE, "2023-05-04 17:21:09 UTC"),
+        message_row("c1", ALICE, ME, "2023-05-05 08:00:00 UTC"),
+        message_row("c2", BOB, ME, "2023-06-01 10:00:00 UTC"),
+        message_row("c3", ME, f"{CAROL},{DAVE}", "2023-07-01 09:30:00 UTC"),
+        message_row("c4", ME, ALICE, "2023-08-01 09:30:00 UTC", folder="DRAFT"),
+        message_row("c5", ME, BOB, "yesterday"),
+    ]
+
+
+def patch_declared_size(path: Path, size: int) -> None:
+    """Make the central directory claim ``size`` uncompressed bytes for every member."""
+    data = bytearray(path.read_bytes())
+    offset = data.find(b"PK\x01\x02")
+    while offset >= 0:
+        data[offset + 24 : offset + 28] = struct.pack("<I", size)
+        offset = data.find(b"PK\x01\x02", offset + 4)
+    path.write_bytes(bytes(data))
+
+
+# ---- the real samples -----------------------------------------------------------------
+
+
+def test_current_export_gives_1351_contacts_and_counts_19_hidden_members():
+    export = read_export(SAMPLES / "export-2024.csv")
+    # 1,374 physical lines: 4 of preamble and header, 1,370 rows (the last one has no
+    # newline, so `wc -l` says 1,373), 19 of them hidden members.
+    assert export.format == "2024"
+    assert export.hidden_count == 19
+    assert len(export.contacts) == 1351
+    assert len(export.skipped) == 19
+    assert {skip.reason for skip in export.skipped} == {"hidden member: only a date"}
+    assert [skip.line for skip in export.skipped][:3] == [143, 238, 668]
+    assert all(contact.key.startswith("https://www.linkedin.com/in/") for contact in export.contacts)
+    assert export.contacts[0].connected_on == date(2024, 10, 9)
+    assert export.contacts[-1].name == "Xiu Zellerlo"
+
+
+def test_names_lose_pronouns_credentials_tabs_and_emoji_but_first_and_last_keep_linkedins_text():
+    by_url = {contact.profile_url: contact for contact in read_export(SAMPLES / "export-2024.csv").contacts}
+    tabbed = by_url["https://www.linkedin.com/in/rosa-865b2639"]
+    assert (tabbed.first_name, tabbed.name) == ("Rosa", "Rosa Dumont")
+    credentials = by_url["https://www.linkedin.com/in/ines-45db008a"]
+    assert credentials.last_name == "Ibsen, CSSGB®, ITIL V4®, PSM I, DASM®,SAFe®"
+    assert credentials.name == "Ines Ibsen"
+    spaced = next(contact for contact in by_url.values() if contact.first_name == "Kiri" and contact.last_name == "Zeller")
+    assert spaced.name == "Kiri Zeller"
+    emoji_position = by_url["https://www.linkedin.com/in/gala-129042f4"]
+    assert emoji_position.position.startswith("Chief Revenue Officer (CRO) ")  # company/position as given
+
+
+def test_legacy_2018_export_has_no_urls_and_is_keyed_by_email():
+    export = read_export(SAMPLES / "export-2018-legacy.csv")
+    assert export.format == "2018-legacy"
+    assert len(export.contacts) == 41 and not export.skipped
+    first = export.contacts[0]
+    assert first.key == "email:ada.f9e0ff@example.com"
+    assert first.connected_on == date(2018, 1, 8)
+    assert first.profile_url == ""
+    urn_row = next(contact for contact in export.contacts if contact.first_name == "Nils" and contact.last_name == "Brandt")
+    assert urn_row.emails == ()  # "urn:li:member:…" is not an e-mail address
+    assert urn_row.key == "name:nils brandt:2018-08-18"
+
+
+def test_resaved_2021_export_without_header_is_recognised_by_its_columns_and_wrapped_rows_recovered():
+    export = read_export(SAMPLES / "export-2021-resaved.csv")
+    assert export.format == "headerless"
+    assert len(export.contacts) == 191 and not export.skipped
+    by_name = {contact.name: contact for contact in export.contacts}
+    assert by_name["Laura Herbst"].position == "Digital Products & Technology, Working Student"
+    assert by_name["Laura Herbst"].company == "Interhyp Gruppe"
+    assert by_name["Galina Trunina"].company == "Café Roma, Maximilienstr. 33"
+    assert by_name["Serena Caporossi"].last_name == "Caporossi, MBA"
+    assert by_name["Ada Abara"].connected_on == date(2021, 6, 11)
+
+
+# ---- fields -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.linkedin.com/in/jane-doe", "https://www.linkedin.com/in/jane-doe"),
+        ("http://www.linkedin.com/in/Jane-Doe/", "https://www.linkedin.com/in/jane-doe"),
+        ("https://de.linkedin.com/in/jane-doe?trk=abc#x", "https://www.linkedin.com/in/jane-doe"),
+        ("linkedin.com/in/jane-doe/details/experience/", "https://www.linkedin.com/in/jane-doe"),
+        (" https://WWW.LinkedIn.com/in/J%C3%BCrgen ", "https://www.linkedin.com/in/j%C3%BCrgen"),
+        ("https://www.linkedin.com/in/jürgen", "https://www.linkedin.com/in/j%C3%BCrgen"),
+    ],
+)
+def test_profile_urls_are_normalised_to_one_form(url, expected):
+    assert normalise_profile_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["", "https://example.com/in/jane", "https://www.linkedin.com/company/acme", "mailto:x@y.z"])
+def test_urls_that_are_not_profiles_are_refused(url):
+    with pytest.raises(ValueError):
+        normalise_profile_url(url)
+
+
+def test_derived_key_prefers_the_email_then_the_name_and_connection_date():
+    assert derived_key("Ada", "Byron", " Ada@Example.COM ", date(2020, 1, 2)) == "email:ada@example.com"
+    assert derived_key("Zoë (she/her)", "Müller, PhD", "", date(2020, 1, 2)) == "name:zoe muller:2020-01-02"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        ("Maria (she/her)", "Lopez, CPA", "Maria Lopez"),
+        ("Maria", "Lopez she/her", "Maria Lopez"),
+        ("Gala 🌍🚀", "Haddad ✨", "Gala Haddad"),
+        ("  Kiri\t", "\u00a0Zeller\u200b ", "Kiri Zeller"),
+        ("Sam", "Lee MBA", "Sam Lee"),
+        ("Anne-Marie", "O'Neil", "Anne-Marie O'Neil"),
+        ("🚀", "", "🚀"),
+    ],
+)
+def test_human_name_keeps_only_the_persons_name(first, last, expected):
+    assert human_name(first, last) == expected
+
+
+# ---- generated shapes ---------------------------------------------------------------------
+
+
+def test_bom_crlf_and_iso_dates_are_read(tmp_path):
+    text = connections_csv(["Ada,Byron,https://www.linkedin.com/in/ada,,Engines,Analyst,2024-03-05"])
+    path = tmp_path / "Connections.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    export = read_export(path)
+    assert [(c.name, c.connected_on) for c in export.contacts] == [("Ada Byron", date(2024, 3, 5))]
+
+
+def test_header_without_preamble_and_with_a_bom_is_found(tmp_path):
+    path = tmp_path / "Connections.csv"
+    path.write_text("\ufeff" + connections_csv(["Ada,Byron,,,,,05 Mar 2024"], preamble=""), encoding="utf-8")
+    export = read_export(path)
+    assert export.format == "2024" and export.contacts[0].key == "name:ada byron:2024-03-05"
+
+
+def test_malformed_rows_are_skipped_with_their_physical_line_and_the_rest_imports(tmp_path):
+    rows = [
+        "Ada,Byron,https://www.linkedin.com/in/ada,,Engines,Analyst,05 Mar 2024",  # line 5
+        'Ben,Ng,https://www.linkedin.com/in/ben,,"Acme\nTwo Lines",CTO,06 Mar 2024',  # lines 6-7
+        "Cleo,Hart,https://www.linkedin.com/in/cleo,,Acme,CTO,xx",  # line 8
+        "Dev,Rao,https://www.linkedin.com/in/dev,,Acme,extra,column,CTO,07 Mar 2024",  # line 9
+        ",,,,,,08 Mar 2024",  # line 10
+        "",  # line 11, blank: ignored
+        "Esme,Ito,https://www.linkedin.com/in/esme,,Acme,CEO,",  # line 12
+        "Ada,Byron,https://www.linkedin.com/in/ADA/,,Engines,Analyst,05 Mar 2024",  # line 13
+        "Farid,Ali,https://www.linkedin.com/in/farid,,Acme,CEO,09 Mar 2024",  # line 14
+    ]
+    path = tmp_path / "Connections.csv"
+    path.write_text(connections_csv(rows), encoding="utf-8")
+    export = read_export(path)
+    assert [c.first_name for c in export.contacts] == ["Ada", "Ben", "Farid"]
+    assert export.contacts[1].company == "Acme\nTwo Lines"
+    assert [(s.line, s.reason) for s in export.skipped] == [
+        (8, "unreadable date 'xx'"),
+        (9, "expected 7 columns, found 9"),
+        (10, "hidden member: only a date"),
+        (12, "no connection date"),
+        (13, "duplicate of line 5 (same person)"),
+    ]
+    assert export.hidden_count == 1
+    assert str(export.skipped[0]) == "Connections.csv:8: unreadable date 'xx'"
+
+
+def test_headerless_file_with_a_url_column_uses_seven_columns(tmp_path):
+    path = tmp_path / "Connections.csv"
+    rows = [
+        "Ada,Byron,https://uk.linkedin.com/in/ada,ada@example.com,Engines,Analyst,05 Mar 2024",
+        '"Ben,Ng,https://www.linkedin.com/in/ben,,Acme, ""CTO, Europe"",06 Mar 2024"',
+        "Cleo,Hart,,,,,Sometime",
+    ]
+    path.write_text("\n".join(rows), encoding="utf-8")
+    export = read_export(path)
+    assert export.format == "headerless"
+    assert [(c.key, c.position) for c in export.contacts] == [
+        ("https://www.linkedin.com/in/ada", "Analyst"),
+        ("https://www.linkedin.com/in/ben", "CTO, Europe"),
+    ]
+    assert [(s.line, s.reason) for s in export.skipped] == [(3, "unreadable date 'Sometime'")]
+
+
+def test_a_windows_1252_file_is_decoded(tmp_path):
+    path = tmp_path / "Connections.csv"
+    path.write_bytes(connections_csv(["Jürgen,Müller,,,Café GmbH,Geschäftsführer,05 Mar 2024"]).encode("cp1252"))
+    contact = read_export(path).contacts[0]
+    assert (contact.name, contact.company) == ("Jürgen Müller", "Café GmbH")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    company=st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=30),
+    position=st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=30),
+)
+def test_any_company_and_position_text_survives_csv_quoting(tmp_path_factory, company, position):
+    out = io.StringIO()
+    out.write(PREAMBLE + HEADER_2024)
+    csv.writer(out, lineterminator="\n").writerow(["Ada", "Byron", "https://www.linkedin.com/in/ada", "", company, position, "05 Mar 2024"])
+    path = tmp_path_factory.mktemp("shape") / "Connections.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    contact = read_export(path).contacts[0]
+    assert (contact.company, contact.position) == (company.strip(), position.strip())
+
+
+# ---- not an export ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("Connections.csv", b"", "is empty"),
+        ("data.csv", b"id,amount,currency\n1,2.50,EUR\n2,3.10,EUR\n", "not a LinkedIn Connections.csv"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", "binary file"),
+    ],
+)
+def test_files_that_are_not_exports_are_refused_with_one_line(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(NotAnExportError, match=expected) as raised:
+        read_export(path)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_zip_without_connections_csv_and_a_missing_path_are_refused(tmp_path):
+    archive = write_zip(tmp_path / "Basic_LinkedInDataExport_01-02-2024.zip", {"Profile.csv": "First Name\nAda\n"})
+    with pytest.raises(NotAnExportError, match="holds no Connections.csv"):
+        read_export(archive)
+    with pytest.raises(NotAnExportError, match="does not exist"):
+        read_export(tmp_path / "nowhere.zip")
+    with pytest.raises(NotAnExportError, match="holds no Connections.csv"):
+        read_export(tmp_path)
+
+
+# ---- zips and folders ---------------------------------------------------------------------
+
+
+def test_an_export_zip_with_members_in_a_subfolder_is_read_with_its_messages(tmp_path):
+    folder = "Complete_LinkedInDataExport_10-09-2024"
+    archive = write_zip(
+        tmp_path / f"{folder}.zip",
+        {
+            f"{folder}/Connections.csv": connections_csv(["Alice,Ames,https://www.linkedin.com/in/alice,,A,B,05 Mar 2024"]),
+            f"{folder}/messages.csv": messages_csv(conversation_sample()),
+            f"{folder}/Profile.csv": "First Name\nMe\n",
+        },
+    )
+    export = read_export(archive)
+    assert [c.key for c in export.contacts] == [ALICE]
+    assert export.owner_url == ME
+    assert len(export.messages) == 5
+
+
+def test_an_unpacked_export_folder_is_read(tmp_path):
+    (tmp_path / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
+    (tmp_path / "messages.csv").write_text(messages_csv(conversation_sample()), encoding="utf-8")
+    export = read_export(tmp_path)
+    assert len(export.contacts) == 1 and len(export.messages) == 5
+
+
+def test_a_zip_bomb_is_refused_from_its_declared_size_without_inflating_it(tmp_path):
+    archive = write_zip(tmp_path / "Basic_LinkedInDataExport_01-02-2024.zip", {"Connections.csv": "x" * 10_000})
+    patch_declared_size(archive, 3_000_000_000)
+    started = time.perf_counter()
+    with pytest.raises(NotAnExportError, match="zip bomb"):
+        read_export(archive)
+    assert time.perf_counter() - started < 1
+
+
+def test_a_member_larger_than_the_cap_is_refused(tmp_path):
+    archive = write_zip(tmp_path / "export.zip", {"Connections.csv": b"\0" * 3_000_000})
+    with pytest.raises(NotAnExportError, match="zip bomb"):
+        read_export(archive, max_member_bytes=1_000_000)
+
+
+def test_a_member_inflating_past_its_declared_size_is_refused(tmp_path):
+    text = connections_csv([f"Ada{n},Byron,,,,,05 Mar 2024" for n in range(200)])
+    archive = write_zip(tmp_path / "export.zip", {"Connections.csv": text})
+    patch_declared_size(archive, 100)
+    with pytest.raises(NotAnExportError, match="cannot read Connections.csv"):
+        read_export(archive)
+
+
+def test_the_byte_cap_stops_a_stream_that_keeps_going():
+    capped = io.BufferedReader(_CappedReader(io.BytesIO(b"a" * 5000), limit=4096, what="test stream"))
+    with pytest.raises(NotAnExportError, match="inflates to more than"):
+        capped.read()
+
+
+def test_a_broken_messages_csv_does_not_lose_the_contacts(tmp_path):
+    archive = write_zip(
+        tmp_path / "export.zip",
+        {
+            "Connections.csv": connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]),
+            "messages.csv": "this,is,not\nmessages,at,all\n",
+        },
+    )
+    export = read_export(archive)
+    assert len(export.contacts) == 1 and export.messages == []
+    assert export.message_skipped[0].reason.startswith("not a LinkedIn messages.csv")
+
+
+# ---- messages -----------------------------------------------------------------------------
+
+
+def read_messages_export(tmp_path: Path, rows: list[list[str]], owner_url: str | None = None) -> Export:
+    (tmp_path / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
+    (tmp_path / "messages.csv").write_text(messages_csv(rows), encoding="utf-8")
+    return read_export(tmp_path, owner_url=owner_url)
+
+
+def test_messages_become_touches_with_direction_from_the_inferred_owner(tmp_path):
+    export = read_messages_export(tmp_path, conversation_sample())
+    assert export.owner_url == ME
+    summary = [(t.contact_key, t.direction, t.at) for t in export.messages]
+    assert summary == [
+        (ALICE, "out", datetime(2023, 5, 4, 17, 21, 9, tzinfo=timezone.utc)),
+        (ALICE, "in", datetime(2023, 5, 5, 8, 0, tzinfo=timezone.utc)),
+        (BOB, "in", datetime(2023, 6, 1, 10, 0, tzinfo=timezone.utc)),
+        (CAROL, "out", datetime(2023, 7, 1, 9, 30, tzinfo=timezone.utc)),
+        (DAVE, "out", datetime(2023, 7, 1, 9, 30, tzinfo=timezone.utc)),
+    ]
+    assert all(t.source == "linkedin-messages" and t.kind == "linkedin" for t in export.messages)
+    assert len({t.external_id for t in export.messages}) == 5
+    assert [(s.line, s.reason) for s in export.message_skipped] == [
+        (6, "draft, never sent"),
+        (7, "unreadable date 'yesterday'"),
+    ]
+
+
+def test_external_ids_are_stable_across_reimports(tmp_path):
+    first = read_messages_export(tmp_path, conversation_sample())
+    second = read_messages_export(tmp_path, list(reversed(conversation_sample())))
+    assert {t.external_id for t in first.messages} == {t.external_id for t in second.messages}
+
+
+def test_the_configured_owner_decides_direction(tmp_path):
+    rows = [message_row("c1", ALICE, BOB, "2023-05-04 17:21:09 UTC"), message_row("c2", BOB, ALICE, "2023-05-05 17:21:09 UTC")]
+    export = read_messages_export(tmp_path, rows, owner_url="http://de.linkedin.com/in/Bob/")
+    assert export.owner_url == BOB
+    assert [(t.contact_key, t.direction) for t in export.messages] == [(ALICE, "in"), (ALICE, "out")]
+
+
+def test_recipient_urls_separated_by_spaces_and_multiline_content_keep_line_numbers(tmp_path):
+    rows = [
+        message_row("c1", ME, f"{CAROL} {DAVE}", "2023-05-04 17:21:09 UTC", content=f"{SECRET}\nsecond line\nthird"),
+        message_row("c1", CAROL, ME, "not a date"),
+        message_row("c2", "", ME, "2023-05-06 10:00:00 UTC"),
+    ]
+    export = read_messages_export(tmp_path, rows, owner_url=ME)
+    assert [t.contact_key for t in export.messages] == [CAROL, DAVE]
+    assert [(s.line, s.reason) for s in export.message_skipped] == [
+        (5, "unreadable date 'not a date'"),
+        (6, "received message without a sender profile URL"),
+    ]
+
+
+def test_no_message_content_or_subject_is_kept_anywhere(tmp_path):
+    rows = conversation_sample() + [message_row("c9", ME, "", "2023-05-04 17:21:09 UTC", subject=SECRET)]
+    export = read_messages_export(tmp_path, rows)
+    assert not {"content", "subject", "body"} & set(Touch.__dataclass_fields__)
+    assert SECRET not in repr(export)
+    assert "Hello" not in repr(export)
