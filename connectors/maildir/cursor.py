@@ -1,0 +1,111 @@
+"""The Maildir cursor: how far each folder has been read, as an opaque string.
+
+Per folder the cursor keeps a *floor* (a file mtime in nanoseconds); the whole
+source shares one set of *seen* unique names. The promise it encodes is:
+
+    every file in a folder whose mtime is below the folder's floor has been
+    handled, and a file at or above the floor has been handled exactly when
+    its unique name is in ``seen``.
+
+"Handled" means returned in a batch, or deliberately skipped (a broken file, a
+message older than the backfill). Renames keep the mtime and the unique name, so
+a message moved from ``new/`` to ``cur/``, re-flagged or moved to another folder
+is not returned again.
+
+The floor only rises to ``scan time - LATE_ARRIVAL``: a delivery is written to
+``tmp/`` (setting its mtime) and renamed into ``new/`` a moment later, so a file
+can appear with an mtime a little older than files already read. Names newer
+than the floor are kept in ``seen``; in the steady state that is a handful, after
+a fresh download of a whole mailbox it can be tens of thousands, which the sorted,
+compressed encoding keeps to a few bytes each. Files that appear with an mtime far
+in the past (``cp -p``, restoring a backup) are not noticed until a full resync.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from connectors.base import CursorExpired
+from connectors.maildir.folders import Entry, Folder
+
+LATE_ARRIVAL_NS = 10 * 60 * 1_000_000_000
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class ScanState:
+    """A decoded cursor: folder path -> floor, and the unique names seen at or above it."""
+
+    floors: dict[str, int] = field(default_factory=dict)
+    seen: frozenset[str] = frozenset()
+
+
+def encode(state: ScanState) -> str:
+    names = "\n".join(sorted(state.seen)).encode("utf-8", "surrogateescape")
+    packed = base64.b64encode(zlib.compress(names, 6)).decode("ascii") if names else ""
+    return json.dumps({"v": VERSION, "floors": state.floors, "seen": packed}, sort_keys=True)
+
+
+def decode(cursor: str) -> ScanState:
+    """The state in ``cursor``; a cursor this code did not write asks for a full resync."""
+    try:
+        raw = json.loads(cursor)
+        if raw["v"] != VERSION:
+            raise ValueError(f"cursor version {raw['v']}")
+        floors = {str(path): int(floor) for path, floor in raw["floors"].items()}
+        packed = raw["seen"]
+        names = zlib.decompress(base64.b64decode(packed, validate=True)) if packed else b""
+        seen = frozenset(names.decode("utf-8", "surrogateescape").split("\n")) if names else frozenset()
+    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, zlib.error) as error:
+        raise CursorExpired(f"Maildir cursor unreadable ({error}); reading the folders again") from error
+    return ScanState(floors, seen)
+
+
+class FolderScan:
+    """One folder during a sync: its listing, what is left to read, and what must be retried."""
+
+    def __init__(self, folder: Folder, entries: list[Entry], floor: int, fresh: bool, seen: frozenset[str]):
+        self.folder = folder
+        self.entries = entries  # sorted by (mtime_ns, unique)
+        self.mtimes = [entry.mtime_ns for entry in entries]
+        self.floor = floor
+        self.fresh = fresh  # never read before: the backfill limit applies
+        start = bisect_left(self.mtimes, floor)
+        self.candidates = [entry for entry in entries[start:] if entry.unique not in seen]
+        self.position = 0  # candidates before this one are done (handled or deferred)
+        self.deferred: list[Entry] = []  # done for now, to be read again next sync
+
+    def next_floor(self, settled_ns: int) -> int:
+        limit = settled_ns
+        if self.position < len(self.candidates):
+            limit = min(limit, self.candidates[self.position].mtime_ns)
+        for entry in self.deferred:
+            limit = min(limit, entry.mtime_ns)
+        return max(self.floor, limit)
+
+    def names_at_or_above(self, floor: int) -> Iterable[str]:
+        for entry in self.entries[bisect_left(self.mtimes, floor) :]:
+            yield entry.unique
+
+
+def cursor_after(scans: list[FolderScan], handled: set[str], previous: ScanState, settled_ns: int) -> str:
+    """The cursor that is true once every name in ``handled`` is committed.
+
+    Folders of ``previous`` that were not listed this time (a root briefly
+    unmounted, a folder renamed) keep their floor, so they are not read again.
+    """
+    floors = dict(previous.floors)
+    seen: set[str] = set()
+    for scan in scans:
+        floor = scan.next_floor(settled_ns)
+        floors[scan.folder.path] = floor
+        for name in scan.names_at_or_above(floor):
+            if name in handled or name in previous.seen:
+                seen.add(name)
+    return encode(ScanState(floors, frozenset(seen)))

@@ -1,0 +1,116 @@
+"""Finding the Maildir folders below a root and listing the messages in them.
+
+A folder is any directory with both ``cur/`` and ``new/`` (https://cr.yp.to/proto/maildir.html).
+Both layouts people use are found: Maildir++ (``~/Maildir/.Sent``, ``.Lists.rust``,
+the root itself being INBOX) and plain nesting (``~/Mail/work/INBOX``,
+``~/Mail/Archive/2020``). ``tmp/`` is never read: deliveries are written there and
+only renamed into ``new/`` once complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+# Directories that hold no mail but can be large (notmuch's and mu's databases).
+IGNORED_DIRECTORIES = frozenset({"cur", "new", "tmp", ".notmuch", ".mu", ".git"})
+
+
+@dataclass(frozen=True)
+class Folder:
+    """One Maildir folder: its absolute path and its path relative to the configured root."""
+
+    path: str
+    relative: str  # "" for the root itself
+
+    @property
+    def leaf(self) -> str:
+        """The folder's own name: "Sent" for ``.INBOX.Sent``, ``Sent`` or ``[Gmail]/Sent``."""
+        name = self.relative.rstrip("/").rpartition("/")[2]
+        return name.rpartition(".")[2] if name.startswith(".") else name
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A message file as listed: enough to order it and to find it again."""
+
+    mtime_ns: int
+    unique: str  # the Maildir unique name: the file name before its ":2,FLAGS" info
+    path: str
+    size: int
+
+
+def is_folder(path: str) -> bool:
+    return os.path.isdir(os.path.join(path, "cur")) and os.path.isdir(os.path.join(path, "new"))
+
+
+def find_folders(root: str) -> list[Folder]:
+    """Every folder at or below ``root``, sorted by path; symlink loops are visited once."""
+    found: list[Folder] = []
+    visited: set[tuple[int, int]] = set()
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            status = os.stat(directory)
+            if (status.st_dev, status.st_ino) in visited:
+                continue
+            visited.add((status.st_dev, status.st_ino))
+            with os.scandir(directory) as children:
+                subdirectories = [
+                    child.path
+                    for child in children
+                    if child.name not in IGNORED_DIRECTORIES and child.is_dir()
+                ]
+        except OSError as error:
+            logger.warning("Cannot read folder %s: %s", directory, error.strerror or error)
+            continue
+        if is_folder(directory):
+            relative = os.path.relpath(directory, root)
+            found.append(Folder(path=directory, relative="" if relative == "." else relative))
+        pending.extend(subdirectories)
+    found.sort(key=lambda folder: folder.path)
+    return found
+
+
+def unique_name(file_name: str) -> str:
+    """The part of a Maildir file name that survives flag changes and moves."""
+    # ":" separates the info ("2,S"); "!" and ";" stand in for it on file systems
+    # where ":" is not allowed (Windows ports, some mbsync configurations).
+    for separator in (":", "!", ";"):
+        if separator in file_name:
+            return file_name.partition(separator)[0]
+    return file_name
+
+
+def list_entries(folder: Folder) -> list[Entry]:
+    """The messages in ``folder``'s ``new/`` then ``cur/``, one per unique name.
+
+    ``new/`` is listed first, so a message renamed into ``cur/`` while we list is
+    seen at least once; when it is seen twice the ``cur/`` name (the newer) wins.
+    """
+    entries: dict[str, Entry] = {}
+    for subdirectory in ("new", "cur"):
+        try:
+            scanner = os.scandir(os.path.join(folder.path, subdirectory))
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            logger.warning("Cannot list %s/%s: %s", folder.path, subdirectory, error.strerror or error)
+            continue
+        with scanner:
+            for child in scanner:
+                if child.name.startswith("."):
+                    continue
+                try:
+                    status = child.stat()
+                except OSError:
+                    continue  # gone since the listing
+                if status.st_mode & 0o170000 != 0o100000:
+                    continue  # not a regular file
+                unique = unique_name(child.name)
+                entries[unique] = Entry(status.st_mtime_ns, unique, child.path, status.st_size)
+    return sorted(entries.values(), key=lambda entry: (entry.mtime_ns, entry.unique))

@@ -1,0 +1,129 @@
+"""One Maildir file's header block, read without its body, turned into a ``MailItem``.
+
+At most ``HEADER_LIMIT`` bytes of a file are read, in growing chunks that stop as
+soon as the blank line ending the headers is in hand, so a huge attachment costs
+nothing and a file without a header block cannot make us read gigabytes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from connectors import headers as mail_headers
+from connectors.records import Address, MailItem
+
+FIRST_READ = 16 * 1024
+HEADER_LIMIT = 256 * 1024
+# A file without the blank line that is younger than this may still be written
+# by a tool that does not use tmp/; it is read again on the next sync.
+SETTLING_NS = 60 * 1_000_000_000
+
+ADDRESS_FIELDS = ("from", "to", "cc")
+IDENTITY_FIELDS = ("date", "subject", "message-id", "in-reply-to", "references")
+# The few extra headers rules look at, stored in MailItem.headers.
+KEPT_FIELDS = ("list-id", "list-unsubscribe", "precedence", "auto-submitted", "x-autoreply", "x-autorespond")
+KEPT_PREFIXES = ("x-linkedin-",)
+WANTED_FIELDS = ADDRESS_FIELDS + IDENTITY_FIELDS + KEPT_FIELDS
+
+
+class UnreadableMessageError(Exception):
+    """The file is not a message we can read; the reason is the message."""
+
+
+class MessageNotReadyError(Exception):
+    """The file may still be being written; try again on the next sync."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the reader is: what every item needs besides the file."""
+
+    source: str
+    own_addresses: frozenset[str]
+
+
+def read_header_block(path: str, mtime_ns: int, now_ns: int) -> bytes:
+    """The header block of the file at ``path`` (without the blank line).
+
+    Raises ``FileNotFoundError`` when the file is gone, ``MessageNotReadyError`` or
+    ``UnreadableMessageError`` as documented above.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        data = os.read(descriptor, FIRST_READ)
+        end = mail_headers.header_end(data)
+        chunk = FIRST_READ
+        while end < 0 and len(data) < HEADER_LIMIT:
+            more = os.read(descriptor, min(chunk, HEADER_LIMIT - len(data)))
+            if not more:
+                break
+            data += more
+            chunk *= 2
+            end = mail_headers.header_end(data)
+    finally:
+        os.close(descriptor)
+    if end >= 0:
+        if end == 0:
+            raise UnreadableMessageError("no header block (the file starts with a blank line)")
+        return data[:end]
+    if not data:
+        raise UnreadableMessageError("empty file")
+    if len(data) >= HEADER_LIMIT:
+        raise UnreadableMessageError(f"header block longer than {HEADER_LIMIT // 1024} KB")
+    if now_ns - mtime_ns < SETTLING_NS:
+        raise MessageNotReadyError(path)
+    raise UnreadableMessageError("no blank line after the headers")
+
+
+def build_item(block: bytes, external_id: str, mtime_ns: int, identity: Identity) -> MailItem:
+    """The ``MailItem`` for one header block; raises ``UnreadableMessageError`` for non-mail."""
+    fields = mail_headers.parse_header_block(block, WANTED_FIELDS, KEPT_PREFIXES)
+    if not any(name in fields for name in ("from", "to", "date", "subject", "message-id")):
+        raise UnreadableMessageError("not a mail message (no From, To, Date, Subject or Message-ID)")
+    senders = mail_headers.addresses(fields.get("from", ()))
+    sender = senders[0] if senders else None
+    sent_at = None
+    if "date" in fields:
+        sent_at = mail_headers.parse_date(fields["date"][0])
+    if sent_at is None:
+        # No usable Date: the file's mtime is when it was delivered (or saved).
+        sent_at = datetime.fromtimestamp(mtime_ns / 1e9, timezone.utc)
+    return MailItem(
+        source=identity.source,
+        external_id=external_id,
+        sent_at=sent_at,
+        sender=sender,
+        to=mail_headers.addresses(fields.get("to", ())),
+        cc=mail_headers.addresses(fields.get("cc", ())),
+        subject=mail_headers.decode(fields["subject"][0]) if "subject" in fields else "",
+        message_id=_first_id(fields, "message-id"),
+        thread_id=_thread_id(fields),
+        in_reply_to=_first_id(fields, "in-reply-to"),
+        direction=_direction(sender, identity.own_addresses),
+        noise=mail_headers.noise_reason(fields, sender),
+        headers=_kept_headers(fields),
+    )
+
+
+def _first_id(fields: dict[str, list[str]], name: str) -> str:
+    values = fields.get(name)
+    return mail_headers.first_message_id(values[0]) if values else ""
+
+
+def _thread_id(fields: dict[str, list[str]]) -> str:
+    """The thread's first message: References' first id, else the parent, else this message."""
+    return _first_id(fields, "references") or _first_id(fields, "in-reply-to") or _first_id(fields, "message-id")
+
+
+def _direction(sender: Address | None, own_addresses: frozenset[str]) -> str:
+    return "out" if sender is not None and sender.email in own_addresses else "in"
+
+
+def _kept_headers(fields: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
+    kept = []
+    for name in sorted(fields):
+        if name in KEPT_FIELDS or name.startswith(KEPT_PREFIXES):
+            kept.extend((name, mail_headers.decode(value)) for value in fields[name])
+    return tuple(kept)
