@@ -96,12 +96,10 @@ def load(path: Path, *, missing_ok: bool = True) -> Config:
             return Config(path=path)
         raise ConfigError(path, ["file not found (run `connect5 init`)"])
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(path, [f"not valid TOML: {error}"]) from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(path, [f"unreadable: {error}"]) from None
-    return parse(raw, path)
+    return load_text(text, path)
 
 
 def parse(raw: dict[str, Any], path: Path) -> Config:
@@ -267,3 +265,12 @@ def _kind(value: Any) -> str:
     if len(shown) > 40:
         shown = shown[:37] + "..."
     return f"{names.get(type(value), type(value).__name__)} {shown}"
+
+
+def load_text(text: str, path: Path) -> Config:
+    """Validate config ``text`` as if read from ``path``."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, [f"not valid TOML: {error}"]) from None
+    return parse(raw, path)

@@ -21,7 +21,8 @@ class JournalFormatter(logging.Formatter):
         return "\n".join(f"<{priority}>{line}" for line in text.splitlines() or [""])
 
 
-def configure(*, verbose: bool = False) -> None:
+def configure(*, verbose: bool = False, service: bool = False) -> None:
+    """Log to stderr: warnings for commands, info for the daemon (``service``), debug with -v."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "connect5", False):
@@ -34,7 +35,7 @@ def configure(*, verbose: bool = False) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    level = logging.DEBUG if verbose else logging.INFO
+    level = logging.DEBUG if verbose else logging.INFO if service else logging.WARNING
     for name in ("daemon", "connectors", "rules"):
         logging.getLogger(name).setLevel(level)
     for noisy in ("googleapiclient", "urllib3", "msal", "watchdog"):

@@ -1,0 +1,92 @@
+"""``connect5 contacts list|show``: the network with last-in-touch, state and tags."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from daemon.cli import echo_json, pass_app
+from daemon.commands.common import find_contact, json_option
+
+
+@click.group()
+def contacts() -> None:
+    """List contacts or show one."""
+
+
+@contacts.command("list")
+@click.option("--tag", help="Only contacts with this tag.")
+@click.option("--limit", type=int, default=0, help="At most this many (0 = all).")
+@json_option
+@pass_app
+def list_contacts(app, tag: str | None, limit: int, as_json: bool) -> None:
+    """Every contact, longest out of touch first."""
+    store = app.store()
+    rows = store.query(
+        "SELECT key, name, company, position, profile_url, connected_on, last_touch_at, last_touch_kind,"
+        " tags, excluded, snoozed_until, missing_since, last_picked_on FROM contacts"
+        " ORDER BY coalesce(last_touch_at, connected_on, '') , name"
+    )
+    for row in rows:
+        row["tags"] = json.loads(row["tags"])
+        row["state"] = state_of(row)
+    if tag:
+        rows = [row for row in rows if tag in row["tags"]]
+    if limit:
+        rows = rows[:limit]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        last = (row["last_touch_at"] or "")[:10] or "never"
+        extra = f" [{', '.join(row['tags'])}]" if row["tags"] else ""
+        state = f" ({row['state']})" if row["state"] != "active" else ""
+        click.echo(f"{row['name']:<32.32} {row['company']:<28.28} last: {last:<10}{state}{extra}")
+    click.echo(f"{len(rows)} contacts")
+
+
+def state_of(row: dict) -> str:
+    if row.get("missing_since"):
+        return "gone from export"
+    if row.get("excluded"):
+        return "excluded"
+    if row.get("snoozed_until"):
+        return f"snoozed until {row['snoozed_until']}"
+    return "active"
+
+
+@contacts.command("show")
+@click.argument("name", nargs=-1, required=True)
+@json_option
+@pass_app
+def show(app, name: tuple[str, ...], as_json: bool) -> None:
+    """One contact: details, addresses, picks and recent interactions."""
+    store = app.store(create=False)
+    row = find_contact(store, " ".join(name))
+    row["tags"] = json.loads(row["tags"])
+    row["state"] = state_of(row)
+    row["emails"] = store.emails_of(row["key"])
+    row["interactions"] = store.interactions_of(row["key"])
+    row["picks"] = store.query(
+        "SELECT day, state, reason, skipped FROM picks WHERE contact_key = ? ORDER BY day DESC", [row["key"]]
+    )
+    if as_json:
+        echo_json(row)
+        return
+    click.echo(row["name"])
+    role = " at ".join(part for part in (row["position"], row["company"]) if part)
+    for label, value in (
+        ("role", role), ("profile", row["profile_url"]), ("connected", row["connected_on"]),
+        ("last in touch", f"{row['last_touch_at'] or 'never'} {row['last_touch_kind'] or ''}".strip()),
+        ("state", row["state"]), ("tags", ", ".join(row["tags"])),
+    ):
+        if value:
+            click.echo(f"  {label + ':':<15}{value}")
+    for email in row["emails"]:
+        learned = f" (learned: {email['learned_from']})" if email["learned_from"] else ""
+        click.echo(f"  {'e-mail:':<15}{email['email']} from {email['source']}{learned}")
+    for pick in row["picks"][:5]:
+        click.echo(f"  {'picked:':<15}{pick['day']} → {pick['state']}")
+    for item in row["interactions"][:10]:
+        click.echo(f"  {'interaction:':<15}{item['at'][:16]} {item['kind']} {item['direction']} ({item['source']})")

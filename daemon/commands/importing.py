@@ -1,0 +1,71 @@
+"""``connect5 import linkedin|vcard PATH``: bring the network into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from daemon.cli import LazyGroup, UserError, echo_json, pass_app
+from daemon.commands.common import json_option
+
+
+@click.group("import", cls=LazyGroup, lazy={})
+def import_group() -> None:
+    """Import your network: a LinkedIn export (zip, folder or Connections.csv), vCards."""
+
+
+@import_group.command("linkedin")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--quiet", is_flag=True, help="Only the summary line.")
+@json_option
+@pass_app
+def linkedin(app, path: Path, quiet: bool, as_json: bool) -> None:
+    """Import a LinkedIn data export: contacts, and messages as interactions."""
+    from connectors.base import NotAnExportError
+    from connectors.linkedin import read_export
+    from daemon import importer
+
+    if not path.exists():
+        raise UserError(f"{path}: no such file or folder")
+    try:
+        export = read_export(path, owner_url=app.config.me.linkedin_url or None)
+    except NotAnExportError as error:
+        raise UserError(str(error)) from None
+    store = app.store()
+    summary = importer.import_linkedin(store, export)
+    _report(summary, as_json, quiet)
+
+
+@import_group.command("vcard")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--quiet", is_flag=True, help="Only the summary line.")
+@json_option
+@pass_app
+def vcard(app, path: Path, quiet: bool, as_json: bool) -> None:
+    """Import vCards (2.1, 3.0, 4.0): addresses join the contacts they name."""
+    from connectors.base import NotAnExportError
+    from connectors.vcard import read_vcards
+    from daemon import importer
+
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    try:
+        result = read_vcards(path)
+    except NotAnExportError as error:
+        raise UserError(str(error)) from None
+    summary = importer.import_vcards(app.store(), result)
+    _report(summary, as_json, quiet)
+
+
+def _report(summary: dict, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        echo_json(summary)
+        return
+    click.echo(summary["line"])
+    if quiet:
+        return
+    for problem in summary["skipped"]:
+        click.echo(f"  skipped {problem}")
+    for note in summary["notes"]:
+        click.echo(f"  {note}")

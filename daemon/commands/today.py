@@ -1,0 +1,62 @@
+"""``connect5 today``: the day's five, why each was picked, and the block written."""
+
+from __future__ import annotations
+
+import click
+
+from daemon.cli import UserError, echo_json, pass_app
+from daemon.commands.common import json_option, today_for
+
+
+@click.command()
+@click.option("--date", "given", metavar="YYYY-MM-DD", help="Another day (default: today in your zone).")
+@click.option("--no-block", is_flag=True, help="Pick but do not write the block.")
+@json_option
+@pass_app
+def today(app, given: str | None, no_block: bool, as_json: bool) -> None:
+    """Show the day's five (choosing them if not yet chosen) and write the day's block."""
+    from connectors.base import ConnectorError
+    from daemon import morning
+
+    config, store = app.config, app.store()
+    current = today_for(app)
+    day = today_for(app, given)
+    try:
+        picks = morning.ensure_picks(store, config, day, current)
+    except morning.PastDayError as error:
+        raise UserError(str(error)) from None
+    block_note = ""
+    if not no_block and picks and day >= current:
+        try:
+            reference = morning.write_block(store, config, app.home, day, current)
+            block_note = "block written" if reference else "block already up to date"
+        except ConnectorError as error:
+            block_note = f"block not written: {error}"
+    where = morning.ics_path(config, app.home) if config.block.writer == "ics" else config.block.writer
+    if as_json:
+        echo_json({"day": day.isoformat(), "block": block_note, "calendar": str(where), "picks": [_public(p) for p in picks]})
+        return
+    _print(day, picks, block_note, where)
+
+
+def _public(row: dict) -> dict:
+    keep = ("slot", "contact_key", "name", "company", "position", "profile_url", "reason", "state",
+            "last_touch_at", "last_touch_kind", "rotation")
+    return {key: row.get(key) for key in keep}
+
+
+def _print(day, picks, block_note, where) -> None:
+    if not picks:
+        click.echo(f"{day}: nobody to pick (import your network: `connect5 import linkedin PATH`)")
+        return
+    click.echo(f"{day} · your five")
+    for number, row in enumerate(picks, start=1):
+        role = " at ".join(part for part in (row["position"], row["company"]) if part)
+        click.echo(f"{number}. {row['name']}" + (f" — {role}" if role else ""))
+        if row["profile_url"]:
+            click.echo(f"   {row['profile_url']}")
+        click.echo(f"   why: {row['reason']}")
+        if row["state"] != "picked":
+            click.echo(f"   state: {row['state'].replace('_', ' ')}")
+    if block_note:
+        click.echo(f"{block_note}: {where}")

@@ -1,0 +1,228 @@
+"""The morning job: choose the day's five (once), then write the day's block (once).
+
+Picks for a day are frozen once stored: running the job again, or ``connect5
+today`` any number of times, changes nothing. ``skip`` swaps one pick for the
+next in line; the skipped row stays, marked, so the replacement never repeats
+it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors.records import Block, BlockPerson, BlockRef
+from daemon import clock
+from daemon.config import Config
+from daemon.paths import Home
+from daemon.store import Store, parse_day, utc_now
+from rules import picker
+
+log = logging.getLogger(__name__)
+
+CANDIDATE_SQL = (
+    "SELECT key, name, company, substr(last_touch_at, 1, 10), last_touch_kind, connected_on, tags,"
+    " excluded, snoozed_until, last_picked_on, picked_rotation FROM contacts WHERE missing_since IS NULL"
+)
+
+
+class PastDayError(Exception):
+    """Picks cannot be made for a day that has gone by."""
+
+
+def settings_of(config: Config) -> picker.Settings:
+    return picker.Settings(
+        per_day=config.picking.per_day,
+        cooldown_days=config.picking.cooldown_days,
+        max_per_company=config.picking.max_per_company,
+        cadence=dict(config.picking.cadence),
+        workdays_per_week=len(config.picking.days),
+    )
+
+
+def load_candidates(store: Store) -> list[picker.Candidate]:
+    make, day = picker.Candidate, date.fromisoformat
+    result = []
+    for key, name, company, touch, kind, connected, tags, excluded, snoozed, picked, rotation in store.db.execute(
+        CANDIDATE_SQL
+    ):
+        result.append(
+            make(
+                key, name, company or "",
+                day(touch) if touch else None, kind or "",
+                day(connected) if connected else None,
+                tuple(_tags(tags)), bool(excluded),
+                day(snoozed) if snoozed else None,
+                day(picked) if picked else None, rotation,
+            )
+        )
+    return result
+
+
+def _tags(text: str) -> list[str]:
+    if text in ("", "[]"):
+        return []
+    import json
+
+    return json.loads(text)
+
+
+def picks_of(store: Store, day: date, *, include_skipped: bool = False) -> list[dict[str, Any]]:
+    skipped = "" if include_skipped else " AND p.skipped = 0"
+    return store.query(
+        "SELECT p.*, c.name, c.company, c.position, c.profile_url, c.first_name, c.connected_on,"
+        " c.last_touch_at, c.last_touch_kind FROM picks p JOIN contacts c ON c.key = p.contact_key"
+        f" WHERE p.day = ?{skipped} ORDER BY p.slot",
+        [day.isoformat()],
+    )
+
+
+def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[dict[str, Any]]:
+    """The day's picks: stored ones if any, else chosen now and stored."""
+    existing = picks_of(store, day)
+    if existing or store.query("SELECT 1 FROM picks WHERE day = ? LIMIT 1", [day.isoformat()]):
+        return existing
+    if day < today:
+        raise PastDayError(f"{day} has gone by and has no picks; only today or later can be picked")
+    _choose(store, config, day, taken=(), count=None, first_slot=0)
+    return picks_of(store, day)
+
+
+def _choose(store: Store, config: Config, day: date, *, taken, count: int | None, first_slot: int) -> list[picker.Pick]:
+    rotation = int(store.meta("rotation", "1"))
+    result = picker.pick(load_candidates(store), day, settings_of(config), rotation, taken=taken, count=count)
+    now = utc_now()
+    with store.atomic():
+        for slot, chosen in enumerate(result.picks, start=first_slot):
+            store.execute(
+                "INSERT INTO picks (day, slot, contact_key, reason, rotation, picked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [day.isoformat(), slot, chosen.key, chosen.reason, chosen.rotation, now],
+            )
+            store.execute(
+                "UPDATE contacts SET last_picked_on = ?, picked_rotation = max(picked_rotation, ?) WHERE key = ?",
+                [day.isoformat(), chosen.rotation, chosen.key],
+            )
+        if result.rotation != rotation:
+            store.set_meta("rotation", str(result.rotation))
+            store.log_event("info", f"rotation {rotation} complete; rotation {result.rotation} begins")
+    return list(result.picks)
+
+
+def skip(store: Store, config: Config, day: date, key: str) -> dict[str, Any] | None:
+    """Mark ``key`` skipped on ``day`` and add the next in line; returns the replacement."""
+    rows = picks_of(store, day, include_skipped=True)
+    target = [row for row in rows if row["contact_key"] == key and not row["skipped"]]
+    if not target:
+        return None
+    with store.atomic():
+        store.execute("UPDATE picks SET skipped = 1, state = 'skipped' WHERE day = ? AND slot = ?",
+                      [day.isoformat(), target[0]["slot"]])
+        taken = [row["contact_key"] for row in rows]
+        slot = max(row["slot"] for row in rows) + 1
+        chosen = _choose(store, config, day, taken=taken, count=1, first_slot=slot)
+    if not chosen:
+        return None
+    return next(row for row in picks_of(store, day) if row["contact_key"] == chosen[0].key)
+
+
+# -- the block -------------------------------------------------------------
+
+
+def block_for(store: Store, config: Config, day: date, today: date) -> Block:
+    from rules import block as block_rules
+
+    zone = clock.zone_name(config.me.timezone)
+    people = []
+    for row in picks_of(store, day):
+        emails = store.emails_of(row["contact_key"])
+        last = datetime.fromisoformat(row["last_touch_at"]) if row["last_touch_at"] else None
+        people.append(
+            BlockPerson(
+                name=row["name"],
+                position=row["position"],
+                company=row["company"],
+                profile_url=row["profile_url"],
+                email=emails[0]["email"] if emails else "",
+                last_touch=block_rules.describe_last_touch(
+                    last, row["last_touch_kind"] or "", parse_day(row["connected_on"]), today
+                ),
+                reason=row["reason"],
+            )
+        )
+    return block_rules.render_block(
+        day,
+        people,
+        title=config.block.title,
+        start=clock.at_local(day, config.block.time, zone),
+        minutes=config.block.minutes,
+        weekdays=tuple(config.picking.days),
+        timezone=zone,
+        opener_template=config.block.opener,
+    )
+
+
+def make_writer(config: Config, home: Home):
+    from connectors import base
+
+    cls = base.writer_class(config.block.writer)
+    options = config.block.options or cls.Options()
+    if config.block.writer == "ics" and getattr(options, "path", "") in ("", "~/.local/share/connect5/connect5.ics"):
+        import dataclasses
+
+        options = dataclasses.replace(options, path=str(home.ics_path))
+    context = base.SourceContext(
+        name=f"block:{config.block.writer}",
+        own_addresses=config.own_addresses,
+        data_dir=home.data_dir,
+        tokens_dir=home.tokens_dir,
+        timezone=clock.zone_name(config.me.timezone),
+        now=clock.now,
+    )
+    return cls(options, context)
+
+
+def digest(block: Block) -> str:
+    text = "\x1f".join([block.title, block.start.isoformat(), str(block.minutes), block.description, block.html])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def write_block(store: Store, config: Config, home: Home, day: date, today: date, writer=None) -> BlockRef | None:
+    """Write ``day``'s block unless the same content is already there; None when skipped."""
+    if day < today:
+        return None
+    block = block_for(store, config, day, today)
+    wanted = digest(block)
+    row = store.query("SELECT digest, state FROM blocks WHERE day = ? AND writer = ?", [day.isoformat(), config.block.writer])
+    if row and row[0]["digest"] == wanted:
+        return None
+    if row and row[0]["state"] in ("user-deleted", "series-deleted"):
+        return None
+    writer = writer or make_writer(config, home)
+    reference = writer.write(day, block)
+    store.execute(
+        "INSERT OR REPLACE INTO blocks (day, writer, remote_id, etag, state, digest, written_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [day.isoformat(), config.block.writer, reference.remote_id, reference.etag, reference.state, wanted, utc_now()],
+    )
+    return reference
+
+
+@dataclass
+class MorningResult:
+    day: date
+    ran: bool
+    picks: list[dict[str, Any]]
+    block: BlockRef | None = None
+    reason: str = ""
+
+
+def ics_path(config: Config, home: Home) -> Path:
+    options = config.block.options
+    path = getattr(options, "path", "") if options else ""
+    if not path or path == "~/.local/share/connect5/connect5.ics":
+        return home.ics_path
+    return Path(path).expanduser()

@@ -1,0 +1,397 @@
+"""The store: one SQLite file (sqlite-utils), WAL, migrations, private to the user.
+
+Invariants kept here:
+
+- every write that belongs together happens inside ``store.atomic()``;
+- re-running an import or a sync is a no-op (natural keys and UNIQUE
+  constraints, ``INSERT OR IGNORE``);
+- a contact that vanished from a newer export is marked, never deleted;
+- the file and its folder are readable by the user alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from connectors.records import Contact, Touch
+from daemon import schema
+from daemon.paths import private_dir
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says what to do."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def iso(moment: datetime) -> str:
+    """Aware datetimes as UTC ISO strings, which sort correctly as text."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    vanished: int = 0
+    returned: int = 0
+    emails_added: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+class Store:
+    """A thin layer over a sqlite-utils Database holding connect5's data."""
+
+    def __init__(self, db: Database, path: Path):
+        self.db = db
+        self.path = path
+
+    @contextmanager
+    def atomic(self) -> Iterator[Store]:
+        with self.db.atomic():
+            yield self
+
+    def close(self) -> None:
+        self.db.close()
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, list(params)))
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        return self.db.execute(sql, list(params))
+
+    # -- meta -------------------------------------------------------------
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    def log_event(self, level: str, message: str, source: str = "") -> None:
+        self.db.execute(
+            "INSERT INTO events (at, level, source, message) VALUES (?, ?, ?, ?)",
+            [utc_now(), level, source, message],
+        )
+
+    # -- contacts ---------------------------------------------------------
+
+    def import_contacts(self, contacts: Iterable[Contact], *, source: str, snapshot: bool) -> ImportReport:
+        """Upsert ``contacts``; with ``snapshot`` the rest of ``source`` is marked vanished."""
+        report, now, seen = ImportReport(), utc_now(), set()
+        with self.atomic():
+            existing = {
+                row[0]: row[1:]
+                for row in self.db.execute(
+                    "SELECT key, name, first_name, last_name, company, position, profile_url,"
+                    " connected_on, missing_since FROM contacts"
+                )
+            }
+            for contact in contacts:
+                seen.add(contact.key)
+                self._upsert_contact(contact, existing.get(contact.key), now, report)
+                report.emails_added += self.add_emails(contact.key, contact.emails, source=source, now=now)
+            if snapshot:
+                self._mark_vanished(source, seen, now, report)
+        return report
+
+    def _upsert_contact(self, contact: Contact, before: tuple | None, now: str, report: ImportReport) -> None:
+        from rules.names import normalise_name
+
+        values = (
+            contact.name,
+            contact.first_name,
+            contact.last_name,
+            contact.company,
+            contact.position,
+            contact.profile_url,
+            contact.connected_on.isoformat() if contact.connected_on else None,
+        )
+        if before is None:
+            self.db.execute(
+                "INSERT INTO contacts (key, name, first_name, last_name, company, position, profile_url,"
+                " connected_on, source, tags, search_name, added_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [contact.key, *values, contact.source, json.dumps(list(contact.tags)),
+                 normalise_name(contact.name), now, now],
+            )
+            report.added += 1
+            return
+        if before[-1] is not None:
+            self.db.execute("UPDATE contacts SET missing_since = NULL WHERE key = ?", [contact.key])
+            report.returned += 1
+        if tuple(before[:-1]) == values:
+            report.unchanged += 1
+            return
+        self.db.execute(
+            "UPDATE contacts SET name = ?, first_name = ?, last_name = ?, company = ?, position = ?,"
+            " profile_url = ?, connected_on = ?, search_name = ?, updated_at = ? WHERE key = ?",
+            [*values, normalise_name(contact.name), now, contact.key],
+        )
+        report.updated += 1
+
+    def _mark_vanished(self, source: str, seen: set[str], now: str, report: ImportReport) -> None:
+        rows = self.db.execute(
+            "SELECT key FROM contacts WHERE source = ? AND missing_since IS NULL", [source]
+        ).fetchall()
+        gone = [key for (key,) in rows if key not in seen]
+        for key in gone:
+            self.db.execute("UPDATE contacts SET missing_since = ? WHERE key = ?", [now, key])
+        report.vanished = len(gone)
+
+    def add_emails(
+        self, key: str, emails: Iterable[str], *, source: str, learned_from: str | None = None, now: str | None = None
+    ) -> int:
+        from rules.matching import normalise_address
+
+        added = 0
+        for email in emails:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO contact_emails (email, contact_key, source, learned_from, added_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [normalise_address(email), key, source, learned_from, now or utc_now()],
+            )
+            added += cursor.rowcount
+        return added
+
+    def contact(self, key: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM contacts WHERE key = ?", [key])
+        return rows[0] if rows else None
+
+    def emails_of(self, key: str) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT email, source, learned_from FROM contact_emails WHERE contact_key = ? ORDER BY added_at, email",
+            [key],
+        )
+
+    def address_index(self) -> dict[str, list[str]]:
+        """Normalised address -> contact keys, for ``rules.matching``."""
+        index: dict[str, list[str]] = {}
+        for email, key in self.db.execute("SELECT email, contact_key FROM contact_emails"):
+            index.setdefault(email, []).append(key)
+        return index
+
+    def name_pairs(self) -> list[tuple[str, str]]:
+        return self.db.execute("SELECT key, name FROM contacts WHERE missing_since IS NULL").fetchall()
+
+    def set_contact(self, key: str, **values: Any) -> None:
+        allowed = {"excluded", "snoozed_until", "tags"}
+        assert set(values) <= allowed, values
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        self.db.execute(
+            f"UPDATE contacts SET {assignments}, updated_at = ? WHERE key = ?",
+            [*values.values(), utc_now(), key],
+        )
+
+    # -- interactions -----------------------------------------------------
+
+    def add_interaction(
+        self,
+        *,
+        source: str,
+        external_id: str,
+        kind: str,
+        direction: str,
+        at: datetime,
+        contact_keys: Iterable[str],
+        message_id: str = "",
+        status: str = "confirmed",
+        created: datetime | None = None,
+        updated: datetime | None = None,
+    ) -> bool:
+        """Insert or update one interaction and its contacts; True when anything changed."""
+        row = self.db.execute(
+            "SELECT id, at, status, updated FROM interactions WHERE source = ? AND external_id = ?",
+            [source, external_id],
+        ).fetchone()
+        values = [iso(at), status, iso(updated) if updated else None]
+        if row is None:
+            cursor = self.db.execute(
+                "INSERT INTO interactions (source, external_id, message_id, kind, direction, at, status,"
+                " updated, created, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [source, external_id, message_id, kind, direction, *values,
+                 iso(created) if created else None, utc_now()],
+            )
+            interaction_id, changed = cursor.lastrowid, True
+        else:
+            interaction_id, changed = row[0], list(row[1:]) != values
+            if changed:
+                self.db.execute(
+                    "UPDATE interactions SET at = ?, status = ?, updated = ? WHERE id = ?", [*values, interaction_id]
+                )
+        for key in contact_keys:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO interaction_contacts (interaction_id, contact_key) VALUES (?, ?)",
+                [interaction_id, key],
+            )
+            changed = changed or cursor.rowcount > 0
+        return changed
+
+    def seen_message_id(self, message_id: str) -> bool:
+        if not message_id:
+            return False
+        row = self.db.execute("SELECT 1 FROM interactions WHERE message_id = ? LIMIT 1", [message_id]).fetchone()
+        return row is not None
+
+    def record_touches(self, touches: Iterable[Touch]) -> tuple[int, int]:
+        """Store touches whose contact exists; returns (stored, unknown contact)."""
+        stored = unknown = 0
+        known = {key for (key,) in self.db.execute("SELECT key FROM contacts")}
+        touched: set[str] = set()
+        with self.atomic():
+            for touch in touches:
+                if touch.contact_key not in known:
+                    unknown += 1
+                    continue
+                if self.add_interaction(
+                    source=touch.source, external_id=touch.external_id, kind=touch.kind,
+                    direction=touch.direction, at=touch.at, contact_keys=[touch.contact_key],
+                ):
+                    stored += 1
+                    touched.add(touch.contact_key)
+            self.refresh_last_touch(touched)
+        return stored, unknown
+
+    def refresh_last_touch(self, keys: Iterable[str]) -> None:
+        """Recompute last-in-touch for ``keys`` from their interactions (cancelled ones excluded)."""
+        for key in keys:
+            row = self.db.execute(
+                "SELECT i.at, i.kind FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
+                " WHERE c.contact_key = ? AND i.status != 'cancelled' ORDER BY i.at DESC LIMIT 1",
+                [key],
+            ).fetchone()
+            at, kind = row if row else (None, None)
+            self.db.execute(
+                "UPDATE contacts SET last_touch_at = ?, last_touch_kind = ? WHERE key = ?", [at, kind, key]
+            )
+
+    def interactions_of(self, key: str, limit: int = 20) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT i.source, i.kind, i.direction, i.at, i.status FROM interaction_contacts c"
+            " JOIN interactions i ON i.id = c.interaction_id WHERE c.contact_key = ?"
+            " ORDER BY i.at DESC LIMIT ?",
+            [key, limit],
+        )
+
+    # -- cursors ----------------------------------------------------------
+
+    def cursor(self, source: str) -> str | None:
+        row = self.db.execute("SELECT cursor FROM cursors WHERE source = ?", [source]).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, source: str, cursor: str | None, *, type_name: str = "", items: int = 0) -> None:
+        now = utc_now()
+        self.db.execute(
+            "INSERT INTO cursors (source, type, cursor, updated_at, last_sync_at, items) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at,"
+            " last_sync_at = excluded.last_sync_at, items = cursors.items + excluded.items,"
+            " type = CASE WHEN excluded.type != '' THEN excluded.type ELSE cursors.type END",
+            [source, type_name, cursor, now, now, items],
+        )
+
+    def source_state(self, source: str, *, error: str | None = None, stopped: str | None = None,
+                     synced: bool = False) -> None:
+        now = utc_now()
+        self.db.execute("INSERT OR IGNORE INTO cursors (source) VALUES (?)", [source])
+        if synced:
+            self.db.execute(
+                "UPDATE cursors SET last_sync_at = ?, last_error = NULL, stopped = NULL WHERE source = ?",
+                [now, source],
+            )
+        if error is not None:
+            self.db.execute(
+                "UPDATE cursors SET last_error = ?, last_error_at = ? WHERE source = ?", [error, now, source]
+            )
+        if stopped is not None:
+            self.db.execute("UPDATE cursors SET stopped = ? WHERE source = ?", [stopped or None, source])
+
+    # -- review -----------------------------------------------------------
+
+    def add_review(self, kind: str, value: str, candidates: list[str], reason: str, source: str) -> None:
+        now = utc_now()
+        self.db.execute(
+            "INSERT INTO review (kind, value, candidates, reason, source, first_seen, last_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, value) DO UPDATE SET"
+            " last_seen = excluded.last_seen, seen = review.seen + 1, candidates = excluded.candidates",
+            [kind, value, json.dumps(sorted(candidates)), reason, source, now, now],
+        )
+
+
+def open_store(path: Path, *, create: bool = True, timeout: float = 3.0) -> Store:
+    """Open (and create or migrate) the store at ``path``; refuse files that are not ours."""
+    path = Path(path)
+    exists = path.exists()
+    if not exists and not create:
+        raise StoreError(f"no store at {path} (run `connect5 import linkedin ...` first)")
+    if exists:
+        _check_is_store(path)
+    else:
+        private_dir(path.parent)
+    try:
+        connection = sqlite3.connect(str(path), timeout=timeout)
+        db = Database(connection, execute_plugins=False)
+        db.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = OFF")
+        _check_foreign(db, path)
+        if schema.migrations.pending(db):
+            schema.migrations.apply(db)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{path}: cannot use this store: {error}") from None
+    _make_private(path)
+    return Store(db, path)
+
+
+def _check_is_store(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as error:
+        raise StoreError(f"{path}: unreadable store: {error.strerror}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(f"{path} is not an SQLite file; move it aside or point --home elsewhere")
+
+
+def _check_foreign(db: Database, path: Path) -> None:
+    tables = set(db.table_names())
+    if tables and "_sqlite_migrations" not in tables:
+        raise StoreError(f"{path} is an SQLite file of another program; point --home elsewhere")
+    if "_sqlite_migrations" in tables:
+        sets = {row[0] for row in db.execute("SELECT DISTINCT migration_set FROM _sqlite_migrations")}
+        if sets and schema.MIGRATION_SET not in sets:
+            raise StoreError(f"{path} is an SQLite file of another program; point --home elsewhere")
+
+
+def _make_private(path: Path) -> None:
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if stat.S_IMODE(candidate.stat().st_mode) & 0o077:
+                os.chmod(candidate, 0o600)
+        except FileNotFoundError:
+            continue
+
+
+def parse_day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def parse_moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -1,0 +1,201 @@
+"""Today's five: most overdue first, nobody starved, same answer for the same day.
+
+A contact is *overdue* by the days since the later of their last interaction,
+their last pick and the day they connected, divided by their cadence. The
+default cadence is one full rotation of the network (everyone once, at
+``per_day`` a day on the configured days); a tag may set a shorter one
+(mentors every 60 days).
+
+Rotation: each contact without a tag cadence is picked at most once per
+rotation. When nobody pickable is left in the current rotation, the next one
+begins. So with nobody ever answering, everyone is picked once before anyone
+is picked twice.
+
+Never picked: excluded, snoozed, in cooldown (an interaction within
+``cooldown_days``), or already among today's picks. At most
+``max_per_company`` a day from one company.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
+
+# A contact who never connected on a known date is treated as this old.
+UNKNOWN_AGE_DAYS = 3650
+
+
+class Candidate(NamedTuple):
+    """What the picker needs to know about one contact (dates as ``date``)."""
+
+    key: str
+    name: str
+    company: str = ""
+    last_touch: date | None = None
+    last_touch_kind: str = ""
+    connected_on: date | None = None
+    tags: tuple[str, ...] = ()
+    excluded: bool = False
+    snoozed_until: date | None = None
+    last_picked: date | None = None
+    picked_rotation: int = 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    per_day: int = 5
+    cooldown_days: int = 90
+    max_per_company: int = 2
+    cadence: Mapping[str, int] = field(default_factory=dict)
+    workdays_per_week: int = 5
+
+
+@dataclass(frozen=True)
+class Pick:
+    key: str
+    reason: str
+    overdue: float
+    rotation: int
+
+
+@dataclass(frozen=True)
+class Result:
+    picks: tuple[Pick, ...]
+    rotation: int  # the rotation the day's picks belong to (advanced if it ran out)
+    pool: int  # contacts that could ever be picked (not excluded)
+
+
+def rotation_days(pool: int, settings: Settings) -> int:
+    """Calendar days one full rotation of ``pool`` contacts takes at the configured pace."""
+    workdays = math.ceil(max(pool, 1) / settings.per_day)
+    return max(1, math.ceil(workdays * 7 / max(settings.workdays_per_week, 1)))
+
+
+def pick(
+    candidates: Sequence[Candidate],
+    day: date,
+    settings: Settings,
+    rotation: int,
+    *,
+    taken: Iterable[str] = (),
+    count: int | None = None,
+) -> Result:
+    """Choose ``count`` (default ``per_day``) contacts for ``day``.
+
+    ``taken`` are keys already picked (or skipped) today; they and their
+    companies' quota are respected. Deterministic for equal inputs.
+    """
+    wanted = settings.per_day if count is None else count
+    taken = set(taken)
+    pool = sum(1 for candidate in candidates if not candidate.excluded)
+    default_cadence = rotation_days(pool, settings)
+    company_counts = _company_counts(candidates, taken)
+    ranked, leftovers = _rank(candidates, day, settings, rotation, taken, default_cadence)
+    picks = _take(ranked, wanted, company_counts, settings.max_per_company, rotation)
+    if len(picks) < wanted and leftovers:
+        # The rotation ran out: start the next one with whoever is most overdue.
+        rotation += 1
+        chosen = {item.key for item in picks}
+        rest = [entry for entry in leftovers if entry[2].key not in chosen]
+        heapq.heapify(rest)
+        picks += _take(rest, wanted - len(picks), company_counts, settings.max_per_company, rotation)
+    return Result(picks=tuple(picks), rotation=rotation, pool=pool)
+
+
+def _company_counts(candidates: Sequence[Candidate], taken: set[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    if taken:
+        for candidate in candidates:
+            if candidate.key in taken and candidate.company:
+                company = candidate.company.casefold()
+                counts[company] = counts.get(company, 0) + 1
+    return counts
+
+
+def _rank(
+    candidates: Sequence[Candidate],
+    day: date,
+    settings: Settings,
+    rotation: int,
+    taken: set[str],
+    default_cadence: int,
+) -> tuple[list, list]:
+    """Heaps of (-overdue, key, candidate, cadence, why): this rotation's, and the next one's."""
+    today = day.toordinal()
+    cooldown = settings.cooldown_days
+    tag_cadence = settings.cadence
+    ranked, leftovers = [], []
+    for candidate in candidates:
+        if candidate.excluded or candidate.key in taken:
+            continue
+        if candidate.snoozed_until is not None and candidate.snoozed_until > day:
+            continue
+        touch = candidate.last_touch
+        if touch is not None and today - touch.toordinal() < cooldown:
+            continue
+        cadence, own = default_cadence, False
+        if candidate.tags and tag_cadence:
+            tagged = [tag_cadence[tag] for tag in candidate.tags if tag in tag_cadence]
+            if tagged:
+                cadence, own = min(tagged), True
+        anchor = _anchor(candidate, today)
+        entry = (-(today - anchor) / cadence, candidate.key, candidate, cadence, own)
+        if own:
+            picked = candidate.last_picked
+            if picked is None or today - picked.toordinal() >= cadence:
+                ranked.append(entry)
+        elif candidate.picked_rotation < rotation:
+            ranked.append(entry)
+        elif candidate.last_picked is None or candidate.last_picked < day:
+            leftovers.append(entry)
+    heapq.heapify(ranked)
+    return ranked, leftovers
+
+
+def _anchor(candidate: Candidate, today: int) -> int:
+    """The ordinal day from which a contact counts as out of touch."""
+    known = [m.toordinal() for m in (candidate.last_touch, candidate.last_picked, candidate.connected_on) if m]
+    return max(known) if known else today - UNKNOWN_AGE_DAYS
+
+
+def _take(heap: list, wanted: int, company_counts: dict[str, int], cap: int, rotation: int) -> list[Pick]:
+    picks: list[Pick] = []
+    while heap and len(picks) < wanted:
+        negative_overdue, _, candidate, cadence, own = heapq.heappop(heap)
+        company = candidate.company.casefold()
+        if company and company_counts.get(company, 0) >= cap:
+            continue
+        if company:
+            company_counts[company] = company_counts.get(company, 0) + 1
+        why = reason(candidate, -negative_overdue, cadence, own)
+        picks.append(Pick(candidate.key, why, -negative_overdue, rotation))
+    return picks
+
+
+def reason(candidate: Candidate, overdue: float, cadence: int, own_cadence: bool) -> str:
+    """Why this contact was picked, in words a person reads."""
+    if candidate.last_touch is not None:
+        since = f"last in touch {candidate.last_touch.isoformat()}"
+        if candidate.last_touch_kind:
+            since += f" ({_kind_words(candidate.last_touch_kind)})"
+    elif candidate.connected_on is not None:
+        since = f"never in touch since connecting in {candidate.connected_on.year}"
+    else:
+        since = "never in touch"
+    if own_cadence:
+        tags = ", ".join(candidate.tags)
+        return f"{since}; {tags} cadence every {cadence} days, {overdue:.1f}x due"
+    return f"{since}; among the longest out of touch ({overdue:.1f}x a rotation)"
+
+
+def _kind_words(kind: str) -> str:
+    return {
+        "email": "e-mail",
+        "linkedin": "LinkedIn message",
+        "meeting": "meeting",
+        "done": "reached out",
+    }.get(kind, kind)
