@@ -1,0 +1,156 @@
+"""One .ics file's bytes → the ``CalendarItem`` of every timed event instance in a window.
+
+Parsing is icalendar's (after ``x_wr_timezone.to_standard``, which turns a Google
+export's X-WR-TIMEZONE into real zones), expansion of RRULE, RDATE, EXDATE and
+RECURRENCE-ID overrides is recurring-ical-events'.
+
+Identity: an instance of a recurring event is ``"{UID}/{original start}"``, the
+original start being its RECURRENCE-ID in UTC ISO form, so a moved instance keeps
+its id and only its start changes. A single event is identified by its UID alone,
+so moving it is an update, not a cancellation plus a new meeting.
+
+All-day events are skipped: they are holidays and trips, not calls. Floating times
+are read in the user's zone; every time in an item is UTC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from connectors.ics.blockfile import BLOCK_UID, MARKER
+from connectors.records import Attendee, CalendarItem
+
+logger = logging.getLogger(__name__)
+
+RESPONSES = {
+    "ACCEPTED": "accepted",
+    "DECLINED": "declined",
+    "TENTATIVE": "tentative",
+    "NEEDS-ACTION": "needsAction",
+}
+STATUSES = {"CANCELLED": "cancelled", "TENTATIVE": "tentative"}
+
+
+class CalendarFileError(ValueError):
+    """The file is not a calendar icalendar can read; the message says why."""
+
+
+def _aware_utc(value: datetime, zone: tzinfo) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _address(value) -> str:
+    text = str(value).strip()
+    return text[7:] if text.lower().startswith("mailto:") else text
+
+
+def _person(value, status: str) -> Attendee:
+    parameters = getattr(value, "params", {})
+    if status != "organizer":
+        status = RESPONSES.get(str(parameters.get("PARTSTAT", "")).upper(), "unknown")
+    return Attendee(email=_address(value).lower(), name=str(parameters.get("CN", "")), status=status)
+
+
+def _attendees(event) -> tuple[Attendee, ...]:
+    values = event.get("ATTENDEE", [])
+    if not isinstance(values, list):
+        values = [values]
+    return tuple(_person(value, "") for value in values)
+
+
+def _stamp(event, name: str, zone: tzinfo) -> datetime | None:
+    if name not in event:
+        return None
+    value = event.decoded(name)
+    return _aware_utc(value, zone) if isinstance(value, datetime) else None
+
+
+def _recurring_uids(calendar) -> set[str]:
+    return {
+        str(event.get("UID", ""))
+        for event in calendar.walk("VEVENT")
+        if "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event
+    }
+
+
+def _uid(event, path: str) -> str:
+    uid = str(event.get("UID", ""))
+    if uid:
+        return uid
+    # RFC 5545 requires a UID; invent a stable one for files that lack it
+    seed = f"{path}|{event.get('DTSTART').to_ical()!r}|{event.get('SUMMARY', '')}"
+    return "no-uid-" + hashlib.sha256(seed.encode()).hexdigest()[:16]
+
+
+def to_item(event, source: str, path: str, zone: tzinfo, recurring: set[str]) -> CalendarItem | None:
+    """The item for one expanded instance, or None for an all-day event."""
+    start = event.decoded("DTSTART")
+    if not isinstance(start, datetime):
+        return None
+    start = _aware_utc(start, zone)
+    end = event.decoded("DTEND", None) if "DTEND" in event else None
+    end = _aware_utc(end, zone) if isinstance(end, datetime) else start
+    uid = _uid(event, path)
+    external_id = uid
+    if uid in recurring:
+        original = event.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in event else start
+        if isinstance(original, date) and not isinstance(original, datetime):
+            original = datetime.combine(original, datetime.min.time())
+        external_id = f"{uid}/{_aware_utc(original, zone).isoformat()}"
+    organizer = event.get("ORGANIZER")
+    return CalendarItem(
+        source=source,
+        external_id=external_id,
+        start=start,
+        end=end,
+        title=str(event.get("SUMMARY", "")),
+        series_id=uid,
+        organizer=_person(organizer, "organizer") if organizer else None,
+        attendees=_attendees(event),
+        status=STATUSES.get(str(event.get("STATUS", "")).upper(), "confirmed"),
+        created=_stamp(event, "CREATED", zone),
+        updated=_stamp(event, "LAST-MODIFIED", zone) or _stamp(event, "DTSTAMP", zone),
+        ours=uid == BLOCK_UID or MARKER in event,
+    )
+
+
+def _expand(calendar, start: date, end: date, path: str) -> list:
+    import recurring_ical_events
+
+    try:
+        return list(recurring_ical_events.of(calendar).between(start, end))
+    except Exception as error:  # a bad RRULE in one series must not hide the others
+        logger.warning("calendar %s: %s; skipping the series that cannot be expanded", path, error)
+        return list(recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end))
+
+
+def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
+                  window: tuple[date, date]) -> list[CalendarItem]:
+    """Every timed instance in ``window`` (start day inclusive, end day exclusive)."""
+    import icalendar
+    import x_wr_timezone
+
+    try:
+        calendar = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(data))
+    except Exception as error:  # icalendar raises ValueError, KeyError, IndexError ...
+        raise CalendarFileError(str(error) or type(error).__name__) from error
+    recurring = _recurring_uids(calendar)
+    items: dict[str, CalendarItem] = {}
+    for event in _expand(calendar, window[0], window[1], path):
+        try:
+            item = to_item(event, source, path, zone, recurring)
+        except Exception as error:  # one bad event is logged and skipped
+            logger.warning("calendar %s: skipping event %s: %s", path, event.get("UID", "?"), error)
+            continue
+        if item is not None:
+            items[item.external_id] = item
+    return sorted(items.values(), key=lambda item: (item.start, item.external_id))
+
+
+def window_for(now: datetime, zone: tzinfo, past_days: int, future_days: int) -> tuple[date, date]:
+    today = now.astimezone(zone).date()
+    return today - timedelta(days=past_days), today + timedelta(days=future_days + 1)

@@ -1,0 +1,210 @@
+"""The block writer for .ics files: one recurring event any calendar app can subscribe to.
+
+``IcsBlockWriter.write(day, block)`` reads the file, puts ``day``'s override in
+(replacing an earlier one for that day), prunes overrides older than the horizon,
+brings the recurring master in line with the configured time, days and zone, and
+writes the result atomically (temporary file in the same folder, fsync,
+``os.replace``, mode 0600). Writing the same block again leaves the file
+byte-identical and untouched.
+
+When the time, days or zone change, the whole series moves, as when a user edits
+"all events" of a series in a calendar app: overrides on days that are still
+block days follow it (their RECURRENCE-ID is re-derived from the new master),
+overrides on weekdays no longer configured are dropped. A day written outside the
+configured weekdays is added to the master as an RDATE so its override stays valid.
+
+A file that cannot be read, or that holds events that are not ours, is moved aside
+to ``<name>.broken-<UTC timestamp>`` and rewritten: the morning job never fails
+because of it. icalendar is imported only in that case (see ``connectors.ics.fallback``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from connectors.base import SourceContext, SourceUnavailable
+from connectors.ics.blockfile import (
+    BLOCK_UID,
+    WEEKDAYS,
+    BlockFile,
+    BlockFileError,
+    Override,
+    Series,
+    load,
+    serialise,
+)
+from connectors.records import Block, BlockRef
+
+logger = logging.getLogger(__name__)
+
+SERIES_DESCRIPTION = "Five minutes for five people — open `connect5 today`"
+
+
+def _now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # make the rename itself durable
+    finally:
+        os.close(folder)
+
+
+def _first_block_day(earliest: date, weekdays: tuple[str, ...]) -> date:
+    day = earliest
+    while WEEKDAYS[day.weekday()] not in weekdays:
+        day += timedelta(days=1)
+    return day
+
+
+def _weekdays(block: Block, day: date) -> tuple[str, ...]:
+    wanted = {name.strip().lower()[:3] for name in block.weekdays}
+    return tuple(name for name in WEEKDAYS if name in wanted) or (WEEKDAYS[day.weekday()],)
+
+
+def _kept_overrides(
+    block_file: BlockFile, day: date, weekdays: tuple[str, ...], oldest: date
+) -> dict[date, Override]:
+    old_extra = set(block_file.series.extra_days) if block_file.series else set()
+    kept = {}
+    for other_day, override in block_file.overrides.items():
+        if other_day < oldest and other_day != day:
+            continue  # older than the horizon
+        if WEEKDAYS[other_day.weekday()] in weekdays or other_day in old_extra:
+            kept[other_day] = override
+        else:
+            logger.info("dropping the block of %s: no longer a block day", other_day)
+    return kept
+
+
+def _new_override(old: Override | None, day: date, block: Block, stamp: str) -> Override:
+    fresh = Override(day=day, summary=block.title, description=block.description, html=block.html)
+    if old is not None and old.content() == fresh.content():
+        return old
+    sequence = old.sequence + 1 if old is not None else 0
+    return Override(day, fresh.summary, fresh.description, fresh.html, stamp, sequence)
+
+
+def _new_series(old: Series | None, day: date, block: Block, overrides, stamp: str) -> Series:
+    zone = ZoneInfo(block.timezone)
+    local = block.start.astimezone(zone)
+    weekdays = _weekdays(block, day)
+    earliest = min(old.anchor, day) if old is not None else day
+    anchor = _first_block_day(earliest, weekdays)
+    extra = tuple(
+        sorted(d for d in overrides if WEEKDAYS[d.weekday()] not in weekdays or d < anchor)
+    )
+    fresh = Series(
+        zone=block.timezone, anchor=anchor, at=time(local.hour, local.minute, local.second),
+        minutes=block.minutes, weekdays=weekdays, title=block.title,
+        description=block.series_description or SERIES_DESCRIPTION, extra_days=extra,
+    )
+    if old is not None and old.content() == fresh.content():
+        return old
+    sequence = old.sequence + 1 if old is not None else 0
+    return Series(**{**fresh.__dict__, "stamp": stamp, "sequence": sequence})
+
+
+def updated(
+    block_file: BlockFile, day: date, block: Block, now: datetime, horizon_days: int
+) -> BlockFile:
+    """``block_file`` with ``day``'s block in it; stamps change only where text does."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    weekdays = _weekdays(block, day)
+    overrides = _kept_overrides(block_file, day, weekdays, day - timedelta(days=horizon_days))
+    overrides[day] = _new_override(block_file.overrides.get(day), day, block, stamp)
+    series = _new_series(block_file.series, day, block, overrides, stamp)
+    return BlockFile(series=series, overrides=dict(sorted(overrides.items())))
+
+
+def zone_years(series: Series, day: date) -> tuple[int, int]:
+    """The years the VTIMEZONE covers: from the series start (at most 3 years back) to +2."""
+    return max(min(series.anchor.year, day.year - 1), day.year - 3), day.year + 2
+
+
+class IcsBlockWriter:
+    """Writes the daily block into one .ics file (see the module docstring)."""
+
+    @dataclass(frozen=True)
+    class Options:
+        path: str = field(
+            default="~/.local/share/connect5/connect5.ics",
+            metadata={"doc": "the .ics file the block is written to; subscribe to it"},
+        )
+        horizon_days: int = field(
+            default=60,
+            metadata={"doc": "days of past blocks kept in the file; older ones are pruned"},
+        )
+
+    def __init__(self, options: Options | None = None, context: SourceContext | None = None):
+        self.options = options or self.Options()
+        self.path = Path(self.options.path).expanduser()
+        self._now = context.now if context is not None else _now_utc
+
+    def write(self, day: date, block: Block) -> BlockRef:
+        """Put ``block`` on ``day``; idempotent, never a second event for one day."""
+        existing, block_file = self._read()
+        now = self._now()
+        result = updated(block_file, day, block, now, self.options.horizon_days)
+        data = serialise(result, zone_years(result.series, day))
+        if data != existing:
+            try:
+                atomic_write(self.path, data)
+            except OSError as error:
+                raise SourceUnavailable(f"cannot write the block file {self.path}: {error}") from error
+            logger.info("wrote the block of %s to %s", day, self.path)
+        override = result.overrides[day]
+        etag = hashlib.sha256(repr(override.content()).encode()).hexdigest()[:16]
+        return BlockRef(writer="ics", remote_id=f"{BLOCK_UID}/{day.isoformat()}", etag=etag)
+
+    def _read(self) -> tuple[bytes, BlockFile]:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return b"", BlockFile()
+        except OSError as error:
+            raise SourceUnavailable(f"cannot read the block file {self.path}: {error}") from error
+        try:
+            block_file = load(data)
+        except BlockFileError as error:
+            self._move_aside(f"cannot be read ({error})")
+            return b"", BlockFile()
+        if block_file.foreign:
+            self._move_aside(f"holds {block_file.foreign} events that are not connect5's")
+            return b"", BlockFile(series=block_file.series, overrides=block_file.overrides)
+        return data, block_file
+
+    def _move_aside(self, reason: str) -> Path:
+        stamp = self._now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        number = 1
+        while aside.exists():
+            number += 1
+            aside = self.path.with_name(f"{self.path.name}.broken-{stamp}-{number}")
+        os.replace(self.path, aside)
+        logger.warning("block file %s %s: moved it to %s and wrote a new one", self.path, reason, aside)
+        return aside
