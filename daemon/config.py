@@ -51,6 +51,7 @@ class Picking:
     cooldown_days: int = doc("Never pick someone in touch within this many days", default=90)
     max_per_company: int = doc("At most this many from one company a day", default=2)
     cadence: dict[str, int] = doc("Per-tag cadence in days, e.g. { mentor = 60 }; others: one full rotation", default_factory=dict)
+    at: str = doc("When the day's five are chosen and the block written (HH:MM, your zone)", default="07:00")
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def _check_picking(picking: Picking, problems: list[str]) -> None:
         problems.append("picking.days: at least one day is needed")
     if picking.cooldown_days < 0:
         problems.append("picking.cooldown_days: must not be negative")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", picking.at):
+        problems.append(f"picking.at: {picking.at!r} is not HH:MM")
     if picking.max_per_company < 1:
         problems.append("picking.max_per_company: must be at least 1")
     for tag, days in picking.cadence.items():

@@ -1,0 +1,65 @@
+"""``connect5 sync [SOURCE]``: one sync of one or all sources, with progress on a backfill."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from daemon.cli import UserError, echo_json, pass_app
+from daemon.commands.common import json_option
+
+
+@click.command()
+@click.argument("source", required=False)
+@json_option
+@pass_app
+def sync(app, source: str | None, as_json: bool) -> None:
+    """Sync SOURCE (a [[sources]] name or type), or every configured source."""
+    from daemon import runner
+
+    config = app.config
+    chosen = runner.select_sources(config, source)
+    if not chosen:
+        known = ", ".join(s.name for s in config.sources) or "none configured"
+        raise UserError(f"no source named {source!r} (configured: {known})" if source else
+                        f"no sources configured in {config.path} (see config.example.toml)")
+    store = app.store()
+    results, failed = [], 0
+    for item in chosen:
+        progress = _Progress(item.name) if not as_json and sys.stderr.isatty() else None
+        outcome = runner.sync_one(store, config, app.home, item, progress=progress)
+        if progress:
+            progress.close()
+        results.append(outcome)
+        failed += bool(outcome["error"])
+        if not as_json:
+            click.echo(outcome["line"], err=bool(outcome["error"]))
+    if as_json:
+        echo_json(results)
+    if failed:
+        sys.exit(1)
+
+
+class _Progress:
+    """A progress bar with ETA once a connector says how much there is; a counter before."""
+
+    def __init__(self, name: str):
+        self.name, self.bar, self.done = name, None, 0
+
+    def __call__(self, report, batch) -> None:
+        if batch.progress and batch.progress[1]:
+            done, total = batch.progress
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label=f"{self.name}", show_eta=True, file=sys.stderr)
+                self.bar.__enter__()
+            self.bar.update(done - self.done)
+            self.done = done
+        else:
+            click.echo(f"\r{self.name}: {report.items} items", nl=False, err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        else:
+            click.echo("\r", nl=False, err=True)

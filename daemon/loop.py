@@ -1,0 +1,265 @@
+"""The run loop: one thread owns the store; timers and watchers only wake it.
+
+Everything that happens goes through one queue: a watcher's wake-up, SIGHUP
+(reload), SIGTERM/SIGINT (stop). Between events the loop sleeps at most
+``MAX_SLEEP`` seconds and then re-reads the wall clock, because a monotonic
+sleep does not count time spent suspended: after a laptop wakes, the morning
+job and the polls catch up within that bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connectors import base
+from daemon import clock, morning
+from daemon.config import Config, ConfigError, Source, load
+from daemon.notify import Notifier, watchdog_interval
+from daemon.paths import Home
+from daemon.runner import sync_one
+from daemon.store import Store
+from daemon.sync import make_source
+
+log = logging.getLogger(__name__)
+
+MAX_SLEEP = 30.0
+LOCAL_POLL_SECONDS = 300.0  # watchers do the real work; this is a backstop
+REMOTE_POLL_SECONDS = 60.0
+MAX_BACKOFF = 1800.0
+
+
+class Interrupted(Exception):
+    """Raised between batches when a stop was asked for: what was committed stays."""
+
+
+@dataclass
+class SourceState:
+    source: Source
+    connector: object | None = None
+    watcher: object | None = None
+    due: float = 0.0  # monotonic time of the next sync
+    failures: int = 0
+    stopped: str = ""
+    last: str = ""
+
+
+@dataclass
+class Daemon:
+    home: Home
+    config: Config
+    store: Store
+    notifier: Notifier = field(default_factory=Notifier)
+    events: queue.Queue = field(default_factory=queue.Queue)
+    sources: dict[str, SourceState] = field(default_factory=dict)
+    running: bool = True
+    stop_requested: bool = False
+    last_morning: str = ""
+    config_mtime: float = 0.0
+
+    # -- setup ------------------------------------------------------------
+
+    def start_sources(self) -> None:
+        for source in self.config.sources:
+            state = SourceState(source)
+            try:
+                state.connector = make_source(source, self.config, self.home)
+            except base.ConnectorError as error:
+                state.stopped = str(error)
+                log.error("%s: %s", source.name, error)
+                self.sources[source.name] = state
+                continue
+            watch = getattr(state.connector, "watch", None)
+            if watch is not None:
+                try:
+                    state.watcher = watch(lambda name=source.name: self.events.put(("wake", name)))
+                except (OSError, base.ConnectorError) as error:
+                    log.warning("%s: cannot watch (%s); polling instead", source.name, error)
+            self.sources[source.name] = state
+
+    def stop_sources(self) -> None:
+        for state in self.sources.values():
+            if state.watcher is not None:
+                try:
+                    state.watcher.stop()
+                except Exception:  # a watcher failing to stop must not block shutdown
+                    log.exception("%s: watcher did not stop cleanly", state.source.name)
+        self.sources.clear()
+
+    def poll_interval(self, state: SourceState) -> float:
+        seconds = getattr(state.source.options, "poll_seconds", None)
+        if seconds:
+            return float(seconds)
+        return LOCAL_POLL_SECONDS if state.watcher is not None else REMOTE_POLL_SECONDS
+
+    # -- one cycle --------------------------------------------------------
+
+    def sync(self, state: SourceState) -> None:
+        if state.stopped or state.connector is None:
+            return
+        outcome = sync_one(
+            self.store, self.config, self.home, state.source, connector=state.connector, progress=self._between_batches
+        )
+        now = time.monotonic()
+        if outcome["error"]:
+            state.failures += 1
+            if outcome["stopped"]:
+                state.stopped = outcome["error"]
+                log.error("%s stopped: %s", state.source.name, outcome["error"])
+            state.due = now + min(MAX_BACKOFF, self.poll_interval(state) * 2 ** min(state.failures, 10))
+        else:
+            state.failures = 0
+            state.due = now + self.poll_interval(state)
+            if outcome["interactions"]:
+                log.info("%s", outcome["line"])
+        state.last = outcome["line"]
+
+    def _between_batches(self, report, batch) -> None:
+        if self.stop_requested:
+            raise Interrupted(report.source)
+
+    def morning_due(self, now: datetime) -> bool:
+        zone = clock.zone_name(self.config.me.timezone)
+        today = clock.local_day(now, zone)
+        if today.isoformat() == self.last_morning or not clock.is_block_day(today, self.config.picking.days):
+            return False
+        earliest = min(self.config.picking.at, self.config.block.time)
+        return now >= clock.at_local(today, earliest, zone)
+
+    def run_morning(self, now: datetime) -> None:
+        zone = clock.zone_name(self.config.me.timezone)
+        today = clock.local_day(now, zone)
+        picks = morning.ensure_picks(self.store, self.config, today, today)
+        try:
+            morning.write_block(self.store, self.config, self.home, today, today)
+        except base.ConnectorError as error:
+            log.error("block for %s not written: %s", today, error)
+            with self.store.atomic():
+                self.store.log_event("error", f"block not written: {error}", source="block")
+        self.last_morning = today.isoformat()
+        log.info("morning job for %s: %d picks", today, len(picks))
+
+    def cycle(self, *, force_sync: bool = False) -> None:
+        """Sync what is due (everything with ``force_sync``), then the morning job if due."""
+        now = time.monotonic()
+        for state in list(self.sources.values()):
+            if force_sync or now >= state.due:
+                self.sync(state)
+        wall = clock.now()
+        if self.morning_due(wall):
+            self.run_morning(wall)
+
+    # -- the loop ---------------------------------------------------------
+
+    def reload(self) -> None:
+        self.notifier.reloading()
+        try:
+            fresh = load(self.config.path)
+        except ConfigError as error:
+            log.error("config not reloaded, keeping the running one: %s", error)
+            self.notifier.ready(f"config error, running on the old config: {error.problems[0]}")
+            return
+        self.stop_sources()
+        self.config = fresh
+        self.last_morning = ""
+        self.start_sources()
+        self.remember_config_mtime()
+        log.info("config reloaded from %s", fresh.path)
+        self.notifier.ready(self.status_line())
+
+    def remember_config_mtime(self) -> None:
+        try:
+            self.config_mtime = self.config.path.stat().st_mtime
+        except OSError:
+            self.config_mtime = 0.0
+
+    def config_changed(self) -> bool:
+        try:
+            return self.config.path.stat().st_mtime != self.config_mtime
+        except OSError:
+            return False
+
+    def status_line(self) -> str:
+        parts = []
+        for name, state in self.sources.items():
+            parts.append(f"{name}: {'stopped' if state.stopped else 'error' if state.failures else 'ok'}")
+        zone = clock.zone_name(self.config.me.timezone)
+        today = clock.local_day(clock.now(), zone)
+        nxt = today if self.last_morning != today.isoformat() and clock.is_block_day(today, self.config.picking.days) \
+            else clock.next_block_day(today, self.config.picking.days)
+        parts.append(f"next block {nxt} {self.config.block.time}")
+        return "; ".join(parts)
+
+    def next_timeout(self, watchdog: float | None) -> float:
+        now = time.monotonic()
+        dues = [state.due for state in self.sources.values() if not state.stopped and state.connector]
+        timeout = min([MAX_SLEEP, *(max(0.0, due - now) for due in dues)])
+        if watchdog:
+            timeout = min(timeout, watchdog)
+        return max(timeout, 0.05)
+
+    def run(self, *, once: bool = False) -> None:
+        self.remember_config_mtime()
+        self.start_sources()
+        try:
+            self.cycle(force_sync=True)
+            if once:
+                return
+            self.notifier.ready(self.status_line())
+            self._loop()
+        except Interrupted as where:
+            log.info("stopped during a sync of %s; what was synced is kept", where)
+        finally:
+            self.notifier.stopping()
+            self.stop_sources()
+
+    def _loop(self) -> None:
+        watchdog = watchdog_interval()
+        last_ping = time.monotonic()
+        while self.running:
+            try:
+                kind, payload = self.events.get(timeout=self.next_timeout(watchdog))
+            except queue.Empty:
+                kind, payload = "tick", None
+            if kind == "stop":
+                break
+            if kind == "reload" or (kind == "tick" and self.config_changed()):
+                self.reload()
+            elif kind == "wake" and payload in self.sources:
+                self._drain_wakes(payload)
+            self.cycle()
+            if watchdog and time.monotonic() - last_ping >= watchdog * 0.9:
+                self.notifier.watchdog()
+                last_ping = time.monotonic()
+            self.notifier.status(self.status_line())
+
+    def _drain_wakes(self, first: str) -> None:
+        """Coalesce a burst of watcher wake-ups into one sync per source."""
+        names = {first}
+        while True:
+            try:
+                kind, payload = self.events.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "wake":
+                names.add(payload)
+            else:
+                self.events.put((kind, payload))
+                break
+        for name in names:
+            state = self.sources.get(name)
+            if state is not None:
+                self.sync(state)
+
+    def request_stop(self, *_: object) -> None:
+        self.stop_requested = True
+        self.events.put(("stop", None))
+
+    def install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+        signal.signal(signal.SIGHUP, lambda *_: self.events.put(("reload", None)))

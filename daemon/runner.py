@@ -1,0 +1,70 @@
+"""Running sources safely: one source's failure is recorded and never stops the others."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from connectors import base
+from daemon import clock
+from daemon.config import Config, Source
+from daemon.paths import Home
+from daemon.store import Store
+from daemon.sync import sync_source
+
+log = logging.getLogger(__name__)
+
+AUTH_COMMANDS = {
+    "gmail": "connect5 auth google", "google-calendar": "connect5 auth google",
+    "outlook-mail": "connect5 auth outlook", "outlook-calendar": "connect5 auth outlook",
+}
+
+
+def select_sources(config: Config, wanted: str | None) -> list[Source]:
+    """All sources, or those whose name (or type, or family like "outlook") is ``wanted``."""
+    if not wanted:
+        return list(config.sources)
+    exact = [s for s in config.sources if s.name == wanted]
+    if exact:
+        return exact
+    return [s for s in config.sources if s.type == wanted or s.type.split("-")[0] == wanted]
+
+
+def sync_one(store: Store, config: Config, home: Home, source: Source, connector=None, progress=None) -> dict[str, Any]:
+    """Sync ``source``, turning its errors into a recorded state and a one-line summary."""
+    error = stopped = ""
+    report = None
+    try:
+        report = sync_source(store, config, home, source, connector=connector, progress=progress)
+    except base.AuthError as failure:
+        stopped = f"{failure} (run `{AUTH_COMMANDS.get(source.type, 'connect5 auth')}`)"
+        if "connect5 auth" in str(failure):
+            stopped = str(failure)
+        error = stopped
+    except base.ConnectorError as failure:
+        error = str(failure) or type(failure).__name__
+    except OSError as failure:
+        error = f"{failure.strerror or failure}: {getattr(failure, 'filename', '') or ''}".strip(": ")
+    if error:
+        log.warning("%s: %s", source.name, error)
+        with store.atomic():
+            store.source_state(source.name, error=error, stopped=stopped or None)
+            store.log_event("error" if stopped else "warning", error, source=source.name)
+        return {"source": source.name, "error": error, "stopped": bool(stopped), "line": f"{source.name}: {error}"}
+    line = (
+        f"{source.name}: {report.items} items, {report.interactions} interactions"
+        f" ({report.noise} noise, {report.duplicates} duplicates, {report.unknown} unknown)"
+    )
+    if report.learned:
+        line += f", {report.learned} addresses learned"
+    if report.review:
+        line += f", {report.review} to review"
+    if report.resynced:
+        line += ", resynced"
+    return {
+        "source": source.name, "error": "", "stopped": False, "line": line, "items": report.items,
+        "interactions": report.interactions, "noise": report.noise, "duplicates": report.duplicates,
+        "unknown": report.unknown, "learned": report.learned, "review": report.review,
+        "resynced": report.resynced, "changed_picks": report.changed_picks,
+        "synced_at": clock.now().isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,222 @@
+"""One sync of one source: pull batches, decide with ``rules``, commit items and cursor together.
+
+A batch's interactions, learned addresses, review items, refreshed last-touch
+and pick states, and the cursor after the batch all commit in one transaction:
+a crash at any point loses nothing and, on restart, repeats nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from connectors import base
+from connectors.records import Batch, CalendarItem, MailItem
+from daemon import clock
+from daemon.config import Config, Source
+from daemon.outcomes import refresh_outcomes
+from daemon.paths import Home
+from daemon.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    source: str
+    batches: int = 0
+    items: int = 0
+    interactions: int = 0
+    noise: int = 0
+    duplicates: int = 0
+    unknown: int = 0
+    learned: int = 0
+    review: int = 0
+    resynced: bool = False
+    changed_picks: int = 0
+    touched: set[str] = field(default_factory=set)
+
+
+def make_source(source: Source, config: Config, home: Home):
+    cls = base.source_class(source.type)
+    context = base.SourceContext(
+        name=source.name,
+        own_addresses=config.own_addresses,
+        data_dir=home.data_dir,
+        tokens_dir=home.tokens_dir,
+        timezone=clock.zone_name(config.me.timezone),
+        now=clock.now,
+    )
+    return cls(source.options, context)
+
+
+class Matcher:
+    """The store's address and name indexes, loaded once per sync and kept current."""
+
+    def __init__(self, store: Store, own: frozenset[str]):
+        from rules.names import NameIndex
+
+        self.own = own
+        self.addresses = store.address_index()
+        self.names = NameIndex(store.name_pairs())
+
+
+def sync_source(
+    store: Store,
+    config: Config,
+    home: Home,
+    source: Source,
+    connector=None,
+    progress: Callable[[SyncReport, Batch], None] | None = None,
+) -> SyncReport:
+    """Pull everything new from ``source``; raises the connector's errors after committing what came."""
+    connector = connector or make_source(source, config, home)
+    report = SyncReport(source.name)
+    matcher = Matcher(store, config.own_addresses)
+    zone = clock.zone_name(config.me.timezone)
+    cursor = store.cursor(source.name)
+    try:
+        _pull(store, connector, source, cursor, matcher, report, zone, progress)
+    except base.CursorExpired as expired:
+        log.warning("%s: cursor expired (%s); resyncing", source.name, expired)
+        with store.atomic():
+            store.set_cursor(source.name, None, type_name=source.type)
+            store.log_event("warning", f"cursor expired, resync: {expired}", source=source.name)
+        report.resynced = True
+        _pull(store, connector, source, None, matcher, report, zone, progress)
+    with store.atomic():
+        store.source_state(source.name, synced=True)
+    return report
+
+
+def _pull(store, connector, source, cursor, matcher, report, zone, progress) -> None:
+    for batch in connector.sync(cursor):
+        with store.atomic():
+            touched: set[str] = set()
+            if batch.full_resync and getattr(connector, "kind", "") == "calendar":
+                touched |= _forget_calendar(store, source.name)
+                report.resynced = True
+            for item in batch.items:
+                report.items += 1
+                if isinstance(item, CalendarItem):
+                    touched |= _calendar_item(store, item, matcher, report)
+                else:
+                    touched |= _mail_item(store, item, matcher, report)
+            if touched:
+                store.refresh_last_touch(touched)
+                report.changed_picks += refresh_outcomes(store, touched, clock.now(), zone)
+            store.set_cursor(source.name, batch.cursor, type_name=source.type, items=len(batch.items))
+        report.batches += 1
+        report.touched |= touched
+        if progress:
+            progress(report, batch)
+
+
+def _forget_calendar(store: Store, source: str) -> set[str]:
+    """Before a full calendar resync: every known event counts as cancelled until seen again."""
+    rows = store.query(
+        "SELECT DISTINCT c.contact_key FROM interactions i JOIN interaction_contacts c ON c.interaction_id = i.id"
+        " WHERE i.source = ? AND i.status != 'cancelled'",
+        [source],
+    )
+    store.execute("UPDATE interactions SET status = 'cancelled' WHERE source = ?", [source])
+    return {row["contact_key"] for row in rows}
+
+
+def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncReport) -> set[str]:
+    from rules import linkedin, matching
+
+    if item.deleted:
+        return set()
+    notice = linkedin.classify(item)
+    if notice is not None:
+        return _linkedin_notice(store, item, notice, matcher, report)
+    match = matching.match_mail(item, matcher.own, matcher.addresses, matcher.names)
+    if match.noise:
+        report.noise += 1
+        return set()
+    for review in match.ambiguous:
+        store.add_review(review.kind, review.value, list(review.candidates), review.reason, item.source)
+        report.review += 1
+    for learned in match.learned:
+        where = f"{item.source}:{item.external_id}"
+        if store.add_emails(learned.contact_key, [learned.address], source="learned", learned_from=where):
+            report.learned += 1
+            matcher.addresses.setdefault(learned.address, []).append(learned.contact_key)
+    if not match.contacts:
+        report.unknown += 1
+        return set()
+    if _duplicate(store, item):
+        report.duplicates += 1
+        return set()
+    store.add_interaction(
+        source=item.source, external_id=item.external_id, kind="email", direction=item.direction,
+        at=item.sent_at, contact_keys=match.contacts, message_id=item.message_id,
+    )
+    report.interactions += 1
+    return set(match.contacts)
+
+
+def _duplicate(store: Store, item: MailItem) -> bool:
+    """The same Message-ID already stored under another external id (another folder or source)."""
+    if not item.message_id:
+        return False
+    row = store.db.execute(
+        "SELECT source, external_id FROM interactions WHERE message_id = ? LIMIT 1", [item.message_id]
+    ).fetchone()
+    return row is not None and tuple(row) != (item.source, item.external_id)
+
+
+def _linkedin_notice(store: Store, item: MailItem, notice, matcher: Matcher, report: SyncReport) -> set[str]:
+    from rules import linkedin
+
+    if notice.kind != "message":
+        report.noise += 1
+        return set()
+    key, review = linkedin.match_notice(notice, matcher.names)
+    if review is not None:
+        store.add_review(review.kind, review.value, list(review.candidates), review.reason, item.source)
+        report.review += 1
+    if key is None:
+        report.unknown += 1
+        return set()
+    store.add_interaction(
+        source=item.source, external_id=item.external_id, kind="linkedin", direction="in",
+        at=item.sent_at, contact_keys=[key], message_id=item.message_id,
+    )
+    report.interactions += 1
+    return {key}
+
+
+def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: SyncReport) -> set[str]:
+    from rules import matching
+
+    match = matching.match_event(item, matcher.own, matcher.addresses, matcher.names)
+    if match.ignored or match.noise:
+        report.noise += 1
+        return set()
+    for review in match.ambiguous:
+        store.add_review(review.kind, review.value, list(review.candidates), review.reason, item.source)
+        report.review += 1
+    for learned in match.learned:
+        where = f"{item.source}:{item.external_id}"
+        if store.add_emails(learned.contact_key, [learned.address], source="learned", learned_from=where):
+            report.learned += 1
+            matcher.addresses.setdefault(learned.address, []).append(learned.contact_key)
+    known = store.db.execute(
+        "SELECT id FROM interactions WHERE source = ? AND external_id = ?", [item.source, item.external_id]
+    ).fetchone()
+    if not match.contacts and known is None:
+        report.unknown += 1
+        return set()
+    store.add_interaction(
+        source=item.source, external_id=item.external_id, kind="meeting", direction="both",
+        at=item.start, contact_keys=match.contacts, status=item.status,
+        created=item.created, updated=item.updated,
+    )
+    report.interactions += 1
+    if known is not None:
+        rows = store.db.execute("SELECT contact_key FROM interaction_contacts WHERE interaction_id = ?", [known[0]])
+        return {row[0] for row in rows} | set(match.contacts)
+    return set(match.contacts)
