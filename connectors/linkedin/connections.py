@@ -68,12 +68,20 @@ class ConnectionsResult:
     format: str = ""
 
 
+_FIELDS = ("first", "last", "url", "email", "company", "position", "connected_on")
+_CANONICAL = tuple(range(len(_FIELDS)))  # the 2024 layout: _FIELDS in column order
+
+
 @dataclass(frozen=True)
 class _Layout:
     columns: dict[str, int]  # field name -> column index
     width: int
     format: str
     start: int  # index of the first data record in the head
+    indices: tuple[int, ...] = ()  # the column of each of _FIELDS, -1 when there is none
+
+    def __post_init__(self):
+        object.__setattr__(self, "indices", tuple(self.columns.get(name, -1) for name in _FIELDS))
 
 
 def read_connections(stream: TextIO, what: str, file: str = "Connections.csv") -> ConnectionsResult:
@@ -170,38 +178,46 @@ def _recovered(row: list[str], expected: int) -> list[str]:
 
 def _read_row(row: list[str], layout: _Layout) -> Contact | str | None:
     """A Contact, a reason to skip the row, or None for a blank line."""
-    if not any(cell.strip() for cell in row):
-        return None
-    row = _recovered(row, layout.width)
-    if len(row) > layout.width:
-        row = row[: layout.width] + _trimmed(row[layout.width :])
-    if len(row) != layout.width:
-        return f"expected {layout.width} columns, found {len(row)}"
-    cells = {name: row[index].strip() for name, index in layout.columns.items()}
-    when = cells.pop("connected_on")
+    width = layout.width
+    if len(row) != width:
+        if not any(cell.strip() for cell in row):
+            return None
+        row = _recovered(row, width)
+        if len(row) > width:
+            row = row[:width] + _trimmed(row[width:])
+        if len(row) != width:
+            return f"expected {width} columns, found {len(row)}"
+    if layout.indices == _CANONICAL:
+        first, last, url, email, company, position, when = map(str.strip, row)
+    else:
+        first, last, url, email, company, position, when = [
+            row[index].strip() if index >= 0 else "" for index in layout.indices
+        ]
     connected_on = parse_connected_on(when)
     if connected_on is None:
+        if not any(cell.strip() for cell in row):
+            return None
         return f"unreadable date {when[:40]!r}" if when else "no connection date"
-    if not any(cells.values()):
+    if not (first or last or url or email or company or position):
         return _HIDDEN
-    first = clean_whitespace(cells["first"])
-    last = clean_whitespace(cells["last"])
+    first = clean_whitespace(first)
+    last = clean_whitespace(last)
     if not first and not last:
         return "no name"
-    email = cells.get("email", "")
-    email = email if is_email(email) else ""  # the 2018 export puts "urn:li:member:…" there
+    if email and not is_email(email):  # the 2018 export puts "urn:li:member:…" there
+        email = ""
     profile_url = ""
-    if cells.get("url"):
+    if url:
         try:
-            profile_url = normalise_profile_url(cells["url"])
+            profile_url = normalise_profile_url(url)
         except ValueError:
-            log.debug("ignoring a URL that is not a LinkedIn profile: %r", cells["url"][:80])
+            log.debug("ignoring a URL that is not a LinkedIn profile: %r", url[:80])
     return Contact(
         key=profile_url or derived_key(first, last, email, connected_on),
         name=human_name(first, last),
         emails=(email,) if email else (),
-        company=cells.get("company", ""),
-        position=cells.get("position", ""),
+        company=company,
+        position=position,
         profile_url=profile_url,
         connected_on=connected_on,
         source="linkedin",
