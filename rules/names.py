@@ -52,6 +52,7 @@ PRONOUNS = "she|her|hers|he|him|his|they|them|theirs|their|ze|zir|xe|xem|it|its|
 
 # ASCII letters and single spaces: most names, and the fast path for indexing.
 _SIMPLE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+_TWO_WORDS = re.compile(r"[A-Za-z]+ [A-Za-z]+")
 _PRONOUN_WORDS = frozenset(PRONOUNS.split("|"))
 _BRACKETS = re.compile(r"\([^()]*\)?|\[[^\[\]]*\]?|\{[^{}]*\}?")
 _BARE_PRONOUNS = re.compile(rf"\b(?:{PRONOUNS})(?:\s*/\s*(?:{PRONOUNS}))+\b", re.IGNORECASE)
@@ -61,24 +62,25 @@ _LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d",
                           "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th",
                           "Þ": "Th", "ð": "d", "Ð": "D", "ħ": "h", "Ħ": "H"})
 _APOSTROPHES = re.compile(r"['’‘`´ʼ]")
-# Accents are marks on Latin, Greek and Cyrillic letters; in other scripts
-# (Devanagari, Thai ...) marks are part of the spelling and stay.
-_ACCENTED_SCRIPTS_END = 0x0530
+# Accents: the combining diacritical marks NFKD splits off Latin, Greek and
+# Cyrillic letters. Other scripts' marks (Devanagari, Thai ...) are spelling and stay.
+_ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _ASCII_NOT_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 
 def normalise_name(text: str) -> str:
     """The comparable form of a human name: lower-case words separated by one space."""
+    if _TWO_WORDS.fullmatch(text):
+        # The common case ("Ada Lovelace"), kept fast for indexing 30,000 names.
+        lowered = text.lower()
+        first, _, last = lowered.partition(" ")
+        if first not in TITLES and last not in _KNOWN_CREDENTIALS:
+            return lowered
     text = text.strip()
     if not text:
         return ""
     if _SIMPLE.fullmatch(text):
         words = text.split(" ")
-        if len(words) == 2:
-            lowered = text.lower()
-            first, last = lowered.split(" ")
-            if first not in TITLES and last not in _KNOWN_CREDENTIALS:
-                return lowered  # the common case, kept fast for indexing 30,000 names
     else:
         words = _words(text)
     return " ".join(_clean_words(words))
@@ -95,20 +97,11 @@ def text_words(text: str) -> list[str]:
 
 
 def _strip_accents(text: str) -> str:
-    """NFKD, drop accents on Latin/Greek/Cyrillic letters, recompose (NFC)."""
+    """NFKD, drop accents (the combining marks Latin, Greek and Cyrillic use), NFC."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     if decomposed.isascii():
         return decomposed
-    kept: list[str] = []
-    base = 0
-    for char in decomposed:
-        if unicodedata.combining(char):
-            if base < _ACCENTED_SCRIPTS_END:
-                continue
-        else:
-            base = ord(char)
-        kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", decomposed))
 
 
 def _words(text: str) -> list[str]:
@@ -206,16 +199,26 @@ class NameIndex:
         self._exact: dict[str, list[str]] = {}
         self._names: dict[str, str] = {}
         self._padded: list[tuple[str, list[str]]] | None = None
+        exact = self._exact
         for key, name in pairs:
-            self._names.setdefault(key, name)
-            variants = name_variants(name) if "(" in name else (normalise_name(name),)
-            for variant in variants:
-                keys = self._exact.get(variant)
-                if keys is None:
-                    self._exact[variant] = [key]
-                elif key not in keys:
-                    keys.append(key)
-        self._exact.pop("", None)
+            if key not in self._names:
+                self._names[key] = name
+            if "(" in name:
+                for variant in name_variants(name):
+                    self._add(variant, key)
+                continue
+            normalised = normalise_name(name)
+            keys = exact.get(normalised)
+            if keys is None:
+                exact[normalised] = [key]
+            elif key not in keys:
+                keys.append(key)
+        exact.pop("", None)
+
+    def _add(self, normalised: str, key: str) -> None:
+        keys = self._exact.setdefault(normalised, [])
+        if key not in keys:
+            keys.append(key)
 
     def __len__(self) -> int:
         return len(self._names)
