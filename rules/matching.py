@@ -37,7 +37,7 @@ MAX_ATTENDEES = 20
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 NO_REPLY_LOCAL_PARTS = frozenset(
     {"mailer-daemon", "postmaster", "notifications", "notification", "notify", "bounce",
-     "bounces", "alerts", "newsletter", "news", "info-noreply"}
+     "bounces", "alerts", "newsletter", "news"}
 )
 # Separators removed before looking for these inside a local part, so
 # "no-reply", "no_reply", "messaging-digest-noreply" and "do.not.reply" match.
@@ -276,8 +276,12 @@ def match_mail(item: MailItem, own: frozenset[str], addresses: Mapping[str, list
         collector.person("sender", item.sender.email, item.sender.name, may_learn=False)
     if not collector.reasons:
         collector.reasons.append("nobody in the message is a known contact")
-    return MailMatch(tuple(collector.contacts), tuple(collector.learned),
-                     tuple(collector.ambiguous), "", tuple(collector.reasons))
+    return MailMatch(
+        contacts=tuple(collector.contacts),
+        learned=tuple(collector.learned),
+        ambiguous=tuple(collector.ambiguous),
+        reasons=tuple(collector.reasons),
+    )
 
 
 def match_event(
@@ -300,20 +304,25 @@ def match_event(
         noise = f"bulk: {len(people)} attendees (more than {MAX_ATTENDEES})"
         return EventMatch(noise=noise, cancelled=item.status == "cancelled", reasons=(noise,))
     collector = _Collector(own, addresses, names)
-    ours = item.organizer is not None and normalise_address(item.organizer.email) in collector.own
+    we_organised = item.organizer is not None and normalise_address(item.organizer.email) in collector.own
     for role, attendee in people.values():
         if attendee.status == "declined":
             collector.reasons.append(f"{role} {normalise_address(attendee.email)} declined")
             continue
-        collector.person(role, attendee.email, attendee.name, may_learn=ours)
+        collector.person(role, attendee.email, attendee.name, may_learn=we_organised)
     if contact_names_in_title and item.title:
         collector.title(item.title)
     if item.status == "cancelled":
         collector.reasons.append("the event is cancelled")
     if not collector.reasons:
         collector.reasons.append("nobody in the event is a known contact")
-    return EventMatch(tuple(collector.contacts), tuple(collector.learned), tuple(collector.ambiguous),
-                      "", item.status == "cancelled", False, tuple(collector.reasons))
+    return EventMatch(
+        contacts=tuple(collector.contacts),
+        learned=tuple(collector.learned),
+        ambiguous=tuple(collector.ambiguous),
+        cancelled=item.status == "cancelled",
+        reasons=tuple(collector.reasons),
+    )
 
 
 def _people(item: CalendarItem) -> dict[str, tuple[str, Attendee]]:
