@@ -137,7 +137,8 @@ def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
     try:
         calendar = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(data))
     except Exception as error:  # icalendar raises ValueError, KeyError, IndexError ...
-        raise CalendarFileError(str(error) or type(error).__name__) from error
+        message = (str(error) or type(error).__name__).splitlines()[0]
+        raise CalendarFileError(message[:160]) from error
     recurring = _recurring_uids(calendar)
     items: dict[str, CalendarItem] = {}
     for event in _expand(calendar, window[0], window[1], path):
