@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from connectors.base import NotAnExportError
 from connectors.linkedin import Export, derived_key, human_name, normalise_profile_url, read_export
 from connectors.linkedin.archive import _CappedReader
+from connectors.linkedin.fields import clean_whitespace
 from connectors.records import Touch
 
 SAMPLES = Path(__file__).parent.parent / "data" / "linkedin"
@@ -183,6 +184,30 @@ def test_derived_key_prefers_the_email_then_the_name_and_connection_date():
 )
 def test_human_name_keeps_only_the_persons_name(first, last, expected):
     assert human_name(first, last) == expected
+
+
+slugs = st.text(st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="-_"), min_size=1, max_size=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    slug=slugs,
+    host=st.sampled_from(["www.linkedin.com", "linkedin.com", "de.linkedin.com", "WWW.LINKEDIN.COM"]),
+    scheme=st.sampled_from(["https://", "http://", ""]),
+    tail=st.sampled_from(["", "/", "?trk=people", "/details/skills/", "#about"]),
+)
+def test_profile_url_normalisation_is_idempotent_and_ignores_host_scheme_and_tail(slug, host, scheme, tail):
+    url = normalise_profile_url(f"{scheme}{host}/in/{slug}{tail}")
+    assert url == normalise_profile_url(url) == normalise_profile_url(f"https://www.linkedin.com/in/{slug}")
+    assert url.startswith("https://www.linkedin.com/in/") and not url.endswith("/")
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=st.text(max_size=25), last=st.text(max_size=25))
+def test_human_name_is_single_spaced_and_empty_only_when_the_input_is(first, last):
+    name = human_name(first, last)
+    assert name == name.strip() and "  " not in name and "\t" not in name and "\n" not in name
+    assert bool(name) == bool(clean_whitespace(f"{first} {last}"))
 
 
 # ---- generated shapes ---------------------------------------------------------------------
