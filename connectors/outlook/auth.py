@@ -1,0 +1,177 @@
+"""Sign-in with msal: the device-code flow, the browser flow and silent tokens.
+
+Interactive sign-in happens only in ``connect5 auth outlook``; the daemon asks
+for tokens silently and, when the grant is gone, raises ``AuthError`` naming that
+command. The token cache is msal's ``SerializableTokenCache`` kept in
+``tokens/outlook.json`` (0600 in a 0700 folder) — msal-extensions' encrypted
+stores need a keyring that headless Linux machines lack.
+
+Scopes are qualified with the Graph resource (``https://graph.microsoft.us/Mail.ReadBasic``)
+so national clouds and the test fake get tokens for the right audience;
+msal adds ``openid profile offline_access`` itself.
+https://learn.microsoft.com/entra/msal/python/ and
+https://learn.microsoft.com/graph/deployments#app-registration-and-token-service-root-endpoints
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from connectors.base import AuthError
+from connectors.outlook import GLOBAL_AUTHORITY, SIGN_IN_COMMAND, AccountOptions
+from connectors.outlook.files import read_json, write_json, write_private
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "outlook.json"
+APP_FILE = "outlook-app.json"
+MAIL_SCOPES = ("Mail.ReadBasic",)
+CALENDAR_READ_SCOPES = ("Calendars.Read",)
+CALENDAR_WRITE_SCOPES = ("Calendars.ReadWrite",)
+
+
+def http_session(ca_bundle: str = ""):
+    """A requests session; with ``ca_bundle`` it trusts that CA and ignores the environment.
+
+    ``trust_env=False`` matters: a ``REQUESTS_CA_BUNDLE`` in the environment
+    otherwise overrides the session's ``verify`` (psf/requests#3829).
+    """
+    import requests
+
+    session = requests.Session()
+    if ca_bundle:
+        session.verify = ca_bundle
+        session.trust_env = False
+    return session
+
+
+def qualified(graph_url: str, names: Iterable[str]) -> list[str]:
+    parts = urlsplit(graph_url)
+    resource = f"{parts.scheme}://{parts.netloc}"
+    return [f"{resource}/{name}" for name in names]
+
+
+@dataclass(frozen=True)
+class Account:
+    """Everything needed to talk to one mailbox: resolved from Options and the sign-in record."""
+
+    client_id: str
+    authority_url: str
+    graph_url: str
+    ca_bundle: str
+    username: str
+    tokens_dir: Path
+
+    @property
+    def cache_path(self) -> Path:
+        return self.tokens_dir / CACHE_FILE
+
+
+def resolve(options: AccountOptions, tokens_dir: Path) -> Account:
+    """Fill what the config leaves empty from what ``connect5 auth outlook`` recorded."""
+    recorded = read_json(tokens_dir / APP_FILE)
+    client_id = options.client_id or recorded.get("client_id", "")
+    if not client_id:
+        raise AuthError(
+            f"Outlook is not signed in: run `{SIGN_IN_COMMAND} --client-id YOUR-APP-ID` "
+            "(docs/outlook.md shows how to register the app)"
+        )
+    tenant = options.tenant or recorded.get("tenant") or "common"
+    authority = (options.authority or GLOBAL_AUTHORITY).rstrip("/")
+    return Account(
+        client_id=client_id,
+        authority_url=f"{authority}/{tenant}",
+        graph_url=options.graph_url.rstrip("/"),
+        ca_bundle=options.ca_bundle,
+        username=options.account or recorded.get("username", ""),
+        tokens_dir=tokens_dir,
+    )
+
+
+def record_sign_in(tokens_dir: Path, client_id: str, tenant: str, username: str) -> None:
+    write_json(tokens_dir / APP_FILE, {"client_id": client_id, "tenant": tenant, "username": username})
+
+
+class SignIn:
+    """One msal PublicClientApplication with its cache file, shared per account in a process."""
+
+    _shared: dict[tuple, SignIn] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, account: Account, session: Any = None) -> None:
+        import msal
+
+        self.account = account
+        self.lock = threading.Lock()
+        self.cache = msal.SerializableTokenCache()
+        if account.cache_path.exists():
+            try:
+                self.cache.deserialize(account.cache_path.read_text(encoding="utf-8"))
+            except ValueError:
+                log.warning("the Outlook token cache %s is unreadable; sign in again", account.cache_path)
+        self.app = msal.PublicClientApplication(
+            account.client_id,
+            authority=account.authority_url,
+            token_cache=self.cache,
+            http_client=session or http_session(account.ca_bundle),
+            # Instance discovery asks login.microsoftonline.com whether the host is
+            # known; the authority is the user's own config (national cloud, test
+            # fake), and msal still does OpenID tenant discovery against it.
+            instance_discovery=False,
+        )
+
+    @classmethod
+    def shared(cls, account: Account) -> SignIn:
+        key = (account.cache_path, account.client_id, account.authority_url, account.username)
+        with cls._shared_lock:
+            if key not in cls._shared:
+                cls._shared[key] = cls(account)
+            return cls._shared[key]
+
+    def token(self, scopes: list[str], force_refresh: bool = False) -> str:
+        """An access token from the cache or a silent refresh; ``AuthError`` when none can be had."""
+        with self.lock:
+            accounts = self.app.get_accounts(username=self.account.username or None)
+            if not accounts:
+                raise AuthError(f"Outlook is not signed in{self._who()}: run `{SIGN_IN_COMMAND}`")
+            result = self.app.acquire_token_silent(scopes, account=accounts[0], force_refresh=force_refresh)
+            self._save()
+        if not result or "access_token" not in result:
+            reason = (result or {}).get("error", "no token")
+            log.info("silent Outlook token refresh failed: %s", reason)
+            raise AuthError(f"Outlook sign-in expired or was revoked{self._who()}: run `{SIGN_IN_COMMAND}`")
+        return result["access_token"]
+
+    def device_flow(self, scopes: list[str], show: Callable[[str], None]) -> str:
+        """Sign in with a code typed at microsoft.com/devicelogin; returns the user name."""
+        flow = self.app.initiate_device_flow(scopes=scopes)
+        if "user_code" not in flow:
+            raise AuthError(f"device sign-in could not start: {flow.get('error_description') or flow.get('error')}")
+        show(flow["message"])
+        return self._finish(self.app.acquire_token_by_device_flow(flow))
+
+    def browser_flow(self, scopes: list[str]) -> str:
+        """Sign in in a browser, answered on http://localhost (the app's redirect URI)."""
+        return self._finish(self.app.acquire_token_interactive(scopes, prompt="select_account"))
+
+    def _finish(self, result: dict) -> str:
+        if "access_token" not in result:
+            raise AuthError(f"sign-in failed: {result.get('error_description') or result.get('error')}")
+        with self.lock:
+            self._save()
+        claims = result.get("id_token_claims") or {}
+        return claims.get("preferred_username", "")
+
+    def _save(self) -> None:
+        if self.cache.has_state_changed:
+            write_private(self.account.cache_path, self.cache.serialize())
+            self.cache.has_state_changed = False
+
+    def _who(self) -> str:
+        return f" as {self.account.username}" if self.account.username else ""
