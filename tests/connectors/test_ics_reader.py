@@ -273,3 +273,10 @@ def test_the_watcher_ignores_other_files_in_the_folder(tmp_path):
         assert not woken.wait(0.6)
     finally:
         watcher.stop()
+
+
+def test_a_series_that_cannot_be_expanded_is_logged_and_the_rest_kept(tmp_path, caplog):
+    path = copy("bad_rule.ics", tmp_path)
+    items = by_id(pull(make_source(path))[0])
+    assert "good@example.com" in items and "bad-rule@example.com" not in items
+    assert str(path) in caplog.text and "skipping the series" in caplog.text

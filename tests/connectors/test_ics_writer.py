@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors.base import SourceContext
 from connectors.ics import IcsBlockWriter
 from connectors.ics.blockfile import BLOCK_UID
+from connectors.ics.text import ContentLineError, escape_text, fold, parse_line, unescape_text, unfold
 from connectors.records import BlockPerson
 from rules.block import PLAIN_DESCRIPTION, render_block
 
@@ -305,3 +308,22 @@ def test_writing_the_block_does_not_import_icalendar(tmp_path):
     )
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", script], cwd=root, check=True)
+
+
+@given(st.text(max_size=300))
+def test_folding_keeps_lines_short_and_unfolding_restores_them(value):
+    line = "DESCRIPTION:" + escape_text(value)
+    folded = fold(line)
+    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
+    assert unfold(folded) == [line]
+    assert unescape_text(escape_text(value)) == value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_content_lines_split_into_name_parameters_and_value():
+    assert parse_line('DTSTART;TZID="W. Europe: Standard";VALUE=DATE-TIME:20260303T100000') == (
+        "DTSTART",
+        {"TZID": "W. Europe: Standard", "VALUE": "DATE-TIME"},
+        "20260303T100000",
+    )
+    with pytest.raises(ContentLineError):
+        parse_line("no colon here")
