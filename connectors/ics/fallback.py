@@ -20,6 +20,7 @@ from connectors.ics.blockfile import (
     Override,
     Series,
 )
+from connectors.ics.text import unescape_text
 
 
 def _day_of(value) -> date:
@@ -50,11 +51,14 @@ def _series_from(event) -> Series:
 
 
 def _override_from(event) -> Override:
+    stamp = event.get("DTSTAMP")
     return Override(
         day=_day_of(event.decoded("RECURRENCE-ID")),
         summary=str(event.get("SUMMARY", "")),
         description=str(event.get("DESCRIPTION", "")),
-        html=str(event.get("X-ALT-DESC", "")),
+        html=unescape_text(str(event.get("X-ALT-DESC", ""))),  # icalendar keeps X- values raw
+        stamp=stamp.to_ical().decode() if stamp is not None else "",
+        sequence=int(event.get("SEQUENCE", 0)),
     )
 
 

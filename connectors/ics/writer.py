@@ -24,7 +24,7 @@ import logging
 import os
 import zlib
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -127,7 +127,7 @@ def _new_series(old: Series | None, day: date, block: Block, overrides, stamp: s
     if old is not None and old.content() == fresh.content():
         return old
     sequence = old.sequence + 1 if old is not None else 0
-    return Series(**{**fresh.__dict__, "stamp": stamp, "sequence": sequence})
+    return replace(fresh, stamp=stamp, sequence=sequence)
 
 
 def updated(
@@ -138,7 +138,12 @@ def updated(
     weekdays = _weekdays(block, day)
     overrides = _kept_overrides(block_file, day, weekdays, day - timedelta(days=horizon_days))
     overrides[day] = _new_override(block_file.overrides.get(day), day, block, stamp)
+    for other_day, override in overrides.items():
+        if not override.stamp:  # recovered by the fallback reader without a DTSTAMP
+            overrides[other_day] = replace(override, stamp=stamp)
     series = _new_series(block_file.series, day, block, overrides, stamp)
+    if not series.stamp:
+        series = replace(series, stamp=stamp)
     return BlockFile(series=series, overrides=dict(sorted(overrides.items())))
 
 

@@ -245,7 +245,11 @@ def test_a_file_rewritten_by_another_program_keeps_its_days(tmp_path):
     writer.write(date(2026, 3, 3), make_block(date(2026, 3, 3)))
     assert not list(tmp_path.glob("*.broken-*"))
     days = by_day(path, date(2026, 3, 2), date(2026, 3, 3))
-    assert names_for(date(2026, 3, 2))[0] in str(days[date(2026, 3, 2)][0]["DESCRIPTION"])
+    [monday] = days[date(2026, 3, 2)]
+    assert str(monday["DESCRIPTION"]) == make_block(date(2026, 3, 2)).description
+    assert as_text(monday["X-ALT-DESC"]) == make_block(date(2026, 3, 2)).html
+    assert all(len(str(event["DTSTAMP"])) > 0 for event in days[date(2026, 3, 2)] + days[date(2026, 3, 3)])
+    assert b"DTSTAMP:\r\n" not in path.read_bytes()
 
 
 def test_a_calendar_with_other_events_is_kept_aside_not_overwritten(tmp_path):
