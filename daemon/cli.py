@@ -11,7 +11,6 @@ Exit status: 0 success, 1 a user error (one line on stderr, no traceback),
 from __future__ import annotations
 
 import importlib
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +126,3 @@ def echo_json(data: Any) -> None:
 
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -207,7 +207,7 @@ def _section(cls: type, table: Any, where: str, problems: list[str]) -> Any:
         return None
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
-    values, before = {}, len(problems)
+    values = {}
     for key, value in table.items():
         if key not in fields:
             problems.append(f"{where}.{key}: unknown key (known: {', '.join(sorted(fields))})")
@@ -217,8 +217,8 @@ def _section(cls: type, table: Any, where: str, problems: list[str]) -> Any:
             problems.append(f"{where}.{key}: {wrong}")
             continue
         values[key] = value
-    if len(problems) > before:
-        return None
+    # Bad keys fall back to their defaults so the remaining checks still run and
+    # every problem is reported in one go; parse() refuses the config anyway.
     return cls(**values)
 
 

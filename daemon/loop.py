@@ -15,11 +15,12 @@ import signal
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from connectors import base
 from daemon import clock, morning
 from daemon.config import Config, ConfigError, Source, load
-from daemon.notify import Notifier, watchdog_interval
+from daemon.notify import Notifier
 from daemon.paths import Home
 from daemon.runner import sync_one
 from daemon.store import Store
@@ -59,7 +60,8 @@ class Daemon:
     running: bool = True
     stop_requested: bool = False
     last_morning: str = ""
-    config_mtime: float = 0.0
+    config_mtime: tuple = ()
+    config_watcher: object | None = None
 
     # -- setup ------------------------------------------------------------
 
@@ -119,6 +121,8 @@ class Daemon:
         state.last = outcome["line"]
 
     def _between_batches(self, report, batch) -> None:
+        # A first backfill can take longer than WatchdogSec: keep systemd's watchdog fed.
+        self.notifier.keepalive()
         if self.stop_requested:
             raise Interrupted(report.source)
 
@@ -160,6 +164,7 @@ class Daemon:
         try:
             fresh = load(self.config.path)
         except ConfigError as error:
+            self.remember_config_mtime()
             log.error("config not reloaded, keeping the running one: %s", error)
             self.notifier.ready(f"config error, running on the old config: {error.problems[0]}")
             return
@@ -172,26 +177,31 @@ class Daemon:
         self.notifier.ready(self.status_line())
 
     def remember_config_mtime(self) -> None:
-        try:
-            self.config_mtime = self.config.path.stat().st_mtime
-        except OSError:
-            self.config_mtime = 0.0
+        self.config_mtime = _file_stamp(self.config.path)
 
     def config_changed(self) -> bool:
-        try:
-            return self.config.path.stat().st_mtime != self.config_mtime
-        except OSError:
-            return False
+        stamp = _file_stamp(self.config.path)
+        return bool(stamp) and stamp != self.config_mtime
 
     def status_line(self) -> str:
+        """One line for ``systemctl status``: each source's last sync or trouble, then the next block."""
+        zone = clock.zone_name(self.config.me.timezone)
+        synced = {row[0]: row[1] for row in self.store.db.execute("SELECT source, last_sync_at FROM cursors")}
         parts = []
         for name, state in self.sources.items():
-            parts.append(f"{name}: {'stopped' if state.stopped else 'error' if state.failures else 'ok'}")
-        zone = clock.zone_name(self.config.me.timezone)
+            if state.stopped:
+                parts.append(f"{name} stopped: {state.stopped}")
+            elif state.failures:
+                parts.append(f"{name} failing ({state.failures}x): {state.last.removeprefix(name + ': ')[:80]}")
+            elif synced.get(name):
+                moment = datetime.fromisoformat(synced[name]).astimezone(ZoneInfo(zone))
+                parts.append(f"{name} synced {moment:%H:%M}")
+            else:
+                parts.append(f"{name} not synced yet")
         today = clock.local_day(clock.now(), zone)
         nxt = today if self.last_morning != today.isoformat() and clock.is_block_day(today, self.config.picking.days) \
             else clock.next_block_day(today, self.config.picking.days)
-        parts.append(f"next block {nxt} {self.config.block.time}")
+        parts.append(f"next block {nxt:%a} {nxt} {self.config.block.time}")
         return "; ".join(parts)
 
     def next_timeout(self, watchdog: float | None) -> float:
@@ -206,20 +216,25 @@ class Daemon:
         self.remember_config_mtime()
         self.start_sources()
         try:
+            if not once:
+                # Ready once the store is open and the schedule known, not after the first
+                # sync: a long backfill must not run into systemd's start timeout.
+                self.notifier.ready(self.status_line())
+                self.config_watcher = watch_config(self.config.path, self.events)
             self.cycle(force_sync=True)
             if once:
                 return
-            self.notifier.ready(self.status_line())
             self._loop()
         except Interrupted as where:
             log.info("stopped during a sync of %s; what was synced is kept", where)
         finally:
             self.notifier.stopping()
             self.stop_sources()
+            if self.config_watcher is not None:
+                self.config_watcher.stop()
 
     def _loop(self) -> None:
-        watchdog = watchdog_interval()
-        last_ping = time.monotonic()
+        watchdog = self.notifier.watchdog_every
         while self.running:
             try:
                 kind, payload = self.events.get(timeout=self.next_timeout(watchdog))
@@ -227,14 +242,12 @@ class Daemon:
                 kind, payload = "tick", None
             if kind == "stop":
                 break
-            if kind == "reload" or (kind == "tick" and self.config_changed()):
+            if kind == "reload" or (kind in ("tick", "config") and self.config_changed()):
                 self.reload()
             elif kind == "wake" and payload in self.sources:
                 self._drain_wakes(payload)
             self.cycle()
-            if watchdog and time.monotonic() - last_ping >= watchdog * 0.9:
-                self.notifier.watchdog()
-                last_ping = time.monotonic()
+            self.notifier.keepalive()
             self.notifier.status(self.status_line())
 
     def _drain_wakes(self, first: str) -> None:
@@ -263,3 +276,25 @@ class Daemon:
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
         signal.signal(signal.SIGHUP, lambda *_: self.events.put(("reload", None)))
+
+
+def _file_stamp(path) -> tuple:
+    """(mtime, size, inode): an editor's rename-over changes the inode even within one mtime tick."""
+    try:
+        info = path.stat()
+    except OSError:
+        return ()
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+def watch_config(path, events: queue.Queue):
+    """Wake the loop when the config file changes (editors often write a new file and rename it)."""
+    from connectors.ics.watch import FolderWatcher
+
+    if not path.parent.is_dir():
+        return None
+    try:
+        return FolderWatcher([path], lambda: events.put(("config", None)))
+    except OSError as error:  # e.g. the inotify watch limit: the 30-second tick still notices
+        log.warning("cannot watch %s (%s); changes are noticed within %d s", path, error, MAX_SLEEP)
+        return None

@@ -95,14 +95,17 @@ def pick(
     default_cadence = rotation_days(pool, settings)
     company_counts = _company_counts(candidates, taken)
     ranked, leftovers = _rank(candidates, day, settings, rotation, taken, default_cadence)
-    picks = _take(ranked, wanted, company_counts, settings.max_per_company, rotation)
-    if len(picks) < wanted and leftovers:
+    capped: list = []
+    picks = _take(ranked, wanted, company_counts, settings.max_per_company, rotation, capped)
+    # Begin the next rotation only when this one is used up: people held back by
+    # today's company cap are still owed their turn, so nobody repeats before them.
+    if len(picks) < wanted and leftovers and not capped:
         # The rotation ran out: start the next one with whoever is most overdue.
         rotation += 1
         chosen = {item.key for item in picks}
         rest = [entry for entry in leftovers if entry[2].key not in chosen]
         heapq.heapify(rest)
-        picks += _take(rest, wanted - len(picks), company_counts, settings.max_per_company, rotation)
+        picks += _take(rest, wanted - len(picks), company_counts, settings.max_per_company, rotation, [])
     return Result(picks=tuple(picks), rotation=rotation, pool=pool)
 
 
@@ -162,12 +165,14 @@ def _anchor(candidate: Candidate, today: int) -> int:
     return max(known) if known else today - UNKNOWN_AGE_DAYS
 
 
-def _take(heap: list, wanted: int, company_counts: dict[str, int], cap: int, rotation: int) -> list[Pick]:
+def _take(heap: list, wanted: int, company_counts: dict[str, int], cap: int, rotation: int, capped: list) -> list[Pick]:
+    """Pop the most overdue into picks; those over their company's cap go to ``capped``."""
     picks: list[Pick] = []
     while heap and len(picks) < wanted:
         negative_overdue, _, candidate, cadence, own = heapq.heappop(heap)
         company = candidate.company.casefold()
         if company and company_counts.get(company, 0) >= cap:
+            capped.append(candidate.key)
             continue
         if company:
             company_counts[company] = company_counts.get(company, 0) + 1

@@ -1,0 +1,60 @@
+"""Shared fixtures: a private connect5 home per test and a way to run the CLI in it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+DATA = Path(__file__).parent / "data"
+
+
+class Cli:
+    """Runs ``connect5 --home HOME ...`` in-process and hands back the click result."""
+
+    def __init__(self, home: Path):
+        self.home = home
+
+    def __call__(self, *args: str, ok: bool = True, env: dict | None = None):
+        from daemon.cli import main
+
+        result = CliRunner().invoke(main, ["--home", str(self.home), *args], env=env, catch_exceptions=False)
+        if ok and result.exit_code != 0:
+            raise AssertionError(f"connect5 {' '.join(args)} exited {result.exit_code}:\n{result.output}")
+        return result
+
+    def json(self, *args: str, env: dict | None = None):
+        return json.loads(self(*args, "--json", env=env).stdout)
+
+    def process(self, *args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+        """The real executable in a subprocess: for exit codes and stderr exactly as users see them."""
+        full_env = {**os.environ, **(env or {})}
+        command = [sys.executable, "-m", "daemon", "--home", str(self.home), *args]
+        return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=60, **kwargs)
+
+    def write_config(self, text: str) -> Path:
+        path = self.home / "config.toml"
+        path.write_text(text)
+        return path
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def cli(home: Path) -> Cli:
+    return Cli(home)
+
+
+@pytest.fixture
+def linkedin_2024() -> Path:
+    return DATA / "linkedin" / "export-2024.csv"
