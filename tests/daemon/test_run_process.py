@@ -1,0 +1,246 @@
+"""``connect5 run`` as systemd runs it: a real subprocess talking sd_notify to a socket we own.
+
+The test plays systemd's part: it binds a datagram socket, passes it as
+``NOTIFY_SOCKET`` (abstract namespace, and once as a path) with a short
+``WATCHDOG_USEC``, and reads what the daemon says: READY, STATUS, WATCHDOG,
+RELOADING, STOPPING.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+CONNECT5 = str(Path(sys.executable).parent / "connect5")
+CONFIG = """\
+[me]
+name = "Ada Lovelace"
+emails = ["ada@example.com"]
+timezone = "Europe/London"
+
+[block]
+time = "{time}"
+
+[[sources]]
+name = "mail"
+type = "maildir"
+path = ["{maildir}"]
+
+[[sources]]
+name = "calendar"
+type = "ics"
+path = ["{ics}"]
+"""
+CALENDAR = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n"
+
+
+def write_config(home: Path, time_of_block: str = "09:00") -> None:
+    maildir = home / "Maildir"
+    for part in ("cur", "new", "tmp"):
+        (maildir / part).mkdir(parents=True, exist_ok=True)
+    ics = home / "calendar.ics"
+    if not ics.exists():
+        ics.write_text(CALENDAR)
+    text = CONFIG.format(time=time_of_block, maildir=maildir, ics=ics)
+    # Written to a temporary name and renamed, as editors do, so the daemon never reads half a file.
+    (home / "config.tmp").write_text(text)
+    (home / "config.tmp").replace(home / "config.toml")
+
+
+class FakeSystemd:
+    """The receiving end of NOTIFY_SOCKET: collects every datagram the daemon sends."""
+
+    def __init__(self, path: str | None = None):
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if path is None:
+            name = f"connect5-test-{uuid.uuid4().hex}"
+            self.socket.bind("\0" + name)
+            self.address = "@" + name
+        else:
+            self.socket.bind(path)
+            self.address = path
+        self.messages: list[dict[str, str]] = []
+
+    def receive(self, timeout: float) -> dict[str, str] | None:
+        self.socket.settimeout(timeout)
+        try:
+            data = self.socket.recv(65536)
+        except TimeoutError:
+            return None
+        fields = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
+        self.messages.append(fields)
+        return fields
+
+    def wait_for(self, key: str, timeout: float = 10.0) -> dict[str, str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            fields = self.receive(max(0.01, deadline - time.monotonic()))
+            if fields and key in fields:
+                return fields
+        raise AssertionError(f"no {key} within {timeout}s; got {self.messages}")
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def start_daemon(home: Path, notify: FakeSystemd | None, **extra: str) -> subprocess.Popen:
+    env = dict(os.environ, CONNECT5_HOME=str(home), CONNECT5_NOW="2026-03-02T06:00:00+00:00", **extra)
+    env.pop("JOURNAL_STREAM", None)
+    if notify is not None:
+        env["NOTIFY_SOCKET"] = notify.address
+        env.setdefault("WATCHDOG_USEC", "400000")
+    return subprocess.Popen([CONNECT5, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    write_config(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def systemd():
+    fake = FakeSystemd()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def daemon(home: Path, systemd: FakeSystemd):
+    process = start_daemon(home, systemd)
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.communicate(timeout=10)
+
+
+def stop(process: subprocess.Popen) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=5)
+    return process.returncode, stderr
+
+
+def test_ready_arrives_with_a_status_a_person_can_read(daemon, systemd):
+    ready = systemd.wait_for("READY")
+    assert ready["READY"] == "1"
+    assert "next block Mon 2026-03-02 09:00" in ready["STATUS"]
+    assert "mail" in ready["STATUS"] and "calendar" in ready["STATUS"]
+
+
+def test_status_reports_each_source_synced_after_the_first_sync(daemon, systemd):
+    systemd.wait_for("READY")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        status = systemd.wait_for("STATUS")["STATUS"]
+        if "mail synced" in status and "calendar synced" in status:
+            return
+    raise AssertionError(f"sources never reported synced: {systemd.messages}")
+
+
+def test_watchdog_pings_keep_arriving_at_half_the_interval(daemon, systemd):
+    systemd.wait_for("READY")
+    started = time.monotonic()
+    for _ in range(5):
+        systemd.wait_for("WATCHDOG", timeout=2)
+    elapsed = time.monotonic() - started
+    # WATCHDOG_USEC=0.4 s: pings every ~0.2 s, so five take about a second, never near 0.4 s each.
+    assert elapsed < 1.9
+
+
+def test_sighup_reloads_and_applies_the_new_config(daemon, home, systemd):
+    systemd.wait_for("READY")
+    write_config(home, time_of_block="10:30")
+    daemon.send_signal(signal.SIGHUP)
+    systemd.wait_for("RELOADING")
+    ready = systemd.wait_for("READY")
+    assert "next block Mon 2026-03-02 10:30" in ready["STATUS"]
+
+
+def test_a_changed_config_file_is_reloaded_without_a_signal(daemon, home, systemd):
+    systemd.wait_for("READY")
+    time.sleep(0.3)  # let the config watcher start
+    write_config(home, time_of_block="11:15")
+    reloading = systemd.wait_for("RELOADING", timeout=5)
+    assert int(reloading["MONOTONIC_USEC"]) > 0
+    assert "11:15" in systemd.wait_for("READY", timeout=5)["STATUS"]
+
+
+def test_a_broken_config_keeps_the_old_one_running_and_says_what_is_wrong(daemon, home, systemd):
+    systemd.wait_for("READY")
+    (home / "config.toml").write_text('[block]\ntime = "25:99"\n')
+    daemon.send_signal(signal.SIGHUP)
+    systemd.wait_for("RELOADING")
+    ready = systemd.wait_for("READY")
+    assert "block.time" in ready["STATUS"] and "old config" in ready["STATUS"]
+    systemd.wait_for("WATCHDOG", timeout=2)
+    assert daemon.poll() is None
+    code, stderr = stop(daemon)
+    assert code == 0
+    assert "block.time: '25:99' is not HH:MM" in stderr
+
+
+def test_sigterm_sends_stopping_and_exits_0_within_five_seconds(daemon, systemd):
+    systemd.wait_for("READY")
+    started = time.monotonic()
+    code, _ = stop(daemon)
+    assert code == 0
+    assert time.monotonic() - started < 5
+    systemd.wait_for("STOPPING", timeout=1)
+
+
+def test_a_socket_path_works_as_well_as_the_abstract_namespace(home):
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:  # AF_UNIX paths are limited to 108 bytes
+        fake = FakeSystemd(os.path.join(folder, "notify"))
+        process = start_daemon(home, fake)
+        try:
+            assert fake.wait_for("READY")["READY"] == "1"
+            assert stop(process)[0] == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+            fake.close()
+
+
+def test_a_second_run_on_the_same_home_is_refused_naming_the_first_pid(daemon, home, systemd):
+    systemd.wait_for("READY")
+    second = subprocess.run(
+        [CONNECT5, "--home", str(home), "run"], capture_output=True, text=True, timeout=10,
+        env={key: value for key, value in os.environ.items() if key != "NOTIFY_SOCKET"},
+    )
+    assert second.returncode == 1
+    assert f"pid {daemon.pid}" in second.stderr
+    assert "Traceback" not in second.stderr
+
+
+def test_status_json_answers_at_once_while_the_daemon_runs(daemon, home, systemd):
+    systemd.wait_for("READY")
+    started = time.monotonic()
+    result = subprocess.run(
+        [CONNECT5, "--home", str(home), "status", "--json"], capture_output=True, text=True, timeout=10,
+        env=dict(os.environ, CONNECT5_NOW="2026-03-02T06:00:00+00:00"),
+    )
+    assert time.monotonic() - started < 5
+    report = json.loads(result.stdout)
+    assert report["daemon"]["pid"] == daemon.pid
+    assert {source["name"] for source in report["sources"]} == {"mail", "calendar"}
+    assert result.returncode in (0, 4), result.stderr
+
+
+def test_without_notify_socket_the_daemon_runs_and_stops_quietly(home):
+    process = start_daemon(home, None)
+    time.sleep(1.0)
+    assert process.poll() is None
+    code, stderr = stop(process)
+    assert code == 0
+    assert "cannot notify" not in stderr
