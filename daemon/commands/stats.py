@@ -157,9 +157,11 @@ def render_funnel(data: dict[str, Any]) -> list[str]:
     for step in rules.STEPS:
         words = rules.STEP_WORDS[step]
         line = f"  {words:<12} {counts[step]:>{width}}"
-        if previous is not None:
-            of_previous = f"{rules.percent(rates[step]['of_previous'])} of {rules.STEP_WORDS[previous]}"
-            line += f"  {of_previous:<22} {rules.percent(rates[step]['of_picked']):>4} of picked"
+        if previous == "picked":
+            line += f"  {rules.percent(rates[step]['of_picked']):>4} of picked"
+        elif previous is not None:
+            of_previous = f"{rules.percent(rates[step]['of_previous']):>4} of {rules.STEP_WORDS[previous]}"
+            line += f"  {of_previous:<20}  {rules.percent(rates[step]['of_picked']):>4} of picked"
         lines.append(line.rstrip())
         previous = step
     return lines
