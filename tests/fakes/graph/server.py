@@ -100,7 +100,7 @@ class FakeGraph:
         self.throttle = Throttle(budget, window, concurrency)
         self.max_page_size = max_page_size
         self.requests: list[Recorded] = []
-        self.http_requests = 0
+        self.http_requests = 0  # round trips to Graph (a $batch is one), sign-in excluded
         self._lock = threading.Lock()
         self._folder = tempfile.TemporaryDirectory(prefix="fake-graph-")
         self._ca = trustme.CA()
@@ -118,7 +118,7 @@ class FakeGraph:
         self._ca.issue_cert("127.0.0.1", "localhost").configure_cert(tls)
         server.socket = tls.wrap_socket(server.socket, server_side=True)
         self._server = server
-        threading.Thread(target=server.serve_forever, name="fake-graph", daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-graph", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -348,9 +348,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         path = urlsplit(self.path).path
-        with fake._lock:
-            fake.http_requests += 1
         if path.startswith("/v1.0"):
+            with fake._lock:
+                fake.http_requests += 1
             if not fake.throttle.enter():
                 reply = _error(429, "MailboxConcurrency", "too many concurrent requests", **{"Retry-After": "1"})
             else:
