@@ -1,0 +1,269 @@
+"""``connect5 review``: matches connect5 did not guess, and the addresses it learned.
+
+``rules.matching`` never guesses: an address several contacts share, or a name
+several contacts carry, becomes a row in the ``review`` table. Here the user
+lists them and decides:
+
+- ``review assign ID NAME`` teaches the address to that contact (an address
+  review, or a name review whose reason names one address) and marks the row
+  resolved. Other contacts holding the same address lose it, so it is no longer
+  ambiguous; what they lost is kept in the row, so ``forget`` can give it back.
+- ``review dismiss ID`` marks the row resolved without teaching anything.
+- ``review forget ADDRESS`` undoes learning: the learned rows of ADDRESS go
+  (``contact_emails.learned_from`` set), what an assignment took from other
+  contacts comes back and its review row is open again.
+- ``review --learned`` lists every learned address and where it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import click
+
+from daemon.cli import App, UserError, echo_json
+from daemon.commands.common import find_contact, json_option
+
+ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--learned", is_flag=True, help="List the addresses connect5 learned, and from where.")
+@json_option
+@click.pass_context
+def review(ctx: click.Context, learned: bool, as_json: bool) -> None:
+    """List addresses and names that could belong to more than one contact."""
+    if ctx.invoked_subcommand:
+        return
+    store = ctx.find_object(App).store(create=False)
+    if learned:
+        rows = learned_rows(store)
+        _emit(as_json, rows, _learned_lines(rows))
+        return
+    rows = open_rows(store)
+    _emit(as_json, rows, _open_lines(rows))
+
+
+@review.command()
+@click.argument("review_id", metavar="ID", type=int)
+@click.argument("name")
+@json_option
+@click.pass_context
+def assign(ctx: click.Context, review_id: int, name: str, as_json: bool) -> None:
+    """Say that review ID is NAME (a candidate's name, or any contact's name or key)."""
+    store = ctx.find_object(App).store(create=False)
+    row = _open_row(store, review_id)
+    contact = _chosen(store, row, name)
+    result = assign_review(store, row, contact["key"])
+    taught = ", ".join(result["taught"]) or "nothing to learn"
+    line = f"#{review_id} {row['value']!r} is {contact['name']}: {taught}"
+    others = [item for item in result["removed"] if item["contact_key"] != contact["key"]]
+    if others:
+        line += f" (taken from {len(others)} other contacts; undo with `connect5 review forget`)"
+    _emit(as_json, {"id": review_id, "contact": contact["name"], **result}, [line])
+
+
+@review.command()
+@click.argument("review_id", metavar="ID", type=int)
+@json_option
+@click.pass_context
+def dismiss(ctx: click.Context, review_id: int, as_json: bool) -> None:
+    """Leave review ID unresolved for good: nothing is learned."""
+    from daemon.store import utc_now
+
+    store = ctx.find_object(App).store(create=False)
+    row = _open_row(store, review_id)
+    with store.atomic():
+        store.execute("UPDATE review SET resolved = ? WHERE id = ?",
+                      [json.dumps({"action": "dismissed", "at": utc_now()}), review_id])
+    _emit(as_json, {"id": review_id, "dismissed": True}, [f"#{review_id} {row['value']!r}: dismissed"])
+
+
+@review.command()
+@click.argument("address")
+@json_option
+@click.pass_context
+def forget(ctx: click.Context, address: str, as_json: bool) -> None:
+    """Undo what was learned about ADDRESS (by a sync or by `review assign`)."""
+    store = ctx.find_object(App).store(create=False)
+    result = forget_address(store, address)
+    if not result["forgotten"]:
+        raise UserError(f"{address!r} is not a learned address (see `connect5 review --learned`)")
+    names = ", ".join(item["name"] for item in result["forgotten"])
+    line = f"{result['address']}: no longer {names}"
+    if result["restored"]:
+        line += f"; {len(result['restored'])} earlier addresses restored, review reopened"
+    _emit(as_json, result, [line])
+
+
+# -- reading ----------------------------------------------------------------
+
+
+def open_rows(store) -> list[dict[str, Any]]:
+    """Unresolved review rows, newest first, with the candidates' names."""
+    rows = store.query(
+        "SELECT id, kind, value, candidates, reason, source, first_seen, last_seen, seen FROM review"
+        " WHERE resolved IS NULL ORDER BY last_seen DESC, id DESC"
+    )
+    for row in rows:
+        keys = json.loads(row["candidates"])
+        row["candidates"] = [_candidate(store, key) for key in keys]
+    return rows
+
+
+def _candidate(store, key: str) -> dict[str, str]:
+    contact = store.contact(key)
+    if contact is None:
+        return {"key": key, "name": key, "company": ""}
+    return {"key": key, "name": contact["name"], "company": contact["company"]}
+
+
+def learned_rows(store) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT e.email, e.contact_key, c.name, e.source, e.learned_from, e.added_at FROM contact_emails e"
+        " LEFT JOIN contacts c ON c.key = e.contact_key WHERE e.learned_from IS NOT NULL"
+        " ORDER BY e.added_at DESC, e.email"
+    )
+
+
+def _open_row(store, review_id: int) -> dict[str, Any]:
+    rows = store.query("SELECT * FROM review WHERE id = ?", [review_id])
+    if not rows:
+        raise UserError(f"no review #{review_id} (see `connect5 review`)")
+    if rows[0]["resolved"] is not None:
+        raise UserError(f"review #{review_id} is already resolved")
+    return rows[0]
+
+
+def _chosen(store, row: dict[str, Any], name: str) -> dict[str, Any]:
+    """The candidate NAME means; any other contact when no candidate fits."""
+    from rules.names import NameIndex
+
+    keys = json.loads(row["candidates"])
+    if name in keys:
+        return store.contact(name)
+    pairs = [(key, contact["name"]) for key in keys if (contact := store.contact(key))]
+    found = NameIndex(pairs).prefix_lookup(name)
+    if len(found) == 1:
+        return store.contact(found[0])
+    if len(found) > 1:
+        raise UserError(f"{name!r} is more than one candidate of #{row['id']}; give the contact key instead: "
+                        + ", ".join(found))
+    return find_contact(store, name)
+
+
+# -- deciding ---------------------------------------------------------------
+
+
+def taught_addresses(row: dict[str, Any]) -> list[str]:
+    """What assigning ``row`` teaches: its address, or the one address its reason names."""
+    from rules.matching import normalise_address
+
+    if row["kind"] == "address":
+        return [normalise_address(row["value"])]
+    found = {normalise_address(match) for match in ADDRESS.findall(row["reason"])}
+    return sorted(found) if len(found) == 1 else []
+
+
+def assign_review(store, row: dict[str, Any], key: str) -> dict[str, Any]:
+    """Teach ``row``'s address to ``key``, take it from other holders, mark the row resolved."""
+    from daemon.store import utc_now
+
+    taught, removed = [], []
+    with store.atomic():
+        for address in taught_addresses(row):
+            # Every holder's row is kept in the review row, the chosen contact's too (its
+            # imported row becomes a learned one), so ``forget`` restores exactly what was.
+            for holder in store.query("SELECT * FROM contact_emails WHERE email = ?", [address]):
+                removed.append(holder)
+                store.execute("DELETE FROM contact_emails WHERE email = ? AND contact_key = ?",
+                              [address, holder["contact_key"]])
+            store.add_emails(key, [address], source="review", learned_from=f"review:{row['id']}")
+            taught.append(address)
+        resolved = {"action": "assigned", "contact_key": key, "at": utc_now(), "taught": taught, "removed": removed}
+        store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), row["id"]])
+        store.log_event("info", f"review #{row['id']} assigned to {key}", source="review")
+    return {"taught": taught, "removed": removed}
+
+
+def forget_address(store, address: str) -> dict[str, Any]:
+    """Remove the learned rows of ``address``; give back what a review assignment took."""
+    from rules.matching import normalise_address
+
+    wanted = normalise_address(address)
+    forgotten = store.query(
+        "SELECT e.email, e.contact_key, e.learned_from, coalesce(c.name, e.contact_key) AS name"
+        " FROM contact_emails e LEFT JOIN contacts c ON c.key = e.contact_key"
+        " WHERE e.email = ? AND e.learned_from IS NOT NULL",
+        [wanted],
+    )
+    restored: list[dict[str, Any]] = []
+    with store.atomic():
+        for row in forgotten:
+            store.execute("DELETE FROM contact_emails WHERE email = ? AND contact_key = ?",
+                          [row["email"], row["contact_key"]])
+            if row["learned_from"].startswith("review:"):
+                restored += _reopen(store, int(row["learned_from"].split(":", 1)[1]))
+        if forgotten:
+            store.log_event("info", f"forgot a learned address ({len(forgotten)} rows)", source="review")
+    return {"address": wanted, "forgotten": forgotten, "restored": restored}
+
+
+def _reopen(store, review_id: int) -> list[dict[str, Any]]:
+    rows = store.query("SELECT resolved FROM review WHERE id = ?", [review_id])
+    if not rows or not rows[0]["resolved"]:
+        return []
+    removed = json.loads(rows[0]["resolved"]).get("removed", [])
+    for item in removed:
+        store.execute(
+            "INSERT OR IGNORE INTO contact_emails (email, contact_key, source, learned_from, added_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [item["email"], item["contact_key"], item["source"], item["learned_from"], item["added_at"]],
+        )
+    store.execute("UPDATE review SET resolved = NULL WHERE id = ?", [review_id])
+    return removed
+
+
+# -- showing ----------------------------------------------------------------
+
+
+def _open_lines(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return ["nothing to review"]
+    lines = [f"{len(rows)} to review (connect5 review assign ID NAME, or dismiss ID)"]
+    for row in rows:
+        names = [candidate["name"] for candidate in row["candidates"]]
+        shown = []
+        for candidate in row["candidates"]:
+            text = candidate["name"] + (f" ({candidate['company']})" if candidate["company"] else "")
+            if names.count(candidate["name"]) > 1:
+                text += f" [{candidate['key']}]"
+            shown.append(text)
+        times = "once" if row["seen"] == 1 else f"{row['seen']} times"
+        lines += [
+            f"#{row['id']} {row['kind']} {row['value']!r}: seen {times} in {row['source'] or 'an import'},"
+            f" last {row['last_seen'][:10]}",
+            f"    could be: {', '.join(shown)}",
+            f"    why: {row['reason']}",
+        ]
+    return lines
+
+
+def _learned_lines(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return ["no learned addresses"]
+    lines = [f"{len(rows)} learned addresses (undo with `connect5 review forget ADDRESS`)"]
+    for row in rows:
+        lines.append(f"{row['email']}  {row['name'] or row['contact_key']}  from {row['learned_from']},"
+                     f" {row['added_at'][:10]}")
+    return lines
+
+
+def _emit(as_json: bool, data: Any, lines: list[str]) -> None:
+    if as_json:
+        echo_json(data)
+        return
+    for line in lines:
+        click.echo(line)

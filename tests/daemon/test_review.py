@@ -1,0 +1,180 @@
+"""``connect5 review``: ambiguous matches found by a real sync, resolved, dismissed and undone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from connectors.records import Contact
+from daemon.cli import main
+from daemon.store import open_store
+
+CONFIG = """
+[me]
+name = "Ada Lovelace"
+emails = ["ada@example.com"]
+timezone = "UTC"
+
+[[sources]]
+name = "mail"
+type = "maildir"
+path = ["{maildir}"]
+backfill_months = 0
+"""
+
+BOB_ACME = "https://www.linkedin.com/in/bob-acme"
+BOB_INITECH = "https://www.linkedin.com/in/bob-initech"
+GRACE = "https://www.linkedin.com/in/grace"
+
+
+def deliver(maildir: Path, name: str, headers: str) -> None:
+    """A message lands the way a delivery agent does it: written in tmp/, renamed into new/."""
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    temporary = maildir / "tmp" / name
+    temporary.write_text(headers.strip() + "\n\nA body nobody reads.\n")
+    temporary.rename(maildir / "new" / name)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONNECT5_NOW", "2026-03-18T17:00:00+00:00")
+    maildir = tmp_path / "Maildir"
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "config.toml").write_text(CONFIG.format(maildir=maildir))
+    store = open_store(tmp_path / "home" / "connect5.db")
+    store.import_contacts(
+        [
+            Contact(key=BOB_ACME, name="Bob Stone", company="Acme", emails=("bob@shared.example",)),
+            Contact(key=BOB_INITECH, name="Bob Stone", company="Initech", emails=("bob@shared.example",)),
+            Contact(key=GRACE, name="Grace Hopper", company="Navy"),
+        ],
+        source="linkedin", snapshot=True,
+    )
+    store.close()
+    deliver(maildir, "1.bob.host", """
+From: Bob Stone <bob@shared.example>
+To: Ada Lovelace <ada@example.com>
+Subject: lunch?
+Date: Mon, 16 Mar 2026 10:00:00 +0000
+Message-ID: <bob-1@shared.example>
+""")
+    deliver(maildir, "2.grace.host", """
+From: Ada Lovelace <ada@example.com>
+To: Grace Hopper <grace@navy.example>
+Subject: hello
+Date: Mon, 16 Mar 2026 11:00:00 +0000
+Message-ID: <ada-1@example.com>
+""")
+    assert connect5(tmp_path / "home", "sync").exit_code == 0
+    return tmp_path / "home"
+
+
+def connect5(home: Path, *arguments: str):
+    return CliRunner().invoke(main, ["--home", str(home), *arguments])
+
+
+def listed(home: Path) -> list[dict]:
+    result = connect5(home, "review", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def emails(home: Path) -> set[tuple[str, str, str | None]]:
+    store = open_store(home / "connect5.db")
+    try:
+        return {(row["email"], row["contact_key"], row["learned_from"])
+                for row in store.query("SELECT * FROM contact_emails")}
+    finally:
+        store.close()
+
+
+def test_bare_review_lists_the_shared_address_with_both_candidates_and_where_it_was_seen(home):
+    result = connect5(home, "review")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("1 to review")
+    assert "address 'bob@shared.example': seen once in mail" in result.output
+    # Both candidates carry the same name, so their keys are shown to tell them apart.
+    assert f"Bob Stone (Acme) [{BOB_ACME}]" in result.output
+    assert "belongs to 2 contacts: not guessed" in result.output
+    (row,) = listed(home)
+    assert {candidate["company"] for candidate in row["candidates"]} == {"Acme", "Initech"}
+
+
+def test_assign_teaches_the_address_to_one_contact_and_later_mail_matches_only_them(home):
+    (row,) = listed(home)
+    ambiguous = connect5(home, "review", "assign", str(row["id"]), "Bob Stone")
+    assert ambiguous.exit_code == 1 and "more than one candidate" in ambiguous.output
+    result = connect5(home, "review", "assign", str(row["id"]), BOB_INITECH)
+    assert result.exit_code == 0, result.output
+    assert "taken from 1 other contacts" in result.output
+    assert ("bob@shared.example", BOB_INITECH, f"review:{row['id']}") in emails(home)
+    assert not any(key == BOB_ACME for _, key, _ in emails(home))
+    assert listed(home) == []
+    deliver(home.parent / "Maildir", "3.bob.host", """
+From: Bob Stone <bob@shared.example>
+To: Ada Lovelace <ada@example.com>
+Subject: still on for lunch
+Date: Tue, 17 Mar 2026 10:00:00 +0000
+Message-ID: <bob-2@shared.example>
+""")
+    assert connect5(home, "sync").exit_code == 0
+    store = open_store(home / "connect5.db")
+    touched = store.query("SELECT contact_key FROM interaction_contacts c JOIN interactions i"
+                          " ON i.id = c.interaction_id WHERE i.message_id = 'bob-2@shared.example'")
+    store.close()
+    assert touched == [{"contact_key": BOB_INITECH}]
+
+
+def test_forget_undoes_an_assignment_and_reopens_the_review(home):
+    (row,) = listed(home)
+    before = emails(home)
+    assert connect5(home, "review", "assign", str(row["id"]), BOB_ACME).exit_code == 0
+    result = connect5(home, "review", "forget", "Bob@Shared.example")
+    assert result.exit_code == 0, result.output
+    assert "2 earlier addresses restored, review reopened" in result.output
+    assert emails(home) == before
+    assert [item["id"] for item in listed(home)] == [row["id"]]
+
+
+def test_dismiss_resolves_without_teaching_and_twice_is_an_error(home):
+    (row,) = listed(home)
+    before = emails(home)
+    assert connect5(home, "review", "dismiss", str(row["id"])).exit_code == 0
+    assert listed(home) == [] and emails(home) == before
+    again = connect5(home, "review", "dismiss", str(row["id"]))
+    assert again.exit_code == 1 and "already resolved" in again.output
+    assert connect5(home, "review", "dismiss", "999").exit_code == 1
+
+
+def test_learned_lists_an_address_learned_from_sent_mail_and_forget_removes_it(home):
+    result = connect5(home, "review", "--learned")
+    assert result.exit_code == 0, result.output
+    assert "grace@navy.example  Grace Hopper  from mail:2.grace.host" in result.output
+    assert connect5(home, "review", "forget", "grace@navy.example").exit_code == 0
+    assert not any(email == "grace@navy.example" for email, _, _ in emails(home))
+    assert connect5(home, "review", "--learned").output.strip() == "no learned addresses"
+    missing = connect5(home, "review", "forget", "grace@navy.example")
+    assert missing.exit_code == 1 and "not a learned address" in missing.output
+
+
+def test_forget_never_removes_an_imported_address(home):
+    result = connect5(home, "review", "forget", "bob@shared.example")
+    assert result.exit_code == 1
+    assert {key for email, key, _ in emails(home) if email == "bob@shared.example"} == {BOB_ACME, BOB_INITECH}
+
+
+def test_a_name_review_is_resolved_and_teaches_the_one_address_its_reason_names(home):
+    store = open_store(home / "connect5.db")
+    with store.atomic():
+        store.add_review("name", "Grace Hopper", [GRACE], "sender gh@other.example is unknown but called"
+                         " 'Grace Hopper' like Grace Hopper: confirm to learn", "mail")
+    store.close()
+    (row,) = [item for item in listed(home) if item["kind"] == "name"]
+    result = connect5(home, "review", "assign", str(row["id"]), "Grace", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["taught"] == ["gh@other.example"]
+    assert ("gh@other.example", GRACE, f"review:{row['id']}") in emails(home)
