@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connectors.records import Block, BlockPerson, BlockRef
 from daemon import clock
@@ -140,6 +141,8 @@ def block_for(store: Store, config: Config, day: date, today: date) -> Block:
     for row in picks_of(store, day):
         emails = store.emails_of(row["contact_key"])
         last = datetime.fromisoformat(row["last_touch_at"]) if row["last_touch_at"] else None
+        if last is not None:
+            last = last.astimezone(ZoneInfo(zone))
         people.append(
             BlockPerson(
                 name=row["name"],
