@@ -1,0 +1,157 @@
+"""``connect5 check [--fix] [--json]``: what is wrong with this installation and how to fix it.
+
+Checks the config (file, key, problem), the privacy of the data folder,
+``tokens/`` and the token files, the store (opens, is ours, is sound), the
+systemd unit (if installed, that it runs this installation) and the paths the
+sources read. ``--fix`` repairs what is safe to repair by itself: file modes.
+
+Exit status: 0 when all is well, 1 when something needs fixing.
+"""
+
+from __future__ import annotations
+
+import stat
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+
+from daemon.cli import echo_json, pass_app
+from daemon.commands.common import json_option
+
+STORE_TIMEOUT = 0.5
+
+
+@dataclass
+class Finding:
+    check: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    fixed: bool = False
+
+
+@click.command()
+@click.option("--fix", "repair", is_flag=True, help="Repair what can be repaired safely (file modes).")
+@json_option
+@pass_app
+def check(app, repair: bool, as_json: bool) -> None:
+    """Check config, tokens, store and unit file; say what is wrong and how to fix it."""
+    findings: list[Finding] = []
+    config = _check_config(app.home.config_file, findings)
+    _check_modes(app.home, findings, repair)
+    _check_store(app.home.db_path, findings)
+    _check_unit(app, findings)
+    if config is not None:
+        _check_sources(config, findings)
+    if as_json:
+        echo_json([asdict(finding) for finding in findings])
+    else:
+        _show(findings)
+    sys.exit(0 if all(finding.ok or finding.fixed for finding in findings) else 1)
+
+
+def _check_config(path: Path, findings: list[Finding]):
+    from daemon import config as config_module
+
+    if not path.exists():
+        findings.append(Finding("config", False, f"{path}: no config file", "connect5 init"))
+        return None
+    try:
+        config = config_module.load(path, missing_ok=False)
+    except config_module.ConfigError as error:
+        for problem in error.problems:
+            findings.append(Finding("config", False, f"{path}: {problem}", f"edit {path}"))
+        return None
+    findings.append(Finding("config", True, f"{path} is valid ({len(config.sources)} sources)"))
+    return config
+
+
+def _check_modes(home, findings: list[Finding], repair: bool) -> None:
+    """Data folder and tokens/ 0700, token files 0600: nobody else on the machine reads a token."""
+    wanted = [(home.data_dir, 0o700, "data folder")]
+    if home.tokens_dir.is_dir():
+        wanted.append((home.tokens_dir, 0o700, "tokens folder"))
+        wanted += [(path, 0o600, "token file") for path in sorted(home.tokens_dir.iterdir()) if path.is_file()]
+    if not home.data_dir.exists():
+        findings.append(Finding("data", False, f"{home.data_dir}: missing", "connect5 init"))
+        return
+    for path, mode, what in wanted:
+        actual = stat.S_IMODE(path.lstat().st_mode)
+        if actual & ~mode & 0o777 == 0:
+            findings.append(Finding("modes", True, f"{what} {path} is {actual:04o}"))
+            continue
+        finding = Finding("modes", False, f"{what} {path} is {actual:04o}, should be {mode:04o}",
+                          f"chmod {mode:o} {path} (or: connect5 check --fix)")
+        if repair:
+            path.chmod(mode)
+            finding.fixed = True
+        findings.append(finding)
+
+
+def _check_store(path: Path, findings: list[Finding]) -> None:
+    from daemon import store as store_module
+
+    if not path.exists():
+        findings.append(Finding("store", False, f"{path}: no store yet", "connect5 import linkedin PATH"))
+        return
+    try:
+        store = store_module.open_store(path, create=False, timeout=STORE_TIMEOUT)
+    except store_module.StoreError as error:
+        findings.append(Finding("store", False, str(error), "move the file aside or point --home elsewhere"))
+        return
+    try:
+        verdict = store.db.execute("PRAGMA quick_check").fetchone()[0]
+        contacts = store.db.execute("SELECT count(*) FROM contacts").fetchone()[0]
+    except Exception as error:  # sqlite3.OperationalError when busy; any failure is the finding
+        findings.append(Finding("store", False, f"{path}: {error}", "try again; if it persists, restore a backup"))
+        return
+    finally:
+        store.close()
+    if verdict != "ok":
+        findings.append(Finding("store", False, f"{path}: damaged ({verdict})", "restore a backup of the store"))
+    else:
+        findings.append(Finding("store", True, f"{path} opens and is sound ({contacts} contacts)"))
+
+
+def _check_unit(app, findings: list[Finding]) -> None:
+    from daemon import service as unit
+
+    target = unit.unit_path()
+    if not target.exists():
+        findings.append(Finding("unit", True, f"{target}: not installed (optional: connect5 service install)"))
+        return
+    command = unit.unit_command(target.read_text(encoding="utf-8"))
+    expected = unit.exec_start(app.home_option, app.config_option)
+    if command == expected:
+        findings.append(Finding("unit", True, f"{target} runs this installation"))
+        return
+    missing = command and not Path(command[0]).exists()
+    detail = f"{target} runs `{' '.join(command)}`" + (", which does not exist" if missing else
+                                                       f", not `{' '.join(expected)}`")
+    findings.append(Finding("unit", False, detail, "connect5 service install"))
+
+
+def _check_sources(config, findings: list[Finding]) -> None:
+    for source in config.sources:
+        paths = getattr(source.options, "path", None)
+        if not paths:
+            continue
+        for text in [paths] if isinstance(paths, str) else paths:
+            path = Path(text).expanduser()
+            if path.exists():
+                findings.append(Finding("source", True, f"{source.name}: {path} exists"))
+            else:
+                findings.append(Finding("source", False, f"{source.name}: {path} does not exist",
+                                        f"create it or fix sources.{source.name}.path in {config.path}"))
+
+
+def _show(findings: list[Finding]) -> None:
+    for finding in findings:
+        mark = "fixed" if finding.fixed else "ok" if finding.ok else "FAIL"
+        click.echo(f"{mark:<5} {finding.check:<7} {finding.detail}")
+        if finding.fix and not finding.ok and not finding.fixed:
+            click.echo(f"{'':<14}fix: {finding.fix}")
+    bad = sum(not finding.ok and not finding.fixed for finding in findings)
+    click.echo("all is well" if not bad else f"{bad} thing{'s' if bad > 1 else ''} to fix")

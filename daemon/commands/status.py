@@ -1,0 +1,224 @@
+"""``connect5 status [--json]``: is the daemon running, how each source is doing, what happens next.
+
+Read-only and quick while the daemon runs: the store is opened with a short busy
+timeout (WAL lets readers in beside the daemon's writes), and nothing here
+imports a connector.
+
+Exit status, for scripts: 0 the daemon runs and nothing needs attention;
+1 a user error (bad config, unusable store); 3 the daemon is not running;
+4 something needs attention (a failing or stopped source, a deleted block
+series), whether or not the daemon runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from daemon.cli import UserError, echo_json, pass_app
+from daemon.commands.common import json_option
+
+NOT_RUNNING = 3
+NEEDS_ATTENTION = 4
+STORE_TIMEOUT = 0.5  # seconds: a status must never hang on a busy store
+SERIES_DELETED_HINT = (
+    "you deleted the block series in your calendar, so connect5 stopped writing it;"
+    " to start again, delete the series' leftovers and run `connect5 today`"
+)
+
+
+@click.command()
+@json_option
+@pass_app
+def status(app, as_json: bool) -> None:
+    """Sources, cursors, last sync and error per source, the next morning job and today's five."""
+    report = collect(app)
+    if as_json:
+        echo_json(report)
+    else:
+        show(report)
+    sys.exit(exit_code(report))
+
+
+def exit_code(report: dict[str, Any]) -> int:
+    if report["problems"]:
+        return NEEDS_ATTENTION
+    return 0 if report["daemon"]["running"] else NOT_RUNNING
+
+
+def collect(app) -> dict[str, Any]:
+    """Everything ``status`` shows, as plain data (the JSON output)."""
+    from daemon import clock, lock
+
+    config, home = app.config, app.home
+    zone = clock.zone_name(config.me.timezone)
+    now = clock.now()
+    pid = lock.holder(home.lock_path)
+    report: dict[str, Any] = {
+        "daemon": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
+        "home": str(home.data_dir), "config": str(config.path), "timezone": zone,
+        "now": now.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds"),
+        "store": {"path": str(home.db_path), "exists": home.db_path.exists()},
+        "sources": [], "today": None, "next_morning_job": None, "problems": [],
+    }
+    store = _open_store(home.db_path)
+    try:
+        report["sources"] = _sources(config, store)
+        report["today"], ran_today = _today(config, store, clock.local_day(now, zone))
+        report["next_morning_job"] = _next_morning(config, now, zone, ran_today)
+    finally:
+        if store is not None:
+            store.close()
+    report["problems"] = _problems(report)
+    return report
+
+
+def _open_store(path):
+    from daemon import store
+
+    if not path.exists():
+        return None
+    try:
+        return store.open_store(path, create=False, timeout=STORE_TIMEOUT)
+    except store.StoreError as error:
+        raise UserError(str(error)) from None
+
+
+def _sources(config, store) -> list[dict[str, Any]]:
+    from daemon.runner import AUTH_COMMANDS
+
+    rows = {}
+    if store is not None:
+        rows = {row["source"]: row for row in store.query(
+            "SELECT source, cursor IS NOT NULL AS has_cursor, updated_at, last_sync_at, last_error, last_error_at,"
+            " stopped, items FROM cursors"
+        )}
+    result = []
+    for source in config.sources:
+        row = rows.get(source.name, {})
+        stopped = row.get("stopped") or ""
+        result.append({
+            "name": source.name, "type": source.type,
+            "last_sync_at": row.get("last_sync_at"), "cursor": bool(row.get("has_cursor")),
+            "cursor_updated_at": row.get("updated_at"), "items": row.get("items") or 0,
+            "last_error": row.get("last_error") or "", "last_error_at": row.get("last_error_at"),
+            "stopped": stopped, "fix": AUTH_COMMANDS.get(source.type, "") if stopped else "",
+        })
+    return result
+
+
+def _today(config, store, day) -> tuple[dict[str, Any], bool]:
+    today: dict[str, Any] = {"day": day.isoformat(), "picks": [], "block": None}
+    if store is None:
+        return today, False
+    from daemon import morning
+
+    for row in morning.picks_of(store, day):
+        today["picks"].append({
+            "slot": row["slot"], "name": row["name"], "company": row["company"], "state": row["state"],
+            "reason": row["reason"],
+        })
+    blocks = store.query(
+        "SELECT day, writer, state, written_at FROM blocks WHERE writer = ? AND day <= ? ORDER BY day DESC LIMIT 1",
+        [config.block.writer, day.isoformat()],
+    )
+    if blocks:
+        block = dict(blocks[0])
+        block["today"] = block["day"] == day.isoformat()
+        if block["state"] == "series-deleted":
+            block["hint"] = SERIES_DELETED_HINT
+        today["block"] = block
+    # The morning job has run today when it chose picks or wrote a block (an empty network picks nobody).
+    ran = store.query(
+        "SELECT 1 FROM picks WHERE day = ? UNION ALL SELECT 1 FROM blocks WHERE day = ? LIMIT 1",
+        [day.isoformat(), day.isoformat()],
+    )
+    return today, bool(ran)
+
+
+def _next_morning(config, now: datetime, zone: str, ran_today: bool) -> dict[str, Any]:
+    """When the daemon next chooses five and writes a block (the same rule as ``Daemon.morning_due``)."""
+    from daemon import clock
+
+    days = config.picking.days
+    earliest = min(config.picking.at, config.block.time)
+    today = clock.local_day(now, zone)
+    day = today if clock.is_block_day(today, days) and not ran_today else clock.next_block_day(today, days)
+    at = clock.at_local(day, earliest, zone)
+    return {"at": at.isoformat(timespec="minutes"), "due": at <= now,
+            "block_at": clock.at_local(day, config.block.time, zone).isoformat(timespec="minutes")}
+
+
+def _problems(report: dict[str, Any]) -> list[str]:
+    problems = []
+    for source in report["sources"]:
+        if source["stopped"]:
+            fix = f" (run `{source['fix']}`)" if source["fix"] and source["fix"] not in source["stopped"] else ""
+            problems.append(f"{source['name']} stopped: {source['stopped']}{fix}")
+        elif source["last_error"]:
+            problems.append(f"{source['name']} failing since {source['last_error_at']}: {source['last_error']}")
+    block = (report["today"] or {}).get("block")
+    if block and block["state"] == "series-deleted":
+        problems.append(f"block: {block['hint']}")
+    return problems
+
+
+# -- the human view -------------------------------------------------------------
+
+
+def show(report: dict[str, Any]) -> None:
+    zone = ZoneInfo(report["timezone"])
+    daemon = report["daemon"]
+    running = f"running (pid {daemon['pid']})" if daemon["running"] else "not running"
+    click.echo(f"connect5 {running} · {report['home']}")
+    click.echo("sources" if report["sources"] else f"sources: none configured in {report['config']}")
+    width = max((len(source["name"]) for source in report["sources"]), default=0)
+    for source in report["sources"]:
+        click.echo(f"  {source['name']:<{width}}  {_source_line(source, zone)}")
+    job = report["next_morning_job"]
+    if job:
+        when = "due now" if job["due"] else _when(job["at"], zone)
+        click.echo(f"next morning job  {when} (block at {_when(job['block_at'], zone)}, {report['timezone']})")
+    _show_today(report["today"], zone)
+    for problem in report["problems"]:
+        click.echo(f"! {problem}")
+
+
+def _source_line(source: dict[str, Any], zone: ZoneInfo) -> str:
+    if source["stopped"]:
+        fix = f" → run `{source['fix']}`" if source["fix"] and source["fix"] not in source["stopped"] else ""
+        return f"{source['type']}: stopped: {source['stopped']}{fix}"
+    if source["last_error"]:
+        return f"{source['type']}: error since {_when(source['last_error_at'], zone)}: {source['last_error']}"
+    if source["last_sync_at"]:
+        return f"{source['type']}: synced {_when(source['last_sync_at'], zone)} · {source['items']} items"
+    return f"{source['type']}: not synced yet"
+
+
+def _show_today(today: dict[str, Any] | None, zone: ZoneInfo) -> None:
+    if today is None:
+        return
+    if not today["picks"]:
+        click.echo(f"today ({today['day']}): no picks yet")
+    else:
+        click.echo(f"today ({today['day']})")
+    for number, pick in enumerate(today["picks"], start=1):
+        company = f" ({pick['company']})" if pick["company"] else ""
+        click.echo(f"  {number}. {pick['name']}{company} — {pick['state'].replace('_', ' ')}")
+    block = today["block"]
+    if block:
+        when = "today" if block["today"] else f"last on {block['day']}"
+        click.echo(f"  block ({block['writer']}): {block['state']} {when}, {_when(block['written_at'], zone)}")
+
+
+def _when(text: str | None, zone: ZoneInfo) -> str:
+    if not text:
+        return "never"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return text
+    return f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M}"
