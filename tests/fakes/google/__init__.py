@@ -63,7 +63,7 @@ class FakeGoogle:
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  address: str = "me@example.com"):
         self.address = address
-        self.mailbox = Mailbox(address=address)
+        self.mailbox = Mailbox(address=address, now=now)
         self.calendars = Calendars(owner=address, now=now)
         self.oauth = OAuth(clock=clock)
         self.quota = Quota(units_per_minute, clock)

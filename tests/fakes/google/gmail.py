@@ -15,6 +15,7 @@ import base64
 import bisect
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -49,6 +50,7 @@ class Mailbox:
     history_id: int = 1000
     oldest_history: int = 1000
     ids: itertools.count = field(default_factory=lambda: itertools.count(0x18f0000000000))
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     # --- changing the mailbox, as mail arrives or the user acts ---------------
 
@@ -57,7 +59,7 @@ class Mailbox:
             in_reply_to: str = "", thread_id: str = "", extra: tuple[tuple[str, str], ...] = (),
             record: bool = True) -> Message:
         """Deliver (or send, with label SENT) one message; returns it."""
-        at = at or datetime.now(timezone.utc)
+        at = at or self.now()
         identifier = format(next(self.ids), "x")
         message_id = message_id or f"<{identifier}@mail.example>"
         headers = [("From", sender), ("To", to), ("Subject", subject),

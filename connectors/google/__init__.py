@@ -1,0 +1,40 @@
+"""Google: Gmail (headers only), Google Calendar, and the daily block in Google Calendar.
+
+Modules: ``auth`` (token file, sign-in, refresh that saves), ``pacing`` (the
+per-user quota budget), ``client`` (building the API clients against configurable
+endpoints, retries, batches that re-queue their failed parts), ``gmail`` and
+``messages`` (the mail source), ``calendar`` (the calendar source) and ``block``
+(the block writer).
+
+Nothing here imports Google's libraries at module level: config validation
+imports the connector classes to read their ``Options``, and that must stay cheap
+for people who never use Google.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+GMAIL_ENDPOINT = "https://gmail.googleapis.com/"
+CALENDAR_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
+TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+# The narrowest scopes that work (https://developers.google.com/workspace/gmail/api/auth/scopes,
+# https://developers.google.com/workspace/calendar/api/auth). gmail.metadata must never
+# be mixed with a broader Gmail scope: Google would then apply the metadata limits to
+# the whole token.
+GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
+CALENDAR_EVENTS_READONLY = "https://www.googleapis.com/auth/calendar.events.readonly"
+CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events"
+CALENDAR_APP_CREATED = "https://www.googleapis.com/auth/calendar.app.created"
+
+AUTH_COMMAND = "connect5 auth google"
+
+
+def token_path(tokens_dir: Path, account: str = "") -> Path:
+    """Where the token file of ``account`` lives ("" is the default account)."""
+    return tokens_dir / (f"google-{account}.json" if account else "google.json")
+
+
+def auth_command(account: str = "") -> str:
+    return f"{AUTH_COMMAND} --account {account}" if account else AUTH_COMMAND
