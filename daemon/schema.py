@@ -23,7 +23,6 @@ def m001_initial(db: Database) -> None:
             name TEXT NOT NULL,
             first_name TEXT NOT NULL DEFAULT '',
             last_name TEXT NOT NULL DEFAULT '',
-            search_name TEXT NOT NULL DEFAULT '',
             company TEXT NOT NULL DEFAULT '',
             position TEXT NOT NULL DEFAULT '',
             profile_url TEXT NOT NULL DEFAULT '',
@@ -40,7 +39,6 @@ def m001_initial(db: Database) -> None:
             added_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
-        CREATE INDEX contacts_search_name ON contacts(search_name);
 
         CREATE TABLE contact_emails (
             email TEXT NOT NULL,
