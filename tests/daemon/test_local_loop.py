@@ -1,0 +1,247 @@
+"""The local loop end to end: real Maildir and .ics files, the real CLI and daemon, no fakes.
+
+One workday of five picks: the user writes four e-mails and notes a LinkedIn
+message with ``connect5 done``; a reply lands in the Maildir, a LinkedIn
+notification arrives, a booking is appended to the calendar, and noise (an
+auto-reply, a mailing list, a LinkedIn invitation, a big meeting) touches
+nobody. Each step is detected by ``connect5 run --once``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from daemon.cli import main
+from daemon.store import open_store
+
+MONDAY = "2026-03-02"
+PEOPLE = [  # first, last, slug, address
+    ("Grace", "Hopper", "grace", "grace@navy.example"),
+    ("Alan", "Turing", "alan", "alan@bletchley.example"),
+    ("Katherine", "Johnson", "katherine", ""),
+    ("Edsger", "Dijkstra", "edsger", "edsger@tue.example"),
+    ("Barbara", "Liskov", "barbara", "barbara@mit.example"),
+]
+CONFIG = """
+[me]
+name = "Ada Lovelace"
+emails = ["ada@example.com"]
+timezone = "UTC"
+
+[[sources]]
+name = "mail"
+type = "maildir"
+path = ["{maildir}"]
+backfill_months = 0
+
+[[sources]]
+name = "calendar"
+type = "ics"
+path = ["{calendar}"]
+"""
+
+
+class World:
+    """The files outside connect5 that a person's mail client and calendar write."""
+
+    def __init__(self, root: Path, monkeypatch):
+        self.root, self.monkeypatch = root, monkeypatch
+        self.home = root / "home"
+        self.maildir = root / "Maildir"
+        self.calendar = root / "calendar.ics"
+        self.events: list[str] = []
+        self.count = 0
+        for folder in (self.maildir, self.maildir / ".Sent"):
+            for sub in ("cur", "new", "tmp"):
+                (folder / sub).mkdir(parents=True)
+        self.home.mkdir()
+        (self.home / "config.toml").write_text(CONFIG.format(maildir=self.maildir, calendar=self.calendar))
+        self.write_calendar()
+
+    def at(self, moment: str) -> None:
+        self.monkeypatch.setenv("CONNECT5_NOW", moment)
+
+    def connect5(self, *arguments: str):
+        result = CliRunner().invoke(main, ["--home", str(self.home), *arguments])
+        assert result.exit_code == 0, result.output
+        return result
+
+    def mail(self, headers: str, *, sent: bool = False) -> None:
+        """Written into tmp/, then renamed: how delivery agents and clients store mail."""
+        self.count += 1
+        folder = self.maildir / ".Sent" if sent else self.maildir
+        name = f"1772400000.M{self.count}P1.test"
+        (folder / "tmp" / name).write_text(headers.strip() + "\n\nNever read.\n")
+        (folder / "tmp" / name).rename(folder / ("cur" if sent else "new") / (name + (":2,S" if sent else "")))
+
+    def write_calendar(self) -> None:
+        text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + "".join(self.events) + "END:VCALENDAR\r\n"
+        temporary = self.calendar.with_name(".calendar.tmp")
+        temporary.write_text(text)
+        temporary.replace(self.calendar)
+
+    def book(self, uid: str, start: str, created: str, organizer: str, attendees: list[str], title: str) -> None:
+        lines = [f"BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{created}", f"CREATED:{created}",
+                 f"LAST-MODIFIED:{created}", f"DTSTART:{start}", f"DURATION:PT30M", f"SUMMARY:{title}",
+                 f"ORGANIZER:mailto:{organizer}"]
+        lines += [f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{address}" for address in attendees]
+        self.events.append("\r\n".join(lines + ["END:VEVENT"]) + "\r\n")
+        self.write_calendar()
+
+    def states(self) -> dict[str, str]:
+        data = json.loads(self.connect5("today", "--date", MONDAY, "--no-block", "--json").output)
+        return {pick["name"]: pick["state"] for pick in data["picks"]}
+
+    def snapshot(self) -> dict[str, list]:
+        store = open_store(self.home / "connect5.db", create=False)
+        try:
+            return {table: store.query(f"SELECT * FROM {table} ORDER BY 1, 2")
+                    for table in ("interactions", "interaction_contacts", "picks", "contact_emails", "review",
+                                  "contacts", "blocks")}
+        finally:
+            store.close()
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    world = World(tmp_path, monkeypatch)
+    rows = ["First Name,Last Name,URL,Email Address,Company,Position,Connected On"]
+    rows += [f"{first},{last},https://www.linkedin.com/in/{slug},{address},Co {slug},Engineer,01 Jan 2019"
+             for first, last, slug, address in PEOPLE]
+    (tmp_path / "Connections.csv").write_text("\n".join(rows) + "\n")
+    world.connect5("import", "linkedin", str(tmp_path / "Connections.csv"))
+    world.at(f"{MONDAY}T07:30:00+00:00")
+    world.connect5("run", "--once")  # the morning job: all five are picked, the block written
+    return world
+
+
+def write_to_everyone(world: World) -> None:
+    world.at(f"{MONDAY}T09:00:00+00:00")
+    for index, (first, last, _, address) in enumerate(PEOPLE):
+        if address:
+            world.mail(f"""
+From: Ada Lovelace <ada@example.com>
+To: {first} {last} <{address}>
+Subject: Long time no see
+Date: Mon, 02 Mar 2026 09:0{index}:00 +0000
+Message-ID: <out-{index}@example.com>
+""", sent=True)
+    world.connect5("done", "Katherine Johnson")
+
+
+def test_the_morning_job_picked_everyone_and_wrote_the_block(world):
+    assert world.states() == {f"{first} {last}": "picked" for first, last, _, _ in PEOPLE}
+    assert "Grace Hopper" in (world.home / "connect5.ics").read_text()
+
+
+def test_sent_mail_and_done_become_reached_out(world):
+    write_to_everyone(world)
+    world.at(f"{MONDAY}T09:30:00+00:00")
+    world.connect5("run", "--once")
+    assert set(world.states().values()) == {"reached_out"}
+
+
+def test_a_reply_file_landing_in_the_maildir_becomes_replied(world):
+    write_to_everyone(world)
+    world.mail("""
+From: Grace Hopper <grace@navy.example>
+To: Ada Lovelace <ada@example.com>
+Subject: Re: Long time no see
+Date: Mon, 02 Mar 2026 11:00:00 +0000
+Message-ID: <reply-grace@navy.example>
+In-Reply-To: <out-0@example.com>
+""")
+    world.at(f"{MONDAY}T11:05:00+00:00")
+    world.connect5("run", "--once")
+    assert world.states()["Grace Hopper"] == "replied"
+    assert world.states()["Alan Turing"] == "reached_out"
+
+
+def test_a_linkedin_notification_mail_becomes_replied(world):
+    write_to_everyone(world)
+    world.mail("""
+From: "Katherine Johnson via LinkedIn" <messages-noreply@linkedin.com>
+To: Ada Lovelace <ada@example.com>
+Subject: Katherine just messaged you
+Date: Mon, 02 Mar 2026 12:00:00 +0000
+Message-ID: <notice-1@linkedin.com>
+X-LinkedIn-Class: MBR-TO-MBR
+""")
+    world.at(f"{MONDAY}T12:05:00+00:00")
+    world.connect5("run", "--once")
+    assert world.states()["Katherine Johnson"] == "replied"
+
+
+def test_a_booking_appended_to_the_calendar_becomes_call_booked_then_met(world):
+    write_to_everyone(world)
+    world.book("call-1@test", "20260304T140000Z", "20260302T130000Z", "grace@navy.example",
+               ["ada@example.com"], "Catch-up")
+    world.book("call-2@test", "20260305T100000Z", "20260302T131000Z", "ada@example.com", [],
+               "Call with Katherine Johnson")
+    world.at(f"{MONDAY}T13:30:00+00:00")
+    world.connect5("run", "--once")
+    states = world.states()
+    assert (states["Grace Hopper"], states["Katherine Johnson"]) == ("call_booked", "call_booked")
+    world.at("2026-03-04T15:00:00+00:00")  # Wednesday, after Grace's call, before Katherine's
+    world.connect5("run", "--once")
+    states = world.states()
+    assert (states["Grace Hopper"], states["Katherine Johnson"]) == ("met", "call_booked")
+
+
+def test_noise_touches_nobody(world):
+    write_to_everyone(world)
+    world.at(f"{MONDAY}T09:30:00+00:00")
+    world.connect5("run", "--once")
+    before = world.snapshot()["interactions"]
+    world.mail("""
+From: Alan Turing <alan@bletchley.example>
+To: Ada Lovelace <ada@example.com>
+Subject: Automatic reply: away
+Date: Mon, 02 Mar 2026 09:01:00 +0000
+Message-ID: <auto-1@bletchley.example>
+Auto-Submitted: auto-replied
+""")
+    world.mail("""
+From: Edsger Dijkstra <edsger@tue.example>
+To: Ada Lovelace <ada@example.com>
+Subject: [EWD] new manuscript
+Date: Mon, 02 Mar 2026 10:00:00 +0000
+Message-ID: <list-1@tue.example>
+List-Id: EWD notes <ewd.tue.example>
+""")
+    world.mail("""
+From: "Barbara Liskov via LinkedIn" <invitations@linkedin.com>
+To: Ada Lovelace <ada@example.com>
+Subject: Barbara Liskov wants to connect
+Date: Mon, 02 Mar 2026 10:30:00 +0000
+Message-ID: <invite-1@linkedin.com>
+""")
+    crowd = [f"person{number}@corp.example" for number in range(30)] + ["barbara@mit.example"]
+    world.book("all-hands@test", "20260302T160000Z", "20260302T100000Z", "ceo@corp.example", crowd, "All hands")
+    world.at(f"{MONDAY}T11:00:00+00:00")
+    world.connect5("run", "--once")
+    assert set(world.states().values()) == {"reached_out"}
+    assert world.snapshot()["interactions"] == before
+
+
+def test_running_again_after_everything_changes_nothing(world):
+    write_to_everyone(world)
+    world.mail("""
+From: Grace Hopper <grace@navy.example>
+To: Ada Lovelace <ada@example.com>
+Subject: Re: Long time no see
+Date: Mon, 02 Mar 2026 11:00:00 +0000
+Message-ID: <reply-grace@navy.example>
+""")
+    world.book("call-1@test", "20260304T140000Z", "20260302T130000Z", "grace@navy.example",
+               ["ada@example.com"], "Catch-up")
+    world.at(f"{MONDAY}T13:30:00+00:00")
+    world.connect5("run", "--once")
+    first = world.snapshot()
+    world.connect5("run", "--once")
+    world.connect5("sync")
+    assert world.snapshot() == first
