@@ -15,6 +15,7 @@ correct for the odd cases and about ten times slower for the usual ones.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
@@ -63,7 +64,15 @@ def parse_header_block(
     a walk over every line, and gives the same values as the full walk.
     """
     end = header_end(data)
-    block = data if end < 0 else data[:end]
+    return block_fields(data if end < 0 else data[:end], names, prefixes)
+
+
+def block_fields(
+    block: bytes,
+    names: Iterable[str] | None = None,
+    prefixes: Iterable[str] = (),
+) -> dict[str, list[str]]:
+    """``parse_header_block`` for a block already cut at its blank line (saves a search)."""
     if names is None:
         return _all_fields(block)
     return _some_fields(block, names, prefixes)
@@ -91,37 +100,26 @@ def _all_fields(block: bytes) -> dict[str, list[str]]:
 
 
 def _some_fields(block: bytes, names: Iterable[str], prefixes: Iterable[str]) -> dict[str, list[str]]:
-    original = b"\n" + block
-    lowered = original.lower()
     fields: dict[str, list[str]] = {}
-    for name in names:
-        needle = b"\n" + name.encode("ascii") + b":"
-        start = lowered.find(needle)
-        while start >= 0:
-            value_start = start + len(needle)
-            value_end = _value_end(original, value_start)
-            fields.setdefault(name, []).append(_text(original[value_start:value_end]))
-            start = lowered.find(needle, value_end)
-    for prefix in prefixes:
-        needle = b"\n" + prefix.encode("ascii")
-        start = lowered.find(needle)
-        while start >= 0:
-            line_end = _value_end(original, start + 1)
-            colon = lowered.find(b":", start, line_end)
-            name = lowered[start + 1 : colon]
-            if colon > 0 and _FIELD_NAME.fullmatch(name):
-                value = _text(original[colon + 1 : line_end])
-                fields.setdefault(name.decode("ascii"), []).append(value)
-            start = lowered.find(needle, line_end)
+    for name, value in _field_pattern(tuple(names), tuple(prefixes)).findall(b"\n" + block):
+        key = name.lower().decode("ascii")
+        if key in fields:
+            fields[key].append(_text(value))
+        else:
+            fields[key] = [_text(value)]
     return fields
 
 
-def _value_end(buffer: bytes, start: int) -> int:
-    """The index of the line break that ends the (possibly folded) field value at ``start``."""
-    end = buffer.find(b"\n", start)
-    while end >= 0 and buffer[end + 1 : end + 2] in (b" ", b"\t"):
-        end = buffer.find(b"\n", end + 1)
-    return len(buffer) if end < 0 else end
+@functools.lru_cache(maxsize=32)
+def _field_pattern(names: tuple[str, ...], prefixes: tuple[str, ...]) -> re.Pattern[bytes]:
+    """One regular expression that finds just the wanted fields with their folded values.
+
+    Letting the regex engine skip the dozens of Received, DKIM and ARC lines is
+    several times faster than looking at every line in Python.
+    """
+    choices = [re.escape(name.encode("ascii")) for name in names]
+    choices += [re.escape(prefix.encode("ascii")) + rb"[!-9;-~]*" for prefix in prefixes]
+    return re.compile(rb"\n(" + b"|".join(choices) + rb"):([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE)
 
 
 def _text(raw: bytes) -> str:
@@ -181,15 +179,24 @@ def addresses(values: Iterable[str]) -> tuple[Address, ...]:
     (``undisclosed-recipients:;``) nothing. Addresses are lower-cased; display names
     are RFC 2047-decoded.
     """
-    found: list[Address] = []
+    found: tuple[Address, ...] = ()
     for value in values:
-        pairs = _fast_mailboxes(value)
-        if pairs is None:
-            pairs = getaddresses([value])
-        for name, email in pairs:
-            email = email.strip().lower()
-            if email:
-                found.append(Address(email=email, name=decode(name.strip())))
+        found += _mailboxes(value)
+    return found
+
+
+# Mail repeats the same few header values (your own address in To, the people you
+# write with), and Address is immutable, so parsed values are shared.
+@functools.lru_cache(maxsize=4096)
+def _mailboxes(value: str) -> tuple[Address, ...]:
+    pairs = _fast_mailboxes(value)
+    if pairs is None:
+        pairs = getaddresses([value])
+    found = []
+    for name, email in pairs:
+        email = email.strip().lower()
+        if email:
+            found.append(Address(email=email, name=decode(name.strip())))
     return tuple(found)
 
 
@@ -261,6 +268,13 @@ def message_ids(text: str) -> list[str]:
 
 
 def first_message_id(text: str) -> str:
+    """The first id in ``text`` (the same as ``message_ids(text)[0]``), or ""."""
+    start = text.find("<")
+    end = text.find(">", start)
+    if start >= 0 and end > start:
+        found = text[start + 1 : end].strip()
+        if found and "<" not in found:
+            return found
     ids = message_ids(text)
     return ids[0] if ids else ""
 

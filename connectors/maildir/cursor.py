@@ -28,7 +28,7 @@ import binascii
 import json
 import zlib
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from connectors.base import CursorExpired
@@ -72,12 +72,13 @@ class FolderScan:
 
     def __init__(self, folder: Folder, entries: list[Entry], floor: int, fresh: bool, seen: frozenset[str]):
         self.folder = folder
-        self.entries = entries  # sorted by (mtime_ns, unique)
-        self.mtimes = [entry.mtime_ns for entry in entries]
         self.floor = floor
         self.fresh = fresh  # never read before: the backfill limit applies
-        start = bisect_left(self.mtimes, floor)
-        self.candidates = [entry for entry in entries[start:] if entry.unique not in seen]
+        above = entries[bisect_left(entries, (floor,)) :]
+        # Files at or above the floor already handled by an earlier sync.
+        self.seen_before = [(entry.mtime_ns, entry.unique) for entry in above if entry.unique in seen]
+        self.candidates = [entry for entry in above if entry.unique not in seen]
+        self.candidate_mtimes = [entry.mtime_ns for entry in self.candidates]
         self.position = 0  # candidates before this one are done (handled or deferred)
         self.deferred: list[Entry] = []  # done for now, to be read again next sync
 
@@ -89,9 +90,20 @@ class FolderScan:
             limit = min(limit, entry.mtime_ns)
         return max(self.floor, limit)
 
-    def names_at_or_above(self, floor: int) -> Iterable[str]:
-        for entry in self.entries[bisect_left(self.mtimes, floor) :]:
-            yield entry.unique
+    def handled_at_or_above(self, floor: int, handled: set[str]) -> Iterator[str]:
+        """The names of handled files with an mtime at or above ``floor``.
+
+        Only the candidates read so far need looking at, and of those only the ones
+        at or above the new floor (ties, and recent files): so this stays cheap
+        however large the folder is.
+        """
+        for mtime_ns, name in self.seen_before:
+            if mtime_ns >= floor:
+                yield name
+        start = bisect_left(self.candidate_mtimes, floor, 0, self.position)
+        for entry in self.candidates[start : self.position]:
+            if entry.unique in handled:
+                yield entry.unique
 
 
 def cursor_after(scans: list[FolderScan], handled: set[str], previous: ScanState, settled_ns: int) -> str:
@@ -99,13 +111,14 @@ def cursor_after(scans: list[FolderScan], handled: set[str], previous: ScanState
 
     Folders of ``previous`` that were not listed this time (a root briefly
     unmounted, a folder renamed) keep their floor, so they are not read again.
+    A file not yet read whose unique name was already handled in another folder
+    (the same file linked into two folders) is left out; after a crash it would
+    be returned once more with the same external id.
     """
     floors = dict(previous.floors)
     seen: set[str] = set()
     for scan in scans:
         floor = scan.next_floor(settled_ns)
         floors[scan.folder.path] = floor
-        for name in scan.names_at_or_above(floor):
-            if name in handled or name in previous.seen:
-                seen.add(name)
+        seen.update(scan.handled_at_or_above(floor, handled))
     return encode(ScanState(floors, frozenset(seen)))

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from connectors import headers as mail_headers
 from connectors.records import Address, MailItem
 
-FIRST_READ = 16 * 1024
+FIRST_READ = 8 * 1024  # most header blocks are 2-6 KB
 HEADER_LIMIT = 256 * 1024
 # A file without the blank line that is younger than this may still be written
 # by a tool that does not use tmp/; it is read again on the next sync.
@@ -26,6 +26,8 @@ IDENTITY_FIELDS = ("date", "subject", "message-id", "in-reply-to", "references")
 KEPT_FIELDS = ("list-id", "list-unsubscribe", "precedence", "auto-submitted", "x-autoreply", "x-autorespond")
 KEPT_PREFIXES = ("x-linkedin-",)
 WANTED_FIELDS = ADDRESS_FIELDS + IDENTITY_FIELDS + KEPT_FIELDS
+_MESSAGE_FIELDS = frozenset({"from", "to", "date", "subject", "message-id"})
+_ALWAYS_THERE = frozenset(ADDRESS_FIELDS + IDENTITY_FIELDS)
 
 
 class UnreadableMessageError(Exception):
@@ -79,8 +81,8 @@ def read_header_block(path: str, mtime_ns: int, now_ns: int) -> bytes:
 
 def build_item(block: bytes, external_id: str, mtime_ns: int, identity: Identity) -> MailItem:
     """The ``MailItem`` for one header block; raises ``UnreadableMessageError`` for non-mail."""
-    fields = mail_headers.parse_header_block(block, WANTED_FIELDS, KEPT_PREFIXES)
-    if not any(name in fields for name in ("from", "to", "date", "subject", "message-id")):
+    fields = mail_headers.block_fields(block, WANTED_FIELDS, KEPT_PREFIXES)
+    if "from" not in fields and "message-id" not in fields and not _MESSAGE_FIELDS.intersection(fields):
         raise UnreadableMessageError("not a mail message (no From, To, Date, Subject or Message-ID)")
     senders = mail_headers.addresses(fields.get("from", ()))
     sender = senders[0] if senders else None
@@ -122,8 +124,7 @@ def _direction(sender: Address | None, own_addresses: frozenset[str]) -> str:
 
 
 def _kept_headers(fields: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
-    kept = []
-    for name in sorted(fields):
-        if name in KEPT_FIELDS or name.startswith(KEPT_PREFIXES):
-            kept.extend((name, mail_headers.decode(value)) for value in fields[name])
-    return tuple(kept)
+    extra = fields.keys() - _ALWAYS_THERE  # whatever is left is a kept field
+    if not extra:
+        return ()
+    return tuple((name, mail_headers.decode(value)) for name in sorted(extra) for value in fields[name])
