@@ -28,7 +28,20 @@ CALENDAR_EVENTS_READONLY = "https://www.googleapis.com/auth/calendar.events.read
 CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events"
 CALENDAR_APP_CREATED = "https://www.googleapis.com/auth/calendar.app.created"
 
+CALENDAR = "https://www.googleapis.com/auth/calendar"
+# A scope a sign-in may satisfy with a broader one it was granted.
+IMPLIED_BY = {
+    CALENDAR_EVENTS_READONLY: {CALENDAR_EVENTS, CALENDAR, CALENDAR + ".readonly"},
+    CALENDAR_EVENTS: {CALENDAR},
+}
+
 AUTH_COMMAND = "connect5 auth google"
+
+
+def narrowest(scopes: list[str]) -> list[str]:
+    """``scopes`` without duplicates and without those another one in the list implies."""
+    unique = sorted(set(scopes))
+    return [scope for scope in unique if not IMPLIED_BY.get(scope, set()) & set(unique)]
 
 
 def token_path(tokens_dir: Path, account: str = "") -> Path:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import AuthError, SourceUnavailable
+from connectors import google
 from connectors.google import auth_command
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def credentials(path: Path, token_uri: str, needed: list[str], account: str = ""
     """
     info = read_token_file(path, account)
     granted = set(info.get("scopes") or [])
-    missing = [scope for scope in needed if scope not in granted]
+    missing = [scope for scope in needed
+               if scope not in granted and not google.IMPLIED_BY.get(scope, set()) & granted]
     if missing:
         names = ", ".join(scope.rsplit("/", 1)[-1] for scope in missing)
         raise AuthError(f"the Google sign-in lacks {names}: run `{auth_command(account)}` again")

@@ -141,7 +141,8 @@ class FakeGoogle:
         with self.lock:
             self.round_trips += 1
             if path == "/token" and method == "POST":
-                status, answer = self.oauth.token(parse_qs(body.decode()))
+                authorization = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+                status, answer = self.oauth.token(parse_qs(body.decode()), authorization)
                 return "", Response(status, answer)
             if path == "/authorize":
                 status, extra, _ = self.oauth.authorize(query)

@@ -8,12 +8,13 @@ token is answered ``400 {"error": "invalid_grant"}``.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 CLIENT_ID = "fake-client.apps.googleusercontent.com"
 CLIENT_SECRET = "fake-secret"
@@ -66,8 +67,13 @@ class OAuth:
             answer["state"] = query["state"][0]
         return 302, {"Location": f"{redirect}?{urlencode(answer)}"}, b""
 
-    def token(self, form: dict[str, list[str]]) -> tuple[int, dict]:
+    def token(self, form: dict[str, list[str]], authorization: str = "") -> tuple[int, dict]:
         value = {key: values[0] for key, values in form.items()}
+        if authorization.startswith("Basic "):
+            # RFC 6749 2.3.1: client credentials may come as HTTP Basic (requests-oauthlib does so).
+            decoded = base64.b64decode(authorization[6:]).decode()
+            client_id, _, client_secret = decoded.partition(":")
+            value.update(client_id=unquote_plus(client_id), client_secret=unquote_plus(client_secret))
         if value.get("client_id") != CLIENT_ID or value.get("client_secret") != CLIENT_SECRET:
             return 401, {"error": "invalid_client", "error_description": "The OAuth client was not found."}
         with self.lock:
