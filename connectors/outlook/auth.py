@@ -110,11 +110,8 @@ class SignIn:
         self.account = account
         self.lock = threading.Lock()
         self.cache = msal.SerializableTokenCache()
-        if account.cache_path.exists():
-            try:
-                self.cache.deserialize(account.cache_path.read_text(encoding="utf-8"))
-            except ValueError:
-                log.warning("the Outlook token cache %s is unreadable; sign in again", account.cache_path)
+        self._seen = None
+        self._reload()
         self.app = msal.PublicClientApplication(
             account.client_id,
             authority=account.authority_url,
@@ -137,6 +134,7 @@ class SignIn:
     def token(self, scopes: list[str], force_refresh: bool = False) -> str:
         """An access token from the cache or a silent refresh; ``AuthError`` when none can be had."""
         with self.lock:
+            self._reload()
             accounts = self.app.get_accounts(username=self.account.username or None)
             if not accounts:
                 raise AuthError(f"Outlook is not signed in{self._who()}: run `{SIGN_IN_COMMAND}`")
@@ -168,10 +166,26 @@ class SignIn:
         claims = result.get("id_token_claims") or {}
         return claims.get("preferred_username", "")
 
+    def _reload(self) -> None:
+        """Read the cache file again when someone else (`connect5 auth outlook`) rewrote it."""
+        path = self.account.cache_path
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return
+        if stamp == self._seen:
+            return
+        try:
+            self.cache.deserialize(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("the Outlook token cache %s is unreadable; sign in again", path)
+        self._seen = stamp
+
     def _save(self) -> None:
         if self.cache.has_state_changed:
             write_private(self.account.cache_path, self.cache.serialize())
             self.cache.has_state_changed = False
+            self._seen = self.account.cache_path.stat().st_mtime_ns
 
     def _who(self) -> str:
         return f" as {self.account.username}" if self.account.username else ""

@@ -226,3 +226,15 @@ def test_importing_the_connectors_does_not_import_msal_or_requests():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
     assert result.stdout.strip() == "[]"
+
+
+def test_signing_in_again_while_the_daemon_runs_is_picked_up_without_a_restart(graph, mail_source, tokens_dir):
+    from fakes.graph.wiring import sign_in
+
+    source = mail_source()
+    graph.identity.revoke()
+    with pytest.raises(AuthError):
+        list(source.sync(None))
+    sign_in(graph, tokens_dir)  # `connect5 auth outlook` in another process rewrites the cache file
+    graph.mailbox.add("inbox", received=NOW)
+    assert len([i for b in source.sync(None) for i in b.items]) == 1
