@@ -45,12 +45,38 @@ def settings_of(config: Config) -> picker.Settings:
     )
 
 
-def load_candidates(store: Store) -> list[picker.Candidate]:
+SHORTLIST_SQL = f"""
+SELECT * FROM (
+    {CANDIDATE_SQL} AND excluded = 0 AND tags = '[]' AND picked_rotation < :rotation
+    AND (snoozed_until IS NULL OR snoozed_until <= :day)
+    AND (last_touch_at IS NULL OR last_touch_at < :touched_before)
+    ORDER BY coalesce(nullif(max(coalesce(substr(last_touch_at, 1, 10), ''), coalesce(last_picked_on, ''),
+                                 coalesce(connected_on, '')), ''), :unknown), key
+    LIMIT :size)
+UNION ALL {CANDIDATE_SQL} AND excluded = 0 AND tags != '[]'
+UNION ALL {CANDIDATE_SQL} AND key IN (SELECT value FROM json_each(:taken))
+"""
+
+
+def load_candidates(store: Store, bounds: picker.Shortlist | None = None, taken=()) -> list[picker.Candidate]:
+    """Every contact, or with ``bounds`` only those that can matter today (see ``picker.Shortlist``)."""
+    if bounds is None:
+        rows = store.db.conn.execute(CANDIDATE_SQL)
+    else:
+        import json
+        from datetime import timedelta
+
+        unknown = date.fromordinal(bounds.day.toordinal() - picker.UNKNOWN_AGE_DAYS).isoformat()
+        rows = store.db.conn.execute(SHORTLIST_SQL, {
+            "rotation": bounds.rotation, "day": bounds.day.isoformat(), "size": bounds.size,
+            "touched_before": bounds.touched_before.isoformat(), "unknown": unknown, "taken": json.dumps(list(taken)),
+        })
     make, day = picker.Candidate, date.fromisoformat
-    result = []
-    for key, name, company, touch, kind, connected, tags, excluded, snoozed, picked, rotation in store.db.execute(
-        CANDIDATE_SQL
-    ):
+    result, seen = [], set()
+    for key, name, company, touch, kind, connected, tags, excluded, snoozed, picked, rotation in rows:
+        if key in seen:
+            continue
+        seen.add(key)
         result.append(
             make(
                 key, name, company or "",
@@ -93,9 +119,24 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
     return picks_of(store, day)
 
 
+def choose(store: Store, config: Config, day: date, *, taken=(), count: int | None = None,
+           shortlist: bool = True) -> picker.Result:
+    """What the picker would choose for ``day`` (reads only)."""
+    rotation = int(store.meta("rotation", "1"))
+    settings = settings_of(config)
+    pool = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL AND excluded = 0").fetchone()[0]
+    if shortlist:
+        bounds = picker.shortlist(day, settings, rotation)
+        candidates = load_candidates(store, bounds, taken)
+        result = picker.pick(candidates, day, settings, rotation, taken=taken, count=count, pool=pool, shortlisted=True)
+        if result.complete:
+            return result
+    return picker.pick(load_candidates(store), day, settings, rotation, taken=taken, count=count, pool=pool)
+
+
 def _choose(store: Store, config: Config, day: date, *, taken, count: int | None, first_slot: int) -> list[picker.Pick]:
     rotation = int(store.meta("rotation", "1"))
-    result = picker.pick(load_candidates(store), day, settings_of(config), rotation, taken=taken, count=count)
+    result = choose(store, config, day, taken=taken, count=count)
     now = utc_now()
     with store.atomic():
         for slot, chosen in enumerate(result.picks, start=first_slot):

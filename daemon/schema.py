@@ -1,20 +1,41 @@
-"""The store's schema as a list of sqlite-utils migrations, applied in order.
+"""The store's schema as sqlite-utils migrations, applied in order.
 
-Add a migration at the end; never edit one that has shipped. Each runs in a
-transaction together with the record of it having run.
+Add a migration at the end (and its name to ``NAMES``); never edit one that has
+shipped. Each runs in a transaction together with the record of it having run.
+sqlite-utils is imported only when a migration is pending (see daemon.database).
 """
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from typing import Any
 
 MIGRATION_SET = "connect5"
-migrations = Migrations(MIGRATION_SET)
+NAMES = ("m001_initial",)
 
 
-@migrations()
-def m001_initial(db: Database) -> None:
+def pending(connection: sqlite3.Connection) -> bool:
+    """True when a migration of ours has not run yet (cheap: no sqlite-utils import)."""
+    try:
+        rows = connection.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return True
+    return not set(NAMES) <= {row[0] for row in rows}
+
+
+def apply(connection: sqlite3.Connection) -> None:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for name in NAMES:
+        migrations(name=name)(globals()[name])
+    migrations.apply(Database(connection, execute_plugins=False))
+
+
+def m001_initial(db: Any) -> None:
     _run(
         db,
         """
@@ -145,7 +166,7 @@ def m001_initial(db: Database) -> None:
     )
 
 
-def _run(db: Database, script: str) -> None:
+def _run(db: Any, script: str) -> None:
     # Connection.executescript() commits any open transaction first, which would
     # break the migration's atomicity, so statements run one by one instead.
     for statement in script.split(";\n"):

@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
 
 from connectors.records import Contact, Touch
 from daemon import schema
+from daemon.database import Database
 from daemon.paths import private_dir
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -56,7 +56,7 @@ class ImportReport:
 
 
 class Store:
-    """A thin layer over a sqlite-utils Database holding connect5's data."""
+    """connect5's data over one SQLite connection (see daemon.database for why not sqlite-utils here)."""
 
     def __init__(self, db: Database, path: Path):
         self.db = db
@@ -363,15 +363,15 @@ def open_store(path: Path, *, create: bool = True, timeout: float = 3.0) -> Stor
     else:
         private_dir(path.parent)
     try:
-        connection = sqlite3.connect(str(path), timeout=timeout)
-        db = Database(connection, execute_plugins=False)
+        connection = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+        db = Database(connection)
         db.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = OFF")
         _check_foreign(db, path)
-        if schema.migrations.pending(db):
-            schema.migrations.apply(db)
+        if schema.pending(connection):
+            schema.apply(connection)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{path}: cannot use this store: {error}") from None
     _make_private(path)

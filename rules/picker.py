@@ -67,12 +67,38 @@ class Result:
     picks: tuple[Pick, ...]
     rotation: int  # the rotation the day's picks belong to (advanced if it ran out)
     pool: int  # contacts that could ever be picked (not excluded)
+    complete: bool = True  # False: a shortlist was not enough, ask again with everyone
 
 
 def rotation_days(pool: int, settings: Settings) -> int:
     """Calendar days one full rotation of ``pool`` contacts takes at the configured pace."""
     workdays = math.ceil(max(pool, 1) / settings.per_day)
     return max(1, math.ceil(workdays * 7 / max(settings.workdays_per_week, 1)))
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """Bounds a store may use to fetch only the candidates that can matter.
+
+    Everyone the picker could choose today without starting a new rotation is
+    not excluded, not snoozed past ``day``, last in touch before
+    ``touched_before`` (or never), and either tagged or picked in an earlier
+    rotation than ``rotation``. Among the untagged, the most overdue are those
+    with the earliest anchor (the latest of last touch, last pick and
+    connection day), so the first ``size`` of them by anchor are enough unless
+    the day cannot be filled from them, in which case ``pick`` says so
+    (``Result.complete``) and the caller asks again with everyone.
+    """
+
+    day: date
+    touched_before: date
+    rotation: int
+    size: int
+
+
+def shortlist(day: date, settings: Settings, rotation: int) -> Shortlist:
+    cutoff = date.fromordinal(day.toordinal() - settings.cooldown_days + 1)
+    return Shortlist(day=day, touched_before=cutoff, rotation=rotation, size=max(50, settings.per_day * 40))
 
 
 def pick(
@@ -83,20 +109,29 @@ def pick(
     *,
     taken: Iterable[str] = (),
     count: int | None = None,
+    pool: int | None = None,
+    shortlisted: bool = False,
 ) -> Result:
     """Choose ``count`` (default ``per_day``) contacts for ``day``.
 
     ``taken`` are keys already picked (or skipped) today; they and their
     companies' quota are respected. Deterministic for equal inputs.
+    ``pool`` is the number of contacts that are not excluded, when
+    ``candidates`` is only a shortlist (see ``Shortlist``); with
+    ``shortlisted`` a result that could differ from the one over everyone is
+    returned with ``complete=False``.
     """
     wanted = settings.per_day if count is None else count
     taken = set(taken)
-    pool = sum(1 for candidate in candidates if not candidate.excluded)
+    if pool is None:
+        pool = sum(1 for candidate in candidates if not candidate.excluded)
     default_cadence = rotation_days(pool, settings)
     company_counts = _company_counts(candidates, taken)
     ranked, leftovers = _rank(candidates, day, settings, rotation, taken, default_cadence)
     capped: list = []
     picks = _take(ranked, wanted, company_counts, settings.max_per_company, rotation, capped)
+    if shortlisted and len(picks) < wanted:
+        return Result(picks=tuple(picks), rotation=rotation, pool=pool, complete=False)
     # Begin the next rotation only when this one is used up: people held back by
     # today's company cap are still owed their turn, so nobody repeats before them.
     if len(picks) < wanted and leftovers and not capped:

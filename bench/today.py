@@ -1,0 +1,132 @@
+"""Benchmark: ``connect5 today`` on 30,000 contacts and 1,000,000 interactions.
+
+Prints the picking time in-process (loading candidates + ``rules.picker.pick``)
+and the wall time of the whole ``connect5 today`` command against
+``connect5 --version`` (interpreter start-up), median of repeated runs, both for
+the first run of a day (picks chosen and the block written) and a repeat
+(frozen picks, block already up to date).
+
+    .venv/bin/python bench/today.py [--contacts 30000] [--interactions 1000000] [--runs 10]
+
+Goals: picking <= 50 ms; the whole command <= 1.3 x --version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from connectors.records import Contact  # noqa: E402
+from daemon import config as config_module  # noqa: E402
+from daemon import morning  # noqa: E402
+from daemon.store import open_store  # noqa: E402
+
+NOW = "2026-11-27T06:00:00+00:00"
+
+
+def build(home: Path, contacts: int, interactions: int, seed: int = 7) -> None:
+    randomness = random.Random(seed)
+    store = open_store(home / "connect5.db")
+    people = [
+        Contact(key=f"https://www.linkedin.com/in/p{n:06d}", name=f"Person{n} Example{n % 997}",
+                company=f"Company {randomness.randrange(3000)}", position="Engineer",
+                connected_on=date(2012, 1, 1) + timedelta(days=randomness.randrange(5000)), source="linkedin")
+        for n in range(contacts)
+    ]
+    store.import_contacts(people, source="linkedin", snapshot=True)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    span = int((datetime(2026, 11, 26, tzinfo=UTC) - start).total_seconds())
+    with store.atomic():
+        rows, links = [], []
+        for n in range(interactions):
+            at = (start + timedelta(seconds=randomness.randrange(span))).isoformat(timespec="seconds")
+            rows.append((n + 1, "mail", f"m{n}", f"<m{n}@example.com>", "email",
+                         randomness.choice(("in", "out")), at, at))
+            links.append((n + 1, people[randomness.randrange(contacts)].key))
+        store.db.conn.executemany(
+            "INSERT INTO interactions (id, source, external_id, message_id, kind, direction, at, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        store.db.conn.executemany("INSERT INTO interaction_contacts VALUES (?, ?)", links)
+        store.execute(
+            "UPDATE contacts SET last_touch_at = t.at, last_touch_kind = 'email' FROM"
+            " (SELECT c.contact_key AS key, max(i.at) AS at FROM interaction_contacts c"
+            " JOIN interactions i ON i.id = c.interaction_id GROUP BY c.contact_key) AS t WHERE contacts.key = t.key"
+        )
+    store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    (home / "config.toml").write_text('[me]\ntimezone = "Europe/London"\n')
+
+
+def time_picking(home: Path, runs: int) -> list[float]:
+    store = open_store(home / "connect5.db")
+    config = config_module.load(home / "config.toml")
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = morning.choose(store, config, date(2026, 11, 27))
+        timings.append(time.perf_counter() - started)
+        assert len(result.picks) == 5
+    store.close()
+    return timings
+
+
+def wall(command: list[str], runs: int, before=None) -> list[float]:
+    env = {**os.environ, "CONNECT5_NOW": NOW}
+    timings = []
+    for _ in range(runs):
+        if before:
+            before()
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--contacts", type=int, default=30_000)
+    parser.add_argument("--interactions", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=10)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder) / "home"
+        started = time.perf_counter()
+        build(home, arguments.contacts, arguments.interactions)
+        size = (home / "connect5.db").stat().st_size / 1e6
+        print(f"store: {arguments.contacts:,} contacts, {arguments.interactions:,} interactions, "
+              f"{size:.0f} MB, built in {time.perf_counter() - started:.1f} s")
+        picking = time_picking(home, arguments.runs)
+        print(f"picking (load candidates + pick): median {statistics.median(picking) * 1000:.1f} ms, "
+              f"best {min(picking) * 1000:.1f} ms (goal <= 50 ms)")
+        executable = [str(Path(sys.executable).with_name("connect5"))]
+        pristine = Path(folder) / "pristine.db"
+        shutil.copy(home / "connect5.db", pristine)
+
+        def fresh_day() -> None:
+            shutil.copy(pristine, home / "connect5.db")
+            (home / "connect5.ics").unlink(missing_ok=True)
+
+        version = wall([*executable, "--version"], arguments.runs)
+        first = wall([*executable, "--home", str(home), "today"], arguments.runs, before=fresh_day)
+        repeat = wall([*executable, "--home", str(home), "today"], arguments.runs)
+        base = statistics.median(version)
+        for label, timings in (("connect5 --version", version), ("connect5 today, first run of the day", first),
+                               ("connect5 today, repeated", repeat)):
+            median = statistics.median(timings)
+            print(f"{label}: median {median * 1000:.0f} ms ({median / base:.2f} x --version)")
+        print("goal: today <= 1.3 x --version")
+
+
+if __name__ == "__main__":
+    main()

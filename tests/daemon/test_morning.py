@@ -1,0 +1,68 @@
+"""The morning job's shortlist gives exactly the picks a scan of everyone gives."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from connectors.records import Contact
+from daemon import config as config_module
+from daemon import morning
+from daemon.store import open_store
+
+
+def populated(tmp_path, seed: int, count: int):
+    randomness = random.Random(seed)
+    store = open_store(tmp_path / f"s{seed}.db")
+    companies = [f"Co {n}" for n in range(max(2, count // 6))] + [""]
+    people = [
+        Contact(key=f"k{n:04d}", name=f"P {n}", company=randomness.choice(companies), source="linkedin",
+                connected_on=None if randomness.random() < 0.1 else date(2008, 1, 1) + timedelta(days=randomness.randrange(6000)))
+        for n in range(count)
+    ]
+    store.import_contacts(people, source="linkedin", snapshot=True)
+    with store.atomic():
+        for person in people:
+            roll = randomness.random()
+            values = {}
+            if roll < 0.3:
+                values["last_touch_at"] = (datetime(2026, 11, 26, tzinfo=UTC) - timedelta(days=randomness.randrange(800))).isoformat()
+            if randomness.random() < 0.1:
+                values["excluded"] = 1
+            if randomness.random() < 0.1:
+                values["snoozed_until"] = (date(2026, 11, 20) + timedelta(days=randomness.randrange(20))).isoformat()
+            if randomness.random() < 0.1:
+                values["tags"] = json.dumps(["mentor"])
+            if randomness.random() < 0.4:
+                values["picked_rotation"] = 1
+                values["last_picked_on"] = (date(2026, 11, 26) - timedelta(days=randomness.randrange(300))).isoformat()
+            if values:
+                assignments = ", ".join(f"{key} = ?" for key in values)
+                store.execute(f"UPDATE contacts SET {assignments} WHERE key = ?", [*values.values(), person.key])
+    return store
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_shortlist_and_full_scan_choose_the_same(tmp_path, seed):
+    count = [3, 8, 40, 300][seed % 4]
+    store = populated(tmp_path, seed, count)
+    config = config_module.parse({"picking": {"cadence": {"mentor": 30}, "max_per_company": 1 + seed % 2}}, tmp_path / "c.toml")
+    for offset in range(3):
+        day = date(2026, 11, 27) + timedelta(days=offset)
+        fast = morning.choose(store, config, day)
+        full = morning.choose(store, config, day, shortlist=False)
+        assert fast == full
+
+
+def test_running_the_morning_job_twice_changes_nothing(tmp_path):
+    store = populated(tmp_path, 1, 200)
+    config = config_module.parse({}, tmp_path / "c.toml")
+    day = date(2026, 11, 27)
+    first = morning.ensure_picks(store, config, day, day)
+    snapshot = store.query("SELECT * FROM contacts ORDER BY key")
+    again = morning.ensure_picks(store, config, day, day)
+    assert first == again and len(first) == 5
+    assert store.query("SELECT * FROM contacts ORDER BY key") == snapshot
