@@ -244,3 +244,42 @@ def test_without_notify_socket_the_daemon_runs_and_stops_quietly(home):
     code, stderr = stop(process)
     assert code == 0
     assert "cannot notify" not in stderr
+
+
+# -- logging under journald -------------------------------------------------------
+
+
+def run_with_journal(home: Path, *, matching: bool, config_error: bool) -> str:
+    """Run the daemon with stderr on a pipe that JOURNAL_STREAM names (or not); return what it wrote."""
+    read_end, write_end = os.pipe()
+    info = os.fstat(write_end)
+    stream = f"{info.st_dev}:{info.st_ino}" if matching else f"{info.st_dev}:{info.st_ino + 1}"
+    env = dict(os.environ, CONNECT5_HOME=str(home), JOURNAL_STREAM=stream, CONNECT5_NOW="2026-03-02T06:00:00+00:00")
+    env.pop("NOTIFY_SOCKET", None)
+    process = subprocess.Popen([CONNECT5, "run"], env=env, stdout=subprocess.DEVNULL, stderr=write_end)
+    os.close(write_end)
+    with os.fdopen(read_end) as reader:
+        time.sleep(1.0)
+        if config_error:
+            (home / "config.toml").write_text('[block]\ntime = "25:99"\n')
+            process.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=5)
+        return reader.read()
+
+
+def test_under_journald_lines_carry_priorities_and_no_timestamps(home):
+    text = run_with_journal(home, matching=True, config_error=True)
+    lines = text.splitlines()
+    assert f"<6>daemon: connect5 running on {home}" in lines
+    errors = [line for line in lines if "config not reloaded" in line]
+    assert errors and all(line.startswith("<3>daemon.loop: ") for line in errors)
+    assert all(line[:1] == "<" and line[2] == ">" for line in lines)
+
+
+def test_an_inherited_journal_stream_that_is_not_stderr_is_ignored(home):
+    text = run_with_journal(home, matching=False, config_error=False)
+    first = text.splitlines()[0]
+    assert not first.startswith("<")
+    assert first[2] == ":" and " INFO daemon: connect5 running on" in first

@@ -193,3 +193,46 @@ def test_service_status_without_a_user_manager_still_answers(cli, world):
     result = cli.process("service", "status", env=env)
     assert result.returncode == 3
     assert "(no user manager)" in result.stdout and "not installed" in result.stdout
+
+
+# -- what reaches the journal ---------------------------------------------------
+
+
+def format_record(level: int, message: str, *args, journal: bool = False) -> str:
+    import logging
+
+    from daemon.logs import JournalFormatter, SafeFormatter
+
+    formatter = JournalFormatter("%(name)s: %(message)s") if journal else SafeFormatter("%(message)s")
+    return formatter.format(logging.LogRecord("connectors.gmail", level, __file__, 1, message, args, None))
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("Authorization: Bearer ya29.a0AfH6SMBxyz", "a0AfH6SMBxyz"),
+        ("refresh_token=1//0gAbCdEfGhIj", "0gAbCdEfGhIj"),
+        ('{"access_token": "EwBwA8l6BAAU"}', "EwBwA8l6BAAU"),
+        ("id token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTYifQ.c2ln", "eyJzdWIiOiIxMjM0NTYifQ"),
+        ("code=4/0AX4XfWhQ&state=x", "0AX4XfWhQ"),
+    ],
+)
+def test_tokens_never_reach_the_log_even_at_debug(line, secret):
+    import logging
+
+    shown = format_record(logging.DEBUG, "request failed: %s", line)
+    assert secret not in shown and "<token>" in shown
+
+
+def test_addresses_show_at_debug_only():
+    import logging
+
+    assert "grace@navy.mil" in format_record(logging.DEBUG, "matched %s", "grace@navy.mil")
+    assert format_record(logging.WARNING, "bounce from %s", "grace@navy.mil") == "bounce from <address>"
+
+
+def test_a_traceback_in_the_journal_keeps_the_error_priority_on_every_line():
+    import logging
+
+    shown = format_record(logging.ERROR, "first\nsecond", journal=True)
+    assert shown.splitlines() == ["<3>connectors.gmail: first", "<3>second"]
