@@ -238,3 +238,11 @@ def test_signing_in_again_while_the_daemon_runs_is_picked_up_without_a_restart(g
     sign_in(graph, tokens_dir)  # `connect5 auth outlook` in another process rewrites the cache file
     graph.mailbox.add("inbox", received=NOW)
     assert len([i for b in source.sync(None) for i in b.items]) == 1
+
+
+def test_throttled_requests_inside_a_batch_are_retried_alone(graph, mail_source):
+    graph.throttle.budget, graph.throttle.window = 3, 0.4
+    wanted = fill(graph, 9, 9)
+    items = [i for b in mail_source(page_size=3).sync(None) for i in b.items]
+    assert sorted(i.external_id for i in items) == sorted(wanted)
+    assert any(r.status == 429 and r.in_batch for r in graph.requests)
