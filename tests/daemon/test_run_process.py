@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -239,18 +240,35 @@ def test_status_json_answers_at_once_while_the_daemon_runs(daemon, home, systemd
 
 def test_without_notify_socket_the_daemon_runs_and_stops_quietly(home):
     process = start_daemon(home, None)
-    time.sleep(1.0)
-    assert process.poll() is None
+    lines: list[str] = []
+    read_until(process.stderr.fileno(), "connect5 running on", lines)
     code, stderr = stop(process)
     assert code == 0
-    assert "cannot notify" not in stderr
+    assert "cannot notify" not in "\n".join(lines) + stderr
 
 
 # -- logging under journald -------------------------------------------------------
 
 
-def run_with_journal(home: Path, *, matching: bool, config_error: bool) -> str:
-    """Run the daemon with stderr on a pipe that JOURNAL_STREAM names (or not); return what it wrote."""
+def read_until(fd: int, wanted: str, seen: list[str], timeout: float = 10.0) -> None:
+    """Read ``fd`` into ``seen`` until a line containing ``wanted`` arrives (signals before it are unsafe)."""
+    deadline, buffer = time.monotonic() + timeout, b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(fd, 65536) if ready else b""
+        if ready and not chunk:
+            break
+        buffer += chunk
+        *lines, rest = buffer.split(b"\n")
+        buffer = rest
+        seen += [line.decode() for line in lines]
+        if any(wanted in line for line in seen):
+            return
+    raise AssertionError(f"no line with {wanted!r} within {timeout}s: {seen}")
+
+
+def run_with_journal(home: Path, *, matching: bool, config_error: bool) -> list[str]:
+    """Run the daemon with stderr on a pipe that JOURNAL_STREAM names (or not); return the lines it wrote."""
     read_end, write_end = os.pipe()
     info = os.fstat(write_end)
     stream = f"{info.st_dev}:{info.st_ino}" if matching else f"{info.st_dev}:{info.st_ino + 1}"
@@ -258,20 +276,25 @@ def run_with_journal(home: Path, *, matching: bool, config_error: bool) -> str:
     env.pop("NOTIFY_SOCKET", None)
     process = subprocess.Popen([CONNECT5, "run"], env=env, stdout=subprocess.DEVNULL, stderr=write_end)
     os.close(write_end)
-    with os.fdopen(read_end) as reader:
-        time.sleep(1.0)
+    lines: list[str] = []
+    try:
+        read_until(read_end, "connect5 running on", lines)
         if config_error:
             (home / "config.toml").write_text('[block]\ntime = "25:99"\n')
             process.send_signal(signal.SIGHUP)
-            time.sleep(0.5)
+            read_until(read_end, "config not reloaded", lines)
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=5)
-        return reader.read()
+        assert process.wait(timeout=5) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(read_end)
+    return lines
 
 
 def test_under_journald_lines_carry_priorities_and_no_timestamps(home):
-    text = run_with_journal(home, matching=True, config_error=True)
-    lines = text.splitlines()
+    lines = run_with_journal(home, matching=True, config_error=True)
     assert f"<6>daemon: connect5 running on {home}" in lines
     errors = [line for line in lines if "config not reloaded" in line]
     assert errors and all(line.startswith("<3>daemon.loop: ") for line in errors)
@@ -279,7 +302,6 @@ def test_under_journald_lines_carry_priorities_and_no_timestamps(home):
 
 
 def test_an_inherited_journal_stream_that_is_not_stderr_is_ignored(home):
-    text = run_with_journal(home, matching=False, config_error=False)
-    first = text.splitlines()[0]
+    first = run_with_journal(home, matching=False, config_error=False)[0]
     assert not first.startswith("<")
     assert first[2] == ":" and " INFO daemon: connect5 running on" in first
