@@ -125,7 +125,31 @@ def _expand(calendar, start: date, end: date, path: str) -> list:
         return list(recurring_ical_events.of(calendar).between(start, end))
     except Exception as error:  # a bad RRULE in one series must not hide the others
         logger.warning("calendar %s: %s; skipping the series that cannot be expanded", path, error)
+    try:
         return list(recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end))
+    except Exception:  # skip_bad_series misses some (an event without DTSTART, mixed RDATEs)
+        return _expand_each(calendar, start, end, path)
+
+
+def _expand_each(calendar, start: date, end: date, path: str) -> list:
+    """Expand one series at a time, so the one that breaks is the only one lost."""
+    import icalendar
+    import recurring_ical_events
+
+    series: dict[object, list] = {}
+    for event in calendar.walk("VEVENT"):
+        series.setdefault(str(event.get("UID", "")) or id(event), []).append(event)
+    timezones = calendar.walk("VTIMEZONE")
+    found = []
+    for uid, events in series.items():
+        single = icalendar.Calendar()
+        for component in (*timezones, *events):
+            single.add_component(component)
+        try:
+            found.extend(recurring_ical_events.of(single).between(start, end))
+        except Exception as error:
+            logger.warning("calendar %s: skipping event %s: %s", path, uid if isinstance(uid, str) else "?", error)
+    return found
 
 
 def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
