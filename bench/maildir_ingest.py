@@ -47,13 +47,16 @@ DOMAINS = ["example.org", "mail.example.net", "corp.example.com", "gmail.example
 FOLDERS = [("", 0.6), (".Sent", 0.15), (".Lists.rust", 0.15), ("Archive/2024", 0.1)]
 
 
+_FILLER: list[str] = []
+
+
 def filler(randomness: random.Random, size: int) -> str:
-    lines, total = [], 0
-    while total < size:
-        line = " ".join(randomness.choices(WORDS, k=randomness.randint(8, 14)))
-        lines.append(line)
-        total += len(line) + 1
-    return "\n".join(lines)
+    """``size`` characters of body text (a slice of one long random text, for speed)."""
+    if not _FILLER:
+        lines = (" ".join(randomness.choices(WORDS, k=randomness.randint(8, 14))) for _ in range(2000))
+        _FILLER.append("\n".join(lines))
+    start = randomness.randrange(0, len(_FILLER[0]) - size) if size < len(_FILLER[0]) else 0
+    return _FILLER[0][start : start + size]
 
 
 def person(randomness: random.Random, contacts: list[str]) -> str:

@@ -119,7 +119,13 @@ def _field_pattern(names: tuple[str, ...], prefixes: tuple[str, ...]) -> re.Patt
     """
     choices = [re.escape(name.encode("ascii")) for name in names]
     choices += [re.escape(prefix.encode("ascii")) + rb"[!-9;-~]*" for prefix in prefixes]
-    return re.compile(rb"\n(" + b"|".join(choices) + rb"):([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE)
+    # A look-ahead on the first letter turns away continuation lines and most
+    # unwanted fields before the alternation is tried.
+    initials = {text[:1].encode("ascii") for text in (*names, *prefixes) if text}
+    initials = b"".join(re.escape(letter) for letter in sorted(initials | {i.swapcase() for i in initials}))
+    return re.compile(
+        rb"\n(?=[" + initials + rb"])(" + b"|".join(choices) + rb"):([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE
+    )
 
 
 def _text(raw: bytes) -> str:
@@ -136,6 +142,12 @@ def decode(text: str) -> str:
     """``text`` with its RFC 2047 encoded words decoded; unknown charsets read as Latin-1."""
     if "=?" not in text:
         return text
+    return _decode_words(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode_words(text: str) -> str:
+    # Cached: the same encoded names and list tags come back in message after message.
     try:
         parts = decode_header(text)
     except (HeaderParseError, ValueError, AssertionError, IndexError):
