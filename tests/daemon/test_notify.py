@@ -130,3 +130,51 @@ def test_watchdog_interval_is_half_of_watchdog_usec_when_meant_for_us(monkeypatc
     else:
         monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()) if pid == "self" else pid)
     assert watchdog_interval() == expected
+
+
+# -- the run loop keeps the watchdog fed ----------------------------------------
+
+
+class SlowMailbox:
+    """A connector whose first backfill comes in slow batches, as a big Gmail account's does."""
+
+    kind = "mail"
+
+    def __init__(self, batches: int, pause: float):
+        self.batches, self.pause = batches, pause
+
+    def sync(self, cursor):
+        from connectors.records import Batch
+
+        for number in range(self.batches):
+            time.sleep(self.pause)
+            yield Batch(items=(), cursor=f"page-{number}")
+
+
+def test_the_watchdog_is_fed_between_the_batches_of_a_long_sync(tmp_path, listener, make):
+    from daemon.config import Config, Source
+    from daemon.loop import Daemon, SourceState
+    from daemon.paths import resolve
+    from daemon.store import open_store
+
+    address, sock = listener
+    home = resolve(str(tmp_path))
+    store = open_store(home.db_path)
+    daemon = Daemon(home=home, config=Config(path=home.config_file), store=store,
+                    notifier=make(address, watchdog_every=0.1))
+    source = Source(name="big", type="maildir", options=None)
+    started = time.monotonic()
+    try:
+        daemon.sync(SourceState(source, connector=SlowMailbox(batches=10, pause=0.05)))
+    finally:
+        store.close()
+    took = time.monotonic() - started
+    sock.settimeout(0.01)
+    pings = 0
+    while True:
+        try:
+            pings += sock.recv(100) == b"WATCHDOG=1"
+        except TimeoutError:
+            break
+    # One sync of ~0.5 s with a 0.1 s ping interval: several pings, none from the loop itself.
+    assert pings >= int(took / 0.1) - 2 >= 2
