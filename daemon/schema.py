@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 MIGRATION_SET = "connect5"
-NAMES = ("m001_initial",)
+NAMES = ("m001_initial", "m002_contact_aliases")
 
 
 def pending(connection: sqlite3.Connection) -> bool:
@@ -163,6 +163,23 @@ def m001_initial(db: Any) -> None:
         );
         INSERT INTO meta (key, value) VALUES ('rotation', '1');
         """
+    )
+
+
+def m002_contact_aliases(db: Any) -> None:
+    # A name the user said belongs to one contact (`connect5 review assign`), so
+    # the next LinkedIn notification with that name is credited, not re-asked.
+    _run(
+        db,
+        """
+        CREATE TABLE contact_aliases (
+            name TEXT NOT NULL,
+            contact_key TEXT NOT NULL,
+            source TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (name, contact_key)
+        )
+        """,
     )
 
 

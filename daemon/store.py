@@ -36,7 +36,9 @@ class StoreError(Exception):
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    from daemon import clock
+
+    return clock.now().isoformat(timespec="seconds")
 
 
 def iso(moment: datetime) -> str:
@@ -195,7 +197,26 @@ class Store:
         return index
 
     def name_pairs(self) -> list[tuple[str, str]]:
-        return self.db.execute("SELECT key, name FROM contacts WHERE missing_since IS NULL").fetchall()
+        """(key, name) for name matching: contacts, with names the user assigned (aliases) winning.
+
+        A contact whose name equals an alias given to someone else is left out of
+        name matching for that name: the user has said who that name means.
+        """
+        from rules.names import normalise_name
+
+        pairs = self.db.execute("SELECT key, name FROM contacts WHERE missing_since IS NULL").fetchall()
+        aliases = self.db.execute("SELECT contact_key, name FROM contact_aliases").fetchall()
+        if not aliases:
+            return pairs
+        claimed = {normalise_name(name): key for key, name in aliases}
+        kept = [(key, name) for key, name in pairs if claimed.get(normalise_name(name), key) == key]
+        return kept + [(key, name) for key, name in aliases]
+
+    def add_alias(self, name: str, key: str, source: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO contact_aliases (name, contact_key, source, added_at) VALUES (?, ?, ?, ?)",
+            [name, key, source, utc_now()],
+        )
 
     def set_contact(self, key: str, **values: Any) -> None:
         allowed = {"excluded", "snoozed_until", "tags"}

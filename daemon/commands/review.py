@@ -182,6 +182,8 @@ def assign_review(store, row: dict[str, Any], key: str) -> dict[str, Any]:
                               [address, holder["contact_key"]])
             store.add_emails(key, [address], source="review", learned_from=f"review:{row['id']}")
             taught.append(address)
+        if row["kind"] == "name":
+            store.add_alias(row["value"], key, source=f"review:{row['id']}")
         resolved = {"action": "assigned", "contact_key": key, "at": utc_now(), "taught": taught, "removed": removed}
         store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), row["id"]])
         store.log_event("info", f"review #{row['id']} assigned to {key}", source="review")

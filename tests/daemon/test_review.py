@@ -180,16 +180,11 @@ def test_a_name_review_is_resolved_and_teaches_the_one_address_its_reason_names(
     assert ("gh@other.example", GRACE, f"review:{row['id']}") in emails(home)
 
 
-@pytest.mark.xfail(strict=True, reason="daemon.store.utc_now reads datetime.now, not daemon.clock.now: "
-                   "review, events and picked_at times ignore CONNECT5_NOW (the demo's reviews say the real day)")
 def test_review_times_follow_the_daemon_clock(home):
     (row,) = listed(home)
     assert row["last_seen"].startswith("2026-03-18")
 
 
-@pytest.mark.xfail(strict=True, reason="assigning a name review teaches nothing matching can use (no name alias "
-                   "in the store), and add_review keeps the row resolved, so the next LinkedIn message from "
-                   "that name is neither attributed nor listed again")
 def test_after_assigning_a_linkedin_name_the_next_message_from_it_counts(home):
     def notice(number: int) -> str:
         return f"""
