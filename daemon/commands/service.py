@@ -161,10 +161,31 @@ def _views(app) -> dict:
         "unit_file": str(target), "installed": installed, "command": command, "expected_command": ours,
         "matches_this_installation": command == ours, "pid": pid, "running": pid is not None,
     }
+    own["sources"] = _own_summary(app)
     code = 0 if pid is not None else 3
     if code == 0 and installed and command != ours:
         code = 4
     return {"systemd": systemd, "connect5": own, "exit": code}
+
+
+def _own_summary(app) -> str:
+    """connect5's own one-line account of its sources, from the store (to set beside systemd's STATUS)."""
+    from daemon.commands import status
+
+    try:
+        report = status.collect(app)
+    except UserError as error:
+        return error.format_message()
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    parts, zone = [], ZoneInfo(report["timezone"])
+    for source in report["sources"]:
+        synced = source["last_sync_at"] and datetime.fromisoformat(source["last_sync_at"]).astimezone(zone)
+        state = "stopped" if source["stopped"] else "failing" if source["last_error"] else \
+            f"synced {synced:%H:%M}" if synced else "not synced yet"
+        parts.append(f"{source['name']} {state}")
+    return "; ".join(parts) or "no sources configured"
 
 
 def _show(view: dict) -> None:
@@ -188,7 +209,7 @@ def _show(view: dict) -> None:
         ("state", state, "running" if own["running"] else "not running"),
         ("main pid", pid, f"{own['pid']} holds the lock" if own["pid"] else "-"),
         ("restarts", restarts, ""),
-        ("status", status, ""),
+        ("status", status, own["sources"]),
     ]
     width = [max(len(row[column]) for row in rows[:-1]) for column in range(3)]
     for label, left, right in rows:

@@ -182,6 +182,7 @@ def test_service_status_shows_systemds_view_beside_connect5s(cli, world):
     assert view["systemd"]["main_pid"] == 4242 and view["systemd"]["active_state"] == "active"
     assert view["connect5"]["matches_this_installation"] is True
     assert view["connect5"]["running"] is False
+    assert view["connect5"]["sources"] == "no sources configured"
     assert result.returncode == 3  # no daemon holds the lock in this home
     table = cli.process("service", "status", env=env).stdout
     assert "active (running)" in table and "points at this installation" in table and "not running" in table
