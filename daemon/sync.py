@@ -136,14 +136,7 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
     if match.noise:
         report.noise += 1
         return set()
-    for review in match.ambiguous:
-        store.add_review(review.kind, review.value, list(review.candidates), review.reason, item.source)
-        report.review += 1
-    for learned in match.learned:
-        where = f"{item.source}:{item.external_id}"
-        if store.add_emails(learned.contact_key, [learned.address], source="learned", learned_from=where):
-            report.learned += 1
-            matcher.addresses.setdefault(learned.address, []).append(learned.contact_key)
+    _remember(store, item, match, matcher, report)
     if not match.contacts:
         report.unknown += 1
         return set()
@@ -156,6 +149,18 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
     )
     report.interactions += 1
     return set(match.contacts)
+
+
+def _remember(store: Store, item, match, matcher: Matcher, report: SyncReport) -> None:
+    """Store what a match could not decide (for review) and the addresses it learned."""
+    for review in match.ambiguous:
+        store.add_review(review.kind, review.value, list(review.candidates), review.reason, item.source)
+        report.review += 1
+    for learned in match.learned:
+        where = f"{item.source}:{item.external_id}"
+        if store.add_emails(learned.contact_key, [learned.address], source="learned", learned_from=where):
+            report.learned += 1
+            matcher.addresses.setdefault(learned.address, []).append(learned.contact_key)
 
 
 def _duplicate(store: Store, item: MailItem) -> bool:
@@ -196,14 +201,7 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
     if match.ignored or match.noise:
         report.noise += 1
         return set()
-    for review in match.ambiguous:
-        store.add_review(review.kind, review.value, list(review.candidates), review.reason, item.source)
-        report.review += 1
-    for learned in match.learned:
-        where = f"{item.source}:{item.external_id}"
-        if store.add_emails(learned.contact_key, [learned.address], source="learned", learned_from=where):
-            report.learned += 1
-            matcher.addresses.setdefault(learned.address, []).append(learned.contact_key)
+    _remember(store, item, match, matcher, report)
     known = store.db.execute(
         "SELECT id FROM interactions WHERE source = ? AND external_id = ?", [item.source, item.external_id]
     ).fetchone()
