@@ -189,3 +189,9 @@ def test_random_text_never_raises_from_the_value_readers(text):
     headers.decode(text)
     headers.parse_date(text)
     headers.message_ids(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="<> @a.\n\t", max_size=40))
+def test_first_message_id_is_the_first_of_message_ids(text):
+    assert headers.first_message_id(text) == (headers.message_ids(text) or [""])[0]

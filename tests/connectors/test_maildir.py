@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import connectors.maildir as maildir_module
+from connectors.maildir import cursor as scan_cursor
 from connectors.base import CursorExpired, SourceContext, SourceUnavailable, source_class
 from connectors.maildir import MaildirSource
 from connectors.records import Address
@@ -314,15 +315,27 @@ def test_files_that_vanish_or_move_during_a_sync_are_skipped_then_found(tmp_path
     assert subjects(pull(source, cursor)[0]) == ["Message 4"]
 
 
-def test_direction_is_decided_by_the_own_addresses(tmp_path):
+def test_direction_is_decided_by_the_own_addresses(tmp_path, caplog):
     root = tmp_path / "Maildir"
     inbox = make_folder(root)
     sent = make_folder(root / ".Sent")
     deliver(inbox, message(1, sender="ADA@example.com"))
     deliver(sent, message(2, sender="ada@old-job.example"))
     deliver(inbox, message(3))
-    items = {item.subject: item.direction for item in pull(make_source(root))[0]}
+    with caplog.at_level(logging.INFO, logger="connectors.maildir"):
+        items = {item.subject: item.direction for item in pull(make_source(root))[0]}
     assert items == {"Message 1": "out", "Message 2": "in", "Message 3": "in"}
+    assert "ada@old-job.example" in caplog.text and "[me] emails" in caplog.text
+
+
+def test_cursor_names_no_files_once_they_are_older_than_the_late_arrival_window(tmp_path):
+    inbox = make_folder(tmp_path / "Maildir")
+    for number in range(5):
+        deliver(inbox, message(number), mtime=time.time() - 86400 + number)
+    _, cursor = pull(make_source(inbox))
+    state = scan_cursor.decode(cursor)
+    assert state.seen == frozenset()
+    assert list(state.floors) == [str(inbox)]
 
 
 def test_backfill_skips_old_messages_on_the_first_scan_only(tmp_path):
@@ -410,6 +423,7 @@ def test_watcher_on_a_missing_path_waits_for_it_to_appear(tmp_path):
         assert wait_for(woken, 1.5)
     finally:
         watcher.stop()
+    assert not watcher._observer.is_alive()
 
 
 def test_source_is_registered_and_its_options_are_documented():
