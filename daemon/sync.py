@@ -114,13 +114,19 @@ def _pull(store, connector, source, cursor, matcher, report, zone, progress) -> 
 
 
 def _forget_calendar(store: Store, source: str) -> set[str]:
-    """Before a full calendar resync: every known event counts as cancelled until seen again."""
+    """Before a full calendar resync: every upcoming event counts as cancelled until seen again.
+
+    Only events that have not started are forgotten: a resync reads a bounded
+    window, and a meeting that already happened stays part of the history even
+    when it falls outside that window.
+    """
+    now = clock.now().isoformat(timespec="seconds")
     rows = store.query(
         "SELECT DISTINCT c.contact_key FROM interactions i JOIN interaction_contacts c ON c.interaction_id = i.id"
-        " WHERE i.source = ? AND i.status != 'cancelled'",
-        [source],
+        " WHERE i.source = ? AND i.status != 'cancelled' AND i.at >= ?",
+        [source, now],
     )
-    store.execute("UPDATE interactions SET status = 'cancelled' WHERE source = ?", [source])
+    store.execute("UPDATE interactions SET status = 'cancelled' WHERE source = ? AND at >= ?", [source, now])
     return {row["contact_key"] for row in rows}
 
 
@@ -208,6 +214,13 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
     if not match.contacts and known is None:
         report.unknown += 1
         return set()
+    if item.status == "cancelled" and known is not None:
+        # A cancellation may carry no times (Graph's @removed, an ICS id that vanished):
+        # keep the meeting's own start, change only its status.
+        store.execute("UPDATE interactions SET status = 'cancelled' WHERE id = ?", [known[0]])
+        rows = store.db.execute("SELECT contact_key FROM interaction_contacts WHERE interaction_id = ?", [known[0]])
+        report.interactions += 1
+        return {row[0] for row in rows}
     store.add_interaction(
         source=item.source, external_id=item.external_id, kind="meeting", direction="both",
         at=item.start, contact_keys=match.contacts, status=item.status,

@@ -1,0 +1,100 @@
+"""daemon.sync against an in-memory calendar source: cancellations and resyncs keep history right."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.records import Attendee, Batch, CalendarItem, Contact
+from daemon import config as config_module
+from daemon import paths
+from daemon.config import Source
+from daemon.store import open_store
+from daemon.sync import sync_source
+
+NOW = datetime(2026, 11, 27, 6, tzinfo=UTC)
+
+
+class MemoryCalendar:
+    """A calendar source whose batches the test sets; it keeps nothing between syncs."""
+
+    kind = "calendar"
+
+    @dataclass(frozen=True)
+    class Options:
+        pass
+
+    def __init__(self):
+        self.batches: list[Batch] = []
+
+    def sync(self, cursor):
+        yield from self.batches
+
+
+def meeting(external_id: str, start: datetime, status: str = "confirmed") -> CalendarItem:
+    return CalendarItem(source="cal", external_id=external_id, start=start, end=start + timedelta(minutes=30),
+                        title="Catch-up", attendees=(Attendee("ada@example.com", "Ada Lovelace", "accepted"),),
+                        status=status)
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONNECT5_NOW", NOW.isoformat())
+    store = open_store(tmp_path / "connect5.db")
+    store.import_contacts([Contact("ada", "Ada Lovelace", emails=("ada@example.com",), source="linkedin")],
+                          source="linkedin", snapshot=True)
+    config = config_module.parse({"me": {"emails": ["me@example.com"], "timezone": "UTC"}}, tmp_path / "c.toml")
+    return store, config, paths.resolve(str(tmp_path)), Source("cal", "ics", MemoryCalendar.Options())
+
+
+def test_a_cancellation_without_times_keeps_the_meetings_start(world):
+    store, config, home, source = world
+    calendar = MemoryCalendar()
+    start = NOW - timedelta(days=3)
+    calendar.batches = [Batch((meeting("e1", start),), "c1")]
+    sync_source(store, config, home, source, connector=calendar)
+    placeholder = datetime(1970, 1, 1, tzinfo=UTC)
+    calendar.batches = [Batch((meeting("e1", placeholder, status="cancelled"),), "c2")]
+    sync_source(store, config, home, source, connector=calendar)
+    (row,) = store.query("SELECT at, status FROM interactions")
+    assert row == {"at": start.isoformat(timespec="seconds"), "status": "cancelled"}
+    assert store.contact("ada")["last_touch_at"] is None
+
+
+def test_a_full_resync_forgets_only_meetings_that_have_not_started(world):
+    store, config, home, source = world
+    calendar = MemoryCalendar()
+    past, future = NOW - timedelta(days=400), NOW + timedelta(days=5)
+    calendar.batches = [Batch((meeting("old", past), meeting("soon", future)), "c1")]
+    sync_source(store, config, home, source, connector=calendar)
+    calendar.batches = [Batch((), "c2", full_resync=True)]  # the new window holds neither
+    sync_source(store, config, home, source, connector=calendar)
+    statuses = {row["external_id"]: row["status"] for row in store.query("SELECT external_id, status FROM interactions")}
+    assert statuses == {"old": "confirmed", "soon": "cancelled"}
+    assert store.contact("ada")["last_touch_at"] == past.isoformat(timespec="seconds")
+
+
+def test_items_and_cursor_commit_together_and_a_rerun_adds_nothing(world):
+    store, config, home, source = world
+    calendar = MemoryCalendar()
+    calendar.batches = [Batch((meeting("e1", NOW - timedelta(days=1)),), "c1")]
+    sync_source(store, config, home, source, connector=calendar)
+    sync_source(store, config, home, source, connector=calendar)
+    assert store.cursor("cal") == "c1"
+    assert store.db.execute("SELECT count(*) FROM interactions").fetchone()[0] == 1
+
+
+def test_a_failing_batch_leaves_the_previous_cursor(world):
+    store, config, home, source = world
+
+    class Broken(MemoryCalendar):
+        def sync(self, cursor):
+            yield Batch((meeting("e1", NOW - timedelta(days=1)),), "c1")
+            raise OSError("disk went away")
+
+    with pytest.raises(OSError):
+        sync_source(store, config, home, source, connector=Broken())
+    assert store.cursor("cal") == "c1"
+    assert store.db.execute("SELECT count(*) FROM interactions").fetchone()[0] == 1
