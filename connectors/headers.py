@@ -307,6 +307,11 @@ def noise_reason(fields: dict[str, list[str]], sender: Address | None) -> str:
         return "list"
     if fields.get("precedence", [""])[0].lower() in ("bulk", "junk", "list"):
         return "bulk"
-    if sender is not None and _NO_REPLY.search(sender.email.partition("@")[0]):
+    if sender is not None and _is_no_reply(sender.email):
         return "no-reply"
     return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_no_reply(email: str) -> bool:
+    return _NO_REPLY.search(email.partition("@")[0]) is not None

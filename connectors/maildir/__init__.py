@@ -78,6 +78,7 @@ class MaildirSource:
         self._identity = Identity(context.name, frozenset(address.lower() for address in context.own_addresses))
         self._sent_names = frozenset(name.casefold() for name in options.sent_folders)
         self._unknown_senders: set[str] = set()
+        self._sent_folders: dict[str, bool] = {}
 
     def folders(self) -> list[Folder]:
         """Every folder below the roots; a missing root makes the source unavailable."""
@@ -151,8 +152,14 @@ class MaildirSource:
         self._check_sent_folder(scan.folder, item)
         return item
 
+    def _is_sent_folder(self, folder: Folder) -> bool:
+        known = self._sent_folders.get(folder.path)
+        if known is None:
+            known = self._sent_folders[folder.path] = folder.leaf.casefold() in self._sent_names
+        return known
+
     def _check_sent_folder(self, folder: Folder, item: MailItem) -> None:
-        if item.direction == "out" or item.sender is None or folder.leaf.casefold() not in self._sent_names:
+        if item.direction == "out" or item.sender is None or not self._is_sent_folder(folder):
             return
         if len(self._unknown_senders) < _SENT_HINT_LIMIT and item.sender.email not in self._unknown_senders:
             self._unknown_senders.add(item.sender.email)

@@ -92,6 +92,10 @@ def build_item(block: bytes, external_id: str, mtime_ns: int, identity: Identity
     if sent_at is None:
         # No usable Date: the file's mtime is when it was delivered (or saved).
         sent_at = datetime.fromtimestamp(mtime_ns / 1e9, timezone.utc)
+    message_id = _first_id(fields, "message-id")
+    in_reply_to = _first_id(fields, "in-reply-to")
+    # The thread is named by its first message: References' first id, else the
+    # parent, else this message.
     return MailItem(
         source=identity.source,
         external_id=external_id,
@@ -100,9 +104,9 @@ def build_item(block: bytes, external_id: str, mtime_ns: int, identity: Identity
         to=mail_headers.addresses(fields.get("to", ())),
         cc=mail_headers.addresses(fields.get("cc", ())),
         subject=mail_headers.decode(fields["subject"][0]) if "subject" in fields else "",
-        message_id=_first_id(fields, "message-id"),
-        thread_id=_thread_id(fields),
-        in_reply_to=_first_id(fields, "in-reply-to"),
+        message_id=message_id,
+        thread_id=_first_id(fields, "references") or in_reply_to or message_id,
+        in_reply_to=in_reply_to,
         direction=_direction(sender, identity.own_addresses),
         noise=mail_headers.noise_reason(fields, sender),
         headers=_kept_headers(fields),
@@ -112,11 +116,6 @@ def build_item(block: bytes, external_id: str, mtime_ns: int, identity: Identity
 def _first_id(fields: dict[str, list[str]], name: str) -> str:
     values = fields.get(name)
     return mail_headers.first_message_id(values[0]) if values else ""
-
-
-def _thread_id(fields: dict[str, list[str]]) -> str:
-    """The thread's first message: References' first id, else the parent, else this message."""
-    return _first_id(fields, "references") or _first_id(fields, "in-reply-to") or _first_id(fields, "message-id")
 
 
 def _direction(sender: Address | None, own_addresses: frozenset[str]) -> str:
