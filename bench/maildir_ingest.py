@@ -176,8 +176,12 @@ def main() -> None:
         runs = [time_maildir(root) for _ in range(3)]
         wall, cpu, items, cursor_size = min(runs)
         rate = items / wall
-        print(f"maildir sync: {items} items in {wall:.3f} s (cpu {cpu:.3f} s, best of 3) = {rate:,.0f} messages/s; "
-              f"cursor {cursor_size:,} bytes")
+        print(f"maildir sync: {items} items in {wall:.3f} s (cpu {cpu:.3f} s, best of 3) = {rate:,.0f} messages/s "
+              f"({items / cpu:,.0f} per cpu-second); cursor {cursor_size:,} bytes")
+        calibration = time.process_time()
+        sum(range(10**7))
+        print(f"machine: sum(range(10**7)) takes {time.process_time() - calibration:.3f} cpu-s here "
+              f"(about 0.10 on an idle 2023 desktop core); load average {os.getloadavg()[0]:.1f}")
         notmuch = time_notmuch(root, work)
         if notmuch is not None:
             print(f"notmuch new: {arguments.messages} messages in {notmuch:.3f} s = "
