@@ -78,7 +78,8 @@ class GoogleBlockWriter:
 
     @property
     def events(self) -> Any:
-        return self.api and self._events
+        self.api  # builds the client and its resource objects on first use
+        return self._events
 
     def write(self, day: date, block: Block) -> BlockRef:
         """Put ``block`` on ``day``; idempotent. Raises ``BlockSeriesDeleted`` if the user deleted the series."""

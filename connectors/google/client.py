@@ -125,8 +125,8 @@ class GoogleApi:
                 failures += 1
                 if failures >= ATTEMPTS:
                     raise SourceUnavailable(f"Google kept failing {len(pending)} requests; will try again later")
-                if refused:
-                    self.pacer.refused(max(refused), failures) if self.pacer else self._wait(failures)
+                if refused and self.pacer:
+                    self.pacer.refused(max(refused), failures)
                 else:
                     self._wait(failures)
             else:

@@ -119,11 +119,13 @@ class GmailSource:
 
     @property
     def messages(self) -> Any:
-        return self.api and self._messages
+        self.api  # builds the client and its resource objects on first use
+        return self._messages
 
     @property
     def history(self) -> Any:
-        return self.api and self._history
+        self.api  # builds the client and its resource objects on first use
+        return self._history
 
     @property
     def batch_uri(self) -> str:
