@@ -131,6 +131,8 @@ class Daemon:
         today = clock.local_day(now, zone)
         if today.isoformat() == self.last_morning or not clock.is_block_day(today, self.config.picking.days):
             return False
+        if today.isoformat() < (self.store.meta("morning_day") or ""):
+            return False  # the clock stepped back, or we flew west over the date line: that day has gone by
         earliest = min(self.config.picking.at, self.config.block.time)
         return now >= clock.at_local(today, earliest, zone)
 
@@ -145,6 +147,8 @@ class Daemon:
             with self.store.atomic():
                 self.store.log_event("error", f"block not written: {error}", source="block")
         self.last_morning = today.isoformat()
+        with self.store.atomic():  # remembered across restarts, for morning_due
+            self.store.set_meta("morning_day", max(today.isoformat(), self.store.meta("morning_day") or ""))
         log.info("morning job for %s: %d picks", today, len(picks))
 
     def cycle(self, *, force_sync: bool = False) -> None:
