@@ -234,24 +234,41 @@ def digest(block: Block) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def write_block(store: Store, config: Config, home: Home, day: date, today: date, writer=None) -> BlockRef | None:
-    """Write ``day``'s block unless the same content is already there; None when skipped."""
+def write_block(store: Store, config: Config, home: Home, day: date, today: date, writer=None,
+                restart: bool = False) -> BlockRef | None:
+    """Write ``day``'s block unless the same content is already there; None when skipped.
+
+    When the writer says the user deleted our series, block writing stops (the
+    ``block_stopped`` mark) until ``connect5 today --restart-block``.
+    """
+    from connectors.base import BlockSeriesDeleted
+
     if day < today:
+        return None
+    name = config.block.writer
+    if store.meta("block_stopped") == name and not restart:
         return None
     block = block_for(store, config, day, today)
     wanted = digest(block)
-    row = store.query("SELECT digest, state FROM blocks WHERE day = ? AND writer = ?", [day.isoformat(), config.block.writer])
-    if row and row[0]["digest"] == wanted:
-        return None
-    if row and row[0]["state"] in ("user-deleted", "series-deleted"):
+    row = store.query("SELECT digest, state FROM blocks WHERE day = ? AND writer = ?", [day.isoformat(), name])
+    if not restart and row and (row[0]["digest"] == wanted or row[0]["state"] in ("user-deleted", "series-deleted")):
         return None
     writer = writer or make_writer(config, home)
-    reference = writer.write(day, block)
-    store.execute(
-        "INSERT OR REPLACE INTO blocks (day, writer, remote_id, etag, state, digest, written_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [day.isoformat(), config.block.writer, reference.remote_id, reference.etag, reference.state, wanted, utc_now()],
-    )
+    try:
+        reference = writer.restart(day, block) if restart and hasattr(writer, "restart") else writer.write(day, block)
+    except BlockSeriesDeleted as error:
+        reference = BlockRef(writer=name, remote_id="", state="series-deleted")
+        with store.atomic():
+            store.set_meta("block_stopped", name)
+            store.log_event("error", f"block writing stopped: {error}", source="block")
+    with store.atomic():
+        if restart:
+            store.execute("DELETE FROM meta WHERE key = 'block_stopped'")
+        store.execute(
+            "INSERT OR REPLACE INTO blocks (day, writer, remote_id, etag, state, digest, written_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [day.isoformat(), name, reference.remote_id, reference.etag, reference.state, wanted, utc_now()],
+        )
     return reference
 
 

@@ -72,6 +72,11 @@ class OutlookBlockWriter:
         return BlockRef(writer="outlook", remote_id=instance["id"], etag=patched.get("@odata.etag", ""),
                         state="moved" if moved else "written")
 
+    def restart(self, day: date, block: Block) -> BlockRef:
+        """Start a new series after the user deleted ours (forget the old one's id), then write ``day``."""
+        self.state_path.unlink(missing_ok=True)
+        return self.write(day, block)
+
     # -- the series ------------------------------------------------------------------------------
 
     def _series(self, block: Block) -> str:
@@ -84,8 +89,8 @@ class OutlookBlockWriter:
                 self.client.get(f"/me/events/{quote(state['series_id'], safe='')}?$select=id")
             except NotFound:
                 raise BlockSeriesDeleted(
-                    f"the Connect 5 series was deleted in Outlook, so no block is written; "
-                    f"to get a new series, delete {self.state_path}"
+                    "the Connect 5 series was deleted in Outlook, so no block is written; "
+                    "`connect5 today --restart-block` starts a new series"
                 ) from None
             if state.get("shape") != shape:
                 self._reshape(state["series_id"], block)

@@ -27,7 +27,7 @@ NEEDS_ATTENTION = 4
 STORE_TIMEOUT = 0.5  # seconds: a status must never hang on a busy store
 SERIES_DELETED_HINT = (
     "you deleted the block series in your calendar, so connect5 stopped writing it;"
-    " to start again, delete the series' leftovers and run `connect5 today`"
+    " to start a new series, run `connect5 today --restart-block`"
 )
 
 

@@ -11,9 +11,10 @@ from daemon.commands.common import json_option, today_for
 @click.command()
 @click.option("--date", "given", metavar="YYYY-MM-DD", help="Another day (default: today in your zone).")
 @click.option("--no-block", is_flag=True, help="Pick but do not write the block.")
+@click.option("--restart-block", is_flag=True, help="Start a new block series after you deleted the old one.")
 @json_option
 @pass_app
-def today(app, given: str | None, no_block: bool, as_json: bool) -> None:
+def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: bool) -> None:
     """Show the day's five (choosing them if not yet chosen) and write the day's block."""
     from connectors.base import ConnectorError
     from daemon import morning
@@ -28,8 +29,12 @@ def today(app, given: str | None, no_block: bool, as_json: bool) -> None:
     block_note = ""
     if not no_block and picks and day >= current:
         try:
-            reference = morning.write_block(store, config, app.home, day, current)
+            reference = morning.write_block(store, config, app.home, day, current, restart=restart_block)
             block_note = "block written" if reference else "block already up to date"
+            if reference is not None and reference.state == "series-deleted":
+                block_note = "block not written: you deleted the series; `connect5 today --restart-block` starts a new one"
+            elif reference is None and store.meta("block_stopped") == config.block.writer:
+                block_note = "block writing is stopped (series deleted); `connect5 today --restart-block` starts a new one"
         except ConnectorError as error:
             block_note = f"block not written: {error}"
     where = morning.ics_path(config, app.home) if config.block.writer == "ics" else config.block.writer

@@ -66,3 +66,43 @@ def test_running_the_morning_job_twice_changes_nothing(tmp_path):
     again = morning.ensure_picks(store, config, day, day)
     assert first == again and len(first) == 5
     assert store.query("SELECT * FROM contacts ORDER BY key") == snapshot
+
+
+class DeletedSeriesWriter:
+    """A block writer whose series the user deleted until ``restart`` makes a new one."""
+
+    def __init__(self):
+        self.deleted, self.writes, self.restarts = True, 0, 0
+
+    def write(self, day, block):
+        from connectors.base import BlockSeriesDeleted
+        from connectors.records import BlockRef
+
+        self.writes += 1
+        if self.deleted:
+            raise BlockSeriesDeleted("the series was deleted")
+        return BlockRef(writer="ics", remote_id=f"new/{day}")
+
+    def restart(self, day, block):
+        self.restarts += 1
+        self.deleted = False
+        return self.write(day, block)
+
+
+def test_a_deleted_series_stops_block_writing_until_restarted(tmp_path):
+    from daemon import paths
+
+    store = populated(tmp_path, 2, 50)
+    config = config_module.parse({"me": {"timezone": "UTC"}}, tmp_path / "c.toml")
+    home = paths.resolve(str(tmp_path))
+    day = date(2026, 11, 27)
+    morning.ensure_picks(store, config, day, day)
+    writer = DeletedSeriesWriter()
+    reference = morning.write_block(store, config, home, day, day, writer=writer)
+    assert reference.state == "series-deleted" and store.meta("block_stopped") == "ics"
+    assert morning.write_block(store, config, home, day + timedelta(days=3), day, writer=writer) is None
+    assert writer.writes == 1
+    restarted = morning.write_block(store, config, home, day, day, writer=writer, restart=True)
+    assert restarted.state == "written" and writer.restarts == 1
+    assert store.meta("block_stopped") is None
+    assert store.query("SELECT state FROM blocks WHERE day = ?", [day.isoformat()]) == [{"state": "written"}]
