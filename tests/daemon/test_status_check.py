@@ -107,7 +107,7 @@ def test_a_deleted_block_series_says_how_to_start_again(cli, synced):
                        " ('2026-03-02', 'ics', 'series-deleted', '2026-03-02T06:00:00+00:00')")
     code, report = status(cli)
     assert code == 4
-    assert report["today"]["block"]["hint"].endswith("run `connect5 today`")
+    assert report["today"]["block"]["hint"].endswith("run `connect5 today --restart-block`")
 
 
 def test_status_with_a_broken_config_is_one_line_and_exit_1(cli, home):
