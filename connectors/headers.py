@@ -193,8 +193,22 @@ def addresses(values: Iterable[str]) -> tuple[Address, ...]:
     """
     found: tuple[Address, ...] = ()
     for value in values:
-        found += _mailboxes(value)
+        found += _mailboxes(_bounded(value))
     return found
+
+
+# A longer address list is a mass mailing: its first few thousand recipients are
+# enough to call it bulk (rules.matching counts more than 20), and the stdlib
+# parser is quadratic on long group lists (200,000 recipients took eight minutes).
+MAX_ADDRESS_CHARS = 64 * 1024
+
+
+def _bounded(value: str) -> str:
+    """``value`` cut after the last whole mailbox before ``MAX_ADDRESS_CHARS``."""
+    if len(value) <= MAX_ADDRESS_CHARS:
+        return value
+    cut = value.rfind(",", 0, MAX_ADDRESS_CHARS)
+    return value[: cut if cut > 0 else MAX_ADDRESS_CHARS]
 
 
 # Mail repeats the same few header values (your own address in To, the people you
