@@ -68,7 +68,14 @@ def read_vcards(path: Path) -> VcardResult:
     result = VcardResult()
     seen: dict[str, int] = {}
     for file in files:
-        _read_file(file, result, seen)
+        try:
+            _read_file(file, result, seen)
+        except NotAnExportError as error:
+            if len(files) == 1:
+                raise
+            # One picture or binary saved as .vcf in a folder must not lose the other files.
+            result.skipped.append(Skipped(1, str(error), file.name))
+            log.warning("skipped %s", error)
     log.info("%s: %d contacts from vCards, %d cards skipped", path, len(result.contacts), len(result.skipped))
     return result
 
