@@ -214,10 +214,6 @@ def make_writer(config: Config, home: Home):
 
     cls = base.writer_class(config.block.writer)
     options = config.block.options or cls.Options()
-    if config.block.writer == "ics" and getattr(options, "path", "") in ("", "~/.local/share/connect5/connect5.ics"):
-        import dataclasses
-
-        options = dataclasses.replace(options, path=str(home.ics_path))
     context = base.SourceContext(
         name=f"block:{config.block.writer}",
         own_addresses=config.own_addresses,
@@ -284,6 +280,6 @@ class MorningResult:
 def ics_path(config: Config, home: Home) -> Path:
     options = config.block.options
     path = getattr(options, "path", "") if options else ""
-    if not path or path == "~/.local/share/connect5/connect5.ics":
+    if not path:
         return home.ics_path
     return Path(path).expanduser()

@@ -9,9 +9,10 @@ demo use.
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from connectors.files import private_dir, write_private  # noqa: F401  (one rule for every file written)
 
 
 @dataclass(frozen=True)
@@ -48,27 +49,3 @@ def resolve(home: str | None = None, config: str | None = None) -> Home:
     config_file = Path(config).expanduser().absolute() if config else config_home / "connect5" / "config.toml"
     return Home(config_file=config_file, data_dir=data_home / "connect5")
 
-
-def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) and make it readable by the user alone (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if stat.S_IMODE(path.stat().st_mode) != 0o700:
-        path.chmod(0o700)
-    return path
-
-
-def write_private(path: Path, data: bytes | str) -> None:
-    """Write ``path`` atomically with mode 0600: temp file, fsync, rename."""
-    private_dir(path.parent)
-    payload = data.encode() if isinstance(data, str) else data
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

@@ -26,28 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import AuthError, SourceUnavailable
+from connectors.files import write_private
 from connectors import google
 from connectors.google import auth_command
 
 log = logging.getLogger(__name__)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``path`` atomically with mode 0600 in a 0700 folder: temp file, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if stat.S_IMODE(path.parent.stat().st_mode) != 0o700:
-        path.parent.chmod(0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def read_token_file(path: Path, account: str = "") -> dict[str, Any]:

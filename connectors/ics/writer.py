@@ -23,13 +23,13 @@ from __future__ import annotations
 import logging
 import os
 import zlib
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from connectors.base import SourceContext, SourceUnavailable
+from connectors.files import write_private
 from connectors.ics.blockfile import (
     BLOCK_UID,
     WEEKDAYS,
@@ -51,23 +51,6 @@ def _now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # named by hand rather than with tempfile, whose import alone costs milliseconds
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)  # make the rename itself durable
@@ -158,8 +141,8 @@ class IcsBlockWriter:
     @dataclass(frozen=True)
     class Options:
         path: str = field(
-            default="~/.local/share/connect5/connect5.ics",
-            metadata={"doc": "the .ics file the block is written to; subscribe to it"},
+            default="",
+            metadata={"doc": "the .ics file the block is written to (empty: connect5.ics in the data folder)"},
         )
         horizon_days: int = field(
             default=60,
@@ -168,7 +151,8 @@ class IcsBlockWriter:
 
     def __init__(self, options: Options | None = None, context: SourceContext | None = None):
         self.options = options or self.Options()
-        self.path = Path(self.options.path).expanduser()
+        default = (context.data_dir if context is not None else Path("~/.local/share/connect5")) / "connect5.ics"
+        self.path = Path(self.options.path).expanduser() if self.options.path else default.expanduser()
         self._now = context.now if context is not None else _now_utc
 
     def write(self, day: date, block: Block) -> BlockRef:
@@ -179,7 +163,7 @@ class IcsBlockWriter:
         data = serialise(result, zone_years(result.series, day))
         if data != existing:
             try:
-                atomic_write(self.path, data)
+                write_private(self.path, data, private_folder=False)
             except OSError as error:
                 raise SourceUnavailable(f"cannot write the block file {self.path}: {error}") from error
             logger.info("wrote the block of %s to %s", day, self.path)

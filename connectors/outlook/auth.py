@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from connectors.base import AuthError
 from connectors.outlook import GLOBAL_AUTHORITY, SIGN_IN_COMMAND, AccountOptions
-from connectors.outlook.files import read_json, write_json, write_private
+from connectors.files import read_json, write_json, write_private
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from connectors.base import BlockSeriesDeleted, SourceContext
 from connectors.outlook import BLOCK_PROPERTY_ID, BLOCK_PROPERTY_VALUE, CATEGORY, AccountOptions
 from connectors.outlook.calendar import event_time
-from connectors.outlook.files import read_json, write_json
+from connectors.files import read_json, write_json
 from connectors.records import Block, BlockRef
 
 log = logging.getLogger(__name__)
