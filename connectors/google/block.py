@@ -53,6 +53,7 @@ class GoogleBlockWriter:
         account: str = field(default="", metadata={"doc": "Which Google sign-in to use: tokens/google.json, or google-<account>.json"})
         calendar_endpoint: str = field(default=google.CALENDAR_ENDPOINT, metadata={"doc": "Calendar API base URL, /calendar/v3/ included"})
         token_uri: str = field(default=google.TOKEN_URI, metadata={"doc": "OAuth token endpoint"})
+        timeout_seconds: float = field(default=60.0, metadata={"doc": "Seconds to wait for an answer before trying again"})
 
     @staticmethod
     def scopes(options: GoogleBlockWriter.Options) -> list[str]:
@@ -72,7 +73,8 @@ class GoogleBlockWriter:
 
             path = google.token_path(self.context.tokens_dir, self.options.account)
             credentials = auth.credentials(path, self.options.token_uri, self.scopes(self.options), self.options.account)
-            self._api = GoogleApi("calendar", "v3", self.options.calendar_endpoint, credentials)
+            self._api = GoogleApi("calendar", "v3", self.options.calendar_endpoint, credentials,
+                                  timeout=self.options.timeout_seconds)
             self._events = self._api.service.events()
         return self._api
 

@@ -51,6 +51,7 @@ class GoogleCalendarSource:
         poll_seconds: int = field(default=300, metadata={"doc": "Seconds between checks"})
         calendar_endpoint: str = field(default=google.CALENDAR_ENDPOINT, metadata={"doc": "Calendar API base URL, /calendar/v3/ included"})
         token_uri: str = field(default=google.TOKEN_URI, metadata={"doc": "OAuth token endpoint"})
+        timeout_seconds: float = field(default=60.0, metadata={"doc": "Seconds to wait for an answer before trying again"})
 
     @staticmethod
     def scopes(options: GoogleCalendarSource.Options) -> list[str]:
@@ -70,7 +71,8 @@ class GoogleCalendarSource:
 
             path = google.token_path(self.context.tokens_dir, self.options.account)
             credentials = auth.credentials(path, self.options.token_uri, self.scopes(self.options), self.options.account)
-            self._api = GoogleApi("calendar", "v3", self.options.calendar_endpoint, credentials, sleep=self.sleep)
+            self._api = GoogleApi("calendar", "v3", self.options.calendar_endpoint, credentials, sleep=self.sleep,
+                                  timeout=self.options.timeout_seconds)
             self._events = self._api.service.events()
         return self._api
 

@@ -87,6 +87,7 @@ class GmailSource:
         batch_size: int = field(default=50, metadata={"doc": "Messages per batch request (Google advises at most 50)"})
         gmail_endpoint: str = field(default=google.GMAIL_ENDPOINT, metadata={"doc": "Gmail API base URL"})
         token_uri: str = field(default=google.TOKEN_URI, metadata={"doc": "OAuth token endpoint"})
+        timeout_seconds: float = field(default=60.0, metadata={"doc": "Seconds to wait for an answer before trying again"})
 
     @staticmethod
     def scopes(options: GmailSource.Options) -> list[str]:
@@ -111,7 +112,8 @@ class GmailSource:
             path = google.token_path(self.context.tokens_dir, self.options.account)
             credentials = auth.credentials(path, self.options.token_uri, self.scopes(self.options), self.options.account)
             pacer = Pacer(self.options.quota_units_per_minute, clock=self.clock, sleep=self.sleep)
-            self._api = GoogleApi("gmail", "v1", self.options.gmail_endpoint, credentials, pacer=pacer, sleep=self.sleep)
+            self._api = GoogleApi("gmail", "v1", self.options.gmail_endpoint, credentials, pacer=pacer, sleep=self.sleep,
+                                  timeout=self.options.timeout_seconds)
             # Building a resource object re-reads the discovery document: do it once.
             self._messages = self._api.service.users().messages()
             self._history = self._api.service.users().history()

@@ -40,3 +40,4 @@ class AccountOptions:
     request_budget: int = _doc("Graph requests allowed per budget window and mailbox (Outlook's limit: 10000 per 10 minutes)", default=10_000)
     budget_window_seconds: float = _doc("Length of the request budget window, in seconds", default=600.0)
     max_concurrency: int = _doc("Concurrent requests per mailbox (Outlook's limit: 4)", default=4)
+    timeout_seconds: float = _doc("Seconds to wait for an answer before trying again", default=60.0)

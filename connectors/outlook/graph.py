@@ -293,6 +293,7 @@ def client_for(options: Any, tokens_dir: Any, scopes: tuple[str, ...]) -> GraphC
     client = GraphClient(
         account.graph_url, lambda force: sign_in.token(wanted, force), auth.http_session(account.ca_bundle),
         budget=options.request_budget, window=options.budget_window_seconds, concurrency=options.max_concurrency,
+        timeout=options.timeout_seconds,
     )
     key = (str(account.cache_path), account.graph_url, account.username)
     with _LIMITS_LOCK:
