@@ -45,15 +45,21 @@ def settings_of(config: Config) -> picker.Settings:
     )
 
 
+# The shortlist (see rules.picker.Shortlist): the most overdue untagged contacts in
+# anchor order, read from the contacts_anchor index (those with no date at all
+# separately: their anchor depends on the day), every tagged contact, and
+# today's picks so their companies count against the cap.
+_SHORTLIST_FILTER = (
+    " AND excluded = 0 AND tags = '[]' AND picked_rotation < :rotation"
+    " AND (snoozed_until IS NULL OR snoozed_until <= :day)"
+    " AND (last_touch_at IS NULL OR last_touch_at < :touched_before)"
+)
 SHORTLIST_SQL = f"""
-SELECT * FROM (
-    {CANDIDATE_SQL} AND excluded = 0 AND tags = '[]' AND picked_rotation < :rotation
-    AND (snoozed_until IS NULL OR snoozed_until <= :day)
-    AND (last_touch_at IS NULL OR last_touch_at < :touched_before)
-    ORDER BY coalesce(nullif(max(coalesce(substr(last_touch_at, 1, 10), ''), coalesce(last_picked_on, ''),
-                                 coalesce(connected_on, '')), ''), :unknown), key
-    LIMIT :size)
-UNION ALL {CANDIDATE_SQL} AND excluded = 0 AND tags != '[]'
+SELECT * FROM ({CANDIDATE_SQL.replace("FROM contacts", "FROM contacts INDEXED BY contacts_anchor")}
+               AND anchor IS NOT NULL{_SHORTLIST_FILTER} ORDER BY anchor, key LIMIT :size)
+UNION ALL SELECT * FROM ({CANDIDATE_SQL} AND anchor IS NULL{_SHORTLIST_FILTER} ORDER BY key LIMIT :size)
+UNION ALL {CANDIDATE_SQL.replace("FROM contacts", "FROM contacts INDEXED BY contacts_tagged")}
+          AND excluded = 0 AND tags != '[]'
 UNION ALL {CANDIDATE_SQL} AND key IN (SELECT value FROM json_each(:taken))
 """
 
@@ -64,12 +70,10 @@ def load_candidates(store: Store, bounds: picker.Shortlist | None = None, taken=
         rows = store.db.conn.execute(CANDIDATE_SQL)
     else:
         import json
-        from datetime import timedelta
 
-        unknown = date.fromordinal(bounds.day.toordinal() - picker.UNKNOWN_AGE_DAYS).isoformat()
         rows = store.db.conn.execute(SHORTLIST_SQL, {
             "rotation": bounds.rotation, "day": bounds.day.isoformat(), "size": bounds.size,
-            "touched_before": bounds.touched_before.isoformat(), "unknown": unknown, "taken": json.dumps(list(taken)),
+            "touched_before": bounds.touched_before.isoformat(), "taken": json.dumps(list(taken)),
         })
     make, day = picker.Candidate, date.fromisoformat
     result, seen = [], set()
@@ -124,7 +128,9 @@ def choose(store: Store, config: Config, day: date, *, taken=(), count: int | No
     """What the picker would choose for ``day`` (reads only)."""
     rotation = int(store.meta("rotation", "1"))
     settings = settings_of(config)
-    pool = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL AND excluded = 0").fetchone()[0]
+    pool = store.db.execute(
+        "SELECT count(*) FROM contacts INDEXED BY contacts_anchor WHERE missing_since IS NULL AND excluded = 0"
+    ).fetchone()[0]
     if shortlist:
         bounds = picker.shortlist(day, settings, rotation)
         candidates = load_candidates(store, bounds, taken)

@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 MIGRATION_SET = "connect5"
-NAMES = ("m001_initial", "m002_contact_aliases")
+NAMES = ("m001_initial", "m002_contact_aliases", "m003_pick_anchor")
 
 
 def pending(connection: sqlite3.Connection) -> bool:
@@ -179,6 +179,23 @@ def m002_contact_aliases(db: Any) -> None:
             added_at TEXT NOT NULL,
             PRIMARY KEY (name, contact_key)
         )
+        """,
+    )
+
+
+def m003_pick_anchor(db: Any) -> None:
+    # The day a contact counts as out of touch from (the latest of last touch, last
+    # pick, connection day; NULL when none is known), indexed, so the morning job
+    # reads the most overdue few hundred in index order instead of sorting 30,000.
+    _run(
+        db,
+        """
+        ALTER TABLE contacts ADD COLUMN anchor TEXT GENERATED ALWAYS AS (
+            nullif(max(coalesce(substr(last_touch_at, 1, 10), ''), coalesce(last_picked_on, ''),
+                       coalesce(connected_on, '')), '')
+        ) VIRTUAL;
+        CREATE INDEX contacts_anchor ON contacts(anchor, key) WHERE missing_since IS NULL AND excluded = 0;
+        CREATE INDEX contacts_tagged ON contacts(key) WHERE tags != '[]'
         """,
     )
 
