@@ -4,17 +4,27 @@ Generates the Maildir with ``bench/maildir_ingest.py``'s generator (same seed,
 same messages: Received chains, DKIM, lists, 3-30 KB files), imports as contacts
 the 300 "contact" addresses it draws a tenth of its mail from, then times the
 real ``connect5 sync`` in a subprocess (process start, config, matching, rules,
-one transaction per batch) and prints messages/s, what was stored and the
-store's size on disk. A second sync shows the cost of finding nothing new.
+one transaction per batch) and prints messages/s (wall and per cpu-second of
+the child), what was stored and the store's size on disk. A second sync shows
+the cost of finding nothing new, and ``connect5 --help`` the cost of starting
+Python and importing the CLI, which both figures include.
 
-    .venv/bin/python bench/maildir_store.py [--messages 20000] [--seed 5] [--keep DIR]
+With ``--keep DIR`` an existing ``DIR/Maildir`` is reused (generating takes
+~25 s), and the store is rebuilt for each run. ``--dump FILE`` writes what the
+sync stored (interactions, their contacts, review, contact addresses, last
+touch) as sorted text, to prove a change left behaviour alone: dump before and
+after, then ``diff``.
+
+    .venv/bin/python bench/maildir_store.py [--messages 20000] [--seed 5] [--keep DIR] [--dump FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -64,14 +74,46 @@ def build_home(work: Path, maildir: Path, seed: int) -> Path:
     return home
 
 
-def timed_sync(home: Path) -> tuple[float, dict]:
-    started = time.perf_counter()
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "connect5"), "--home", str(home), "sync", "--json"],
-                            capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(arguments: list[str]) -> tuple[float, float, str]:
+    """Wall and cpu seconds of one ``connect5`` run, and its output."""
+    started, cpu_started = time.perf_counter(), child_cpu()
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "connect5"), *arguments], capture_output=True, text=True)
+    elapsed, cpu = time.perf_counter() - started, child_cpu() - cpu_started
     if result.returncode != 0:
-        raise SystemExit(f"connect5 sync failed: {result.stderr.strip()}")
-    return elapsed, json.loads(result.stdout)[0]
+        raise SystemExit(f"connect5 {' '.join(arguments)} failed: {result.stderr.strip()}")
+    return elapsed, cpu, result.stdout
+
+
+def timed_sync(home: Path) -> tuple[float, float, dict]:
+    elapsed, cpu, output = timed_run(["--home", str(home), "sync", "--json"])
+    return elapsed, cpu, json.loads(output)[0]
+
+
+DUMP_QUERIES = (
+    "SELECT source, external_id, message_id, kind, direction, at, status, created, updated FROM interactions",
+    "SELECT i.source, i.external_id, c.contact_key FROM interaction_contacts c JOIN interactions i"
+    " ON i.id = c.interaction_id",
+    "SELECT kind, value, candidates, reason, source, seen, resolved FROM review",
+    "SELECT email, contact_key, source, learned_from FROM contact_emails",
+    "SELECT key, last_touch_at, last_touch_kind FROM contacts",
+    "SELECT day, slot, contact_key, state, reached_out_at, replied_at, booked_at, met_at FROM picks",
+)
+
+
+def dump(home: Path, target: Path) -> None:
+    """What the sync stored, as sorted lines without ids or wall-clock times."""
+    connection = sqlite3.connect(home / "connect5.db")
+    lines = []
+    for query in DUMP_QUERIES:
+        lines.append(f"== {query}")
+        lines += sorted(repr(tuple(row)) for row in connection.execute(query))
+    connection.close()
+    target.write_text("\n".join(lines) + "\n")
 
 
 def store_bytes(home: Path) -> int:
@@ -87,26 +129,40 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--dump", type=Path, help="write what the first sync stored to this file")
     arguments = parser.parse_args()
     work = arguments.keep or Path(tempfile.mkdtemp(prefix="connect5-maildir-store-"))
     work.mkdir(parents=True, exist_ok=True)
     maildir = work / "Maildir"
     try:
-        started = time.perf_counter()
-        size = generate(maildir, arguments.messages, arguments.seed, fresh_mtimes=False)
-        print(f"generated {arguments.messages} messages, {size / 1e6:.0f} MB, in {time.perf_counter() - started:.1f} s")
+        if arguments.keep is not None and maildir.is_dir():
+            print(f"reusing {maildir} (delete it to generate again)")
+        else:
+            started = time.perf_counter()
+            size = generate(maildir, arguments.messages, arguments.seed, fresh_mtimes=False)
+            print(f"generated {arguments.messages} messages, {size / 1e6:.0f} MB, "
+                  f"in {time.perf_counter() - started:.1f} s")
+        shutil.rmtree(work / "home", ignore_errors=True)
         home = build_home(work, maildir, arguments.seed)
         empty = store_bytes(home)
-        elapsed, outcome = timed_sync(home)
-        print(f"connect5 sync: {outcome['items']} messages in {elapsed:.2f} s = {outcome['items'] / elapsed:,.0f} "
-              f"messages/s (one process, start-up included)")
+        startup, startup_cpu, _ = timed_run(["--help"])
+        print(f"start-up (connect5 --help): {startup:.3f} s wall, {startup_cpu:.3f} cpu-s")
+        elapsed, cpu, outcome = timed_sync(home)
+        items = max(outcome["items"], 1)
+        print(f"connect5 sync: {outcome['items']} messages in {elapsed:.2f} s (cpu {cpu:.2f} s) = "
+              f"{items / elapsed:,.0f} messages/s, {items / cpu:,.0f} per cpu-second, "
+              f"{cpu / items * 1e6:.0f} cpu-us a message (one process, start-up included); "
+              f"load average {os.getloadavg()[0]:.1f}")
         print(f"  {outcome['interactions']} interactions, {outcome['noise']} noise, {outcome['unknown']} unknown, "
               f"{outcome['duplicates']} duplicates, {outcome['learned']} addresses learned")
         total = store_bytes(home)
         print(f"store: {total / 1e6:.2f} MB ({(total - empty) / 1e6:.2f} MB added, "
               f"{(total - empty) / max(outcome['items'], 1):.0f} bytes a message)")
-        again, second = timed_sync(home)
-        print(f"second sync (nothing new): {second['items']} messages in {again:.2f} s")
+        if arguments.dump:
+            dump(home, arguments.dump)
+            print(f"stored rows written to {arguments.dump}")
+        again, again_cpu, second = timed_sync(home)
+        print(f"second sync (nothing new): {second['items']} messages in {again:.2f} s (cpu {again_cpu:.2f} s)")
     finally:
         if arguments.keep is None:
             shutil.rmtree(work, ignore_errors=True)
