@@ -29,9 +29,9 @@ from .calendar import Calendars
 from .gmail import GMAIL_SCOPES, Mailbox
 from .oauth import OAuth
 from .quota import GMAIL_COSTS, Quota, retry_after_header
-from .server import MAX_BATCH_PARTS, ApiError, Call, Response, batch_response, parse_batch, serve
+from .server import MAX_BATCH_PARTS, ApiError, Call, Fault, Response, batch_response, parse_batch, serve
 
-__all__ = ["FakeGoogle", "Call"]
+__all__ = ["FakeGoogle", "Call", "Fault"]
 
 CALENDAR = "https://www.googleapis.com/auth/calendar"
 CALENDAR_READ = {CALENDAR, CALENDAR + ".readonly", CALENDAR + ".events", CALENDAR + ".events.readonly"}
@@ -70,6 +70,11 @@ class FakeGoogle:
         self.costs = {**GMAIL_COSTS, "users.messages.get": message_get_units}
         self.rate_limit_status = 429  # or 403 (userRateLimitExceeded), which Gmail also sends
         self.faults: list[int] = []  # statuses to answer the next API calls with (503 ...)
+        # Fault injection: called with ("http", "METHOD /path") once per HTTP request to the APIs
+        # (not /token) and with ("api", method name) once per API call, each batch part too;
+        # returns None or a ``Fault``. ``injected`` counts what was done, by kind.
+        self.injector: Callable[[str, str], Fault | None] | None = None
+        self.injected: list[tuple[str, str, Fault]] = []
         self.calls: list[Call] = []
         self.round_trips = 0
         self.lock = threading.RLock()
@@ -137,6 +142,20 @@ class FakeGoogle:
 
     # --- dispatch -------------------------------------------------------------------
 
+    def http_fault(self, method: str, path: str) -> Fault | None:
+        """The fault for this HTTP request, if any; "expire" is applied here, the others by the server."""
+        if self.injector is None or path in ("/token", "/authorize"):
+            return None
+        with self.lock:
+            fault = self.injector("http", f"{method} {path}")
+            if fault is None:
+                return None
+            self.injected.append(("http", f"{method} {path}", fault))
+            if fault.kind == "expire":
+                self.oauth.expire_access_tokens()
+                return None
+            return fault
+
     def handle(self, method: str, path: str, query: dict, headers: dict, body: bytes) -> tuple[str, object]:
         with self.lock:
             self.round_trips += 1
@@ -191,6 +210,10 @@ class FakeGoogle:
             if self.faults:
                 status = self.faults.pop(0)
                 raise ApiError(status, "backendError", "Backend Error")
+            fault = self.injector("api", name) if self.injector else None
+            if fault is not None:
+                self.injected.append(("api", name, fault))
+                raise fault.error()
             wait = self.quota.charge(name, units) if units else None
             if wait is not None:
                 units = 0

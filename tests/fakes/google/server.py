@@ -14,7 +14,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import socket
+import struct
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -53,6 +56,30 @@ class ApiError(Exception):
             "code": status, "message": message,
             "errors": [{"domain": domain, "reason": reason, "message": message}],
             "status": STATUS_NAMES.get(status, "UNKNOWN")}}, headers)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault the fake injects instead of answering normally (see ``FakeGoogle.injector``).
+
+    ``kind``:
+      "status"  answer ``status`` (with ``reason`` and ``headers``) without running the call;
+      "reset"   close the connection with a TCP reset before running the request;
+      "timeout" run the request, then stall ``stall`` seconds and close without answering:
+                the client times out on a request whose effect did happen;
+      "expire"  forget every access token first, so the request meets a 401 (token expired mid-sync).
+    """
+
+    kind: str
+    status: int = 0
+    reason: str = "backendError"
+    headers: tuple[tuple[str, str], ...] = ()
+    stall: float = 1.0
+
+    def error(self) -> ApiError:
+        domain = "usageLimits" if "RateLimit" in self.reason or "rateLimit" in self.reason else "global"
+        return ApiError(self.status, self.reason, f"Injected {self.status} {self.reason}", dict(self.headers),
+                        domain=domain)
 
 
 @dataclass
@@ -120,7 +147,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
         query = parse_qs(split.query, keep_blank_values=True)
+        fault = self.server.fake.http_fault(self.command, split.path)
+        if fault is not None and fault.kind == "reset":
+            return self._drop()
         content_type, answer = self.server.fake.handle(self.command, split.path, query, dict(self.headers), body)
+        if fault is not None and fault.kind == "timeout":
+            time.sleep(fault.stall)
+            return self._drop()
         payload = answer if isinstance(answer, bytes) else b""
         if isinstance(answer, Response):
             payload = answer.payload()
@@ -134,6 +167,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    def _drop(self) -> None:
+        """Close with a TCP reset (SO_LINGER 0): the client reads no answer at all."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
