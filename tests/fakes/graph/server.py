@@ -17,6 +17,7 @@ import ssl
 import json
 import math
 import socket
+import struct
 import tempfile
 import threading
 import time
@@ -49,6 +50,24 @@ class Reply:
     status: int
     body: dict | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault the fake injects instead of answering normally (see ``FakeGraph.injector``).
+
+    ``kind``:
+      "status"  answer ``status`` with error ``code`` and ``headers`` without running the request;
+      "reset"   close the connection with a TCP reset before running the request;
+      "timeout" run the request, then stall ``stall`` seconds and close without answering;
+      "expire"  forget every access token first, so the request meets a 401 (token expired mid-sync).
+    """
+
+    kind: str
+    status: int = 0
+    code: str = "ServiceUnavailable"
+    headers: tuple[tuple[str, str], ...] = ()
+    stall: float = 1.0
 
 
 def _error(status: int, code: str, message: str = "", **headers: str) -> Reply:
@@ -102,6 +121,11 @@ class FakeGraph:
         self.max_page_size = max_page_size
         self.requests: list[Recorded] = []
         self.http_requests = 0  # round trips to Graph (a $batch is one), sign-in excluded
+        # Fault injection: called with ("http", "METHOD /path") once per HTTP request to Graph
+        # (a $batch is one) and with ("api", "METHOD /path") once per Graph request, each part
+        # of a $batch too; returns None or a ``Fault``. ``injected`` records what was done.
+        self.injector = None
+        self.injected: list[tuple[str, str, Fault]] = []
         self._lock = threading.Lock()
         self._folder = tempfile.TemporaryDirectory(prefix="fake-graph-")
         self._ca, self._certificate = _authority()
@@ -167,8 +191,11 @@ class FakeGraph:
         path = path[len("/v1.0"):] if path.startswith("/v1.0") else path
         path = "/" + path.lstrip("/")
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        fault = self.fault("api", f"{method} {path}")
         wait = self.throttle.admit()
-        if wait > 0:
+        if fault is not None and fault.kind == "status":
+            reply = _error(fault.status, fault.code, f"injected {fault.status}", **dict(fault.headers))
+        elif wait > 0:
             reply = _error(429, "ApplicationThrottled", "budget exceeded", **{"Retry-After": str(math.ceil(wait))})
         elif not self.identity.valid(_bearer(headers)):
             reply = _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
@@ -184,6 +211,20 @@ class FakeGraph:
         with self._lock:
             self.requests.append(Recorded(method, path, query, headers.get("prefer", ""), reply.status, in_batch))
         return reply
+
+    def fault(self, layer: str, what: str) -> Fault | None:
+        """The injected fault for this request, if any; "expire" is applied here."""
+        if self.injector is None:
+            return None
+        with self._lock:
+            fault = self.injector(layer, what)
+            if fault is None:
+                return None
+            self.injected.append((layer, what, fault))
+        if fault.kind == "expire":
+            self.identity.expire_access_tokens()
+            return None
+        return fault
 
     def _route(self, method: str, path: str, query: dict, headers: dict, body: dict | None) -> Reply:
         segments = path.strip("/").split("/")
@@ -367,6 +408,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         path = urlsplit(self.path).path
+        fault = fake.fault("http", f"{method} {path}") if path.startswith("/v1.0") else None
+        if fault is not None and fault.kind == "reset":
+            return self._drop()
         if path.startswith("/v1.0"):
             with fake._lock:
                 fake.http_requests += 1
@@ -383,7 +427,16 @@ class _Handler(BaseHTTPRequestHandler):
                     fake.throttle.leave()
         else:
             reply = self._identity(fake, method, path, raw)
+        if fault is not None and fault.kind == "timeout":
+            time.sleep(fault.stall)
+            return self._drop()
         self._send(reply)
+
+    def _drop(self) -> None:
+        """Close with a TCP reset (SO_LINGER 0): the client reads no answer at all."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def _identity(self, fake: FakeGraph, method: str, path: str, raw: bytes) -> Reply:
         segments = path.strip("/").split("/")
@@ -410,4 +463,4 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-__all__ = ["FakeGraph", "Recorded"]
+__all__ = ["Fault", "FakeGraph", "Recorded"]
