@@ -173,8 +173,11 @@ def _duplicate(store: Store, item: MailItem) -> bool:
     """The same Message-ID already stored under another external id (another folder or source)."""
     if not item.message_id:
         return False
+    # "message_id != ''" lets SQLite use the partial index on message_id; without
+    # it every matched message scanned the whole table (quadratic in a backfill).
     row = store.db.execute(
-        "SELECT source, external_id FROM interactions WHERE message_id = ? LIMIT 1", [item.message_id]
+        "SELECT source, external_id FROM interactions WHERE message_id = ? AND message_id != '' LIMIT 1",
+        [item.message_id],
     ).fetchone()
     return row is not None and tuple(row) != (item.source, item.external_id)
 
