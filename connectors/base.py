@@ -37,9 +37,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from connectors.records import Batch, Block, BlockRef, CalendarItem, Contact, MailItem
+if TYPE_CHECKING:  # the records are only named in signatures; importing them costs start-up time
+    from connectors.records import Batch, Block, BlockRef, CalendarItem, Contact, MailItem
 
 
 class ConnectorError(Exception):

@@ -8,7 +8,6 @@ it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.records import Block, BlockPerson, BlockRef
 from daemon import clock
 from daemon.config import Config
 from daemon.paths import Home
@@ -180,39 +178,41 @@ def skip(store: Store, config: Config, day: date, key: str) -> dict[str, Any] | 
 # -- the block -------------------------------------------------------------
 
 
-def block_for(store: Store, config: Config, day: date, today: date) -> Block:
-    from rules import block as block_rules
-
-    zone = clock.zone_name(config.me.timezone)
+def block_inputs(store: Store, config: Config, day: date, today: date) -> tuple:
+    """Everything the day's block is rendered from, as plain values (its digest decides rewrites)."""
     people = []
     for row in picks_of(store, day):
         emails = store.emails_of(row["contact_key"])
-        last = datetime.fromisoformat(row["last_touch_at"]) if row["last_touch_at"] else None
-        if last is not None:
-            last = last.astimezone(ZoneInfo(zone))
-        people.append(
-            BlockPerson(
-                name=row["name"],
-                position=row["position"],
-                company=row["company"],
-                profile_url=row["profile_url"],
-                email=emails[0]["email"] if emails else "",
-                last_touch=block_rules.describe_last_touch(
-                    last, row["last_touch_kind"] or "", parse_day(row["connected_on"]), today
-                ),
-                reason=row["reason"],
-            )
-        )
+        people.append((row["name"], row["position"], row["company"], row["profile_url"],
+                       emails[0]["email"] if emails else "", row["last_touch_at"], row["last_touch_kind"] or "",
+                       row["connected_on"], row["reason"]))
+    settings = (config.block.title, config.block.time, config.block.minutes, config.block.opener,
+                tuple(config.picking.days), clock.zone_name(config.me.timezone))
+    return (day.isoformat(), today.isoformat(), settings, tuple(people))
+
+
+def render(inputs: tuple):
+    """The day's ``Block`` from ``block_inputs``."""
+    from connectors.records import BlockPerson
+    from rules import block as block_rules
+
+    day_text, today_text, (title, at, minutes, opener, days, zone), people = inputs
+    day, today = date.fromisoformat(day_text), date.fromisoformat(today_text)
+    persons = []
+    for name, position, company, profile_url, email, last_text, kind, connected, reason in people:
+        last = datetime.fromisoformat(last_text).astimezone(ZoneInfo(zone)) if last_text else None
+        persons.append(BlockPerson(
+            name=name, position=position, company=company, profile_url=profile_url, email=email,
+            last_touch=block_rules.describe_last_touch(last, kind, parse_day(connected), today), reason=reason,
+        ))
     return block_rules.render_block(
-        day,
-        people,
-        title=config.block.title,
-        start=clock.at_local(day, config.block.time, zone),
-        minutes=config.block.minutes,
-        weekdays=tuple(config.picking.days),
-        timezone=zone,
-        opener_template=config.block.opener,
+        day, persons, title=title, start=clock.at_local(day, at, zone), minutes=minutes,
+        weekdays=days, timezone=zone, opener_template=opener,
     )
+
+
+def block_for(store: Store, config: Config, day: date, today: date):
+    return render(block_inputs(store, config, day, today))
 
 
 def make_writer(config: Config, home: Home):
@@ -231,13 +231,18 @@ def make_writer(config: Config, home: Home):
     return cls(options, context)
 
 
-def digest(block: Block) -> str:
-    text = "\x1f".join([block.title, block.start.isoformat(), str(block.minutes), block.description, block.html])
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def digest(inputs: tuple) -> str:
+    """A fingerprint of a block's inputs and of this version (a new version may render differently)."""
+    import zlib
+
+    from daemon import __version__
+
+    text = repr((__version__, inputs)).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
 
 
 def write_block(store: Store, config: Config, home: Home, day: date, today: date, writer=None,
-                restart: bool = False) -> BlockRef | None:
+                restart: bool = False):
     """Write ``day``'s block unless the same content is already there; None when skipped.
 
     When the writer says the user deleted our series, block writing stops (the
@@ -250,15 +255,18 @@ def write_block(store: Store, config: Config, home: Home, day: date, today: date
     name = config.block.writer
     if store.meta("block_stopped") == name and not restart:
         return None
-    block = block_for(store, config, day, today)
-    wanted = digest(block)
+    inputs = block_inputs(store, config, day, today)
+    wanted = digest(inputs)
     row = store.query("SELECT digest, state FROM blocks WHERE day = ? AND writer = ?", [day.isoformat(), name])
     if not restart and row and (row[0]["digest"] == wanted or row[0]["state"] in ("user-deleted", "series-deleted")):
         return None
+    block = render(inputs)
     writer = writer or make_writer(config, home)
     try:
         reference = writer.restart(day, block) if restart and hasattr(writer, "restart") else writer.write(day, block)
     except BlockSeriesDeleted as error:
+        from connectors.records import BlockRef
+
         reference = BlockRef(writer=name, remote_id="", state="series-deleted")
         with store.atomic():
             store.set_meta("block_stopped", name)
@@ -279,7 +287,7 @@ class MorningResult:
     day: date
     ran: bool
     picks: list[dict[str, Any]]
-    block: BlockRef | None = None
+    block: Any = None
     reason: str = ""
 
 

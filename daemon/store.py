@@ -20,13 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
-from connectors.records import Contact, Touch
 from daemon import schema
 from daemon.database import Database
 from daemon.paths import private_dir
+
+if TYPE_CHECKING:
+    from connectors.records import Contact, Touch
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
