@@ -48,7 +48,7 @@ class GoogleCalendarSource:
         account: str = field(default="", metadata={"doc": "Which Google sign-in to use: tokens/google.json, or google-<account>.json"})
         calendars: list[str] = field(default_factory=lambda: ["primary"], metadata={"doc": "Calendar ids to watch; primary is your main calendar"})
         past_days: int = field(default=365, metadata={"doc": "How far back the first sync reads"})
-        poll_seconds: int = field(default=300, metadata={"doc": "Seconds between checks"})
+        poll_seconds: int = field(default=60, metadata={"doc": "Seconds between checks"})
         calendar_endpoint: str = field(default=google.CALENDAR_ENDPOINT, metadata={"doc": "Calendar API base URL, /calendar/v3/ included"})
         token_uri: str = field(default=google.TOKEN_URI, metadata={"doc": "OAuth token endpoint"})
         timeout_seconds: float = field(default=60.0, metadata={"doc": "Seconds to wait for an answer before trying again"})
