@@ -21,6 +21,7 @@ still counts.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -42,6 +43,7 @@ NO_REPLY_LOCAL_PARTS = frozenset(
 # Separators removed before looking for these inside a local part, so
 # "no-reply", "no_reply", "messaging-digest-noreply" and "do.not.reply" match.
 NO_REPLY_FRAGMENTS = ("noreply", "donotreply", "mailerdaemon")
+_SEPARATORS = str.maketrans("", "", "-_.+")
 AUTO_REPLY_SUBJECT = re.compile(
     r"^\s*(out of (the )?office|automatic reply|auto[- ]?reply|autoresponse|"
     r"abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|absence du bureau|"
@@ -106,6 +108,9 @@ class EventMatch:
         return "; ".join(self.reasons)
 
 
+# Cached: a sync asks about the same few thousand addresses (yours, the people you
+# write with) several times a message, and the answer never changes.
+@functools.lru_cache(maxsize=16384)
 def normalise_address(email: str) -> str:
     """Lower-case; for Gmail also drop dots and ``+tag`` in the local part.
 
@@ -147,14 +152,17 @@ def noise_reason(item: MailItem) -> str:
     return _list_reason(item) or _crowd_reason(item) or _auto_reply_reason(item)
 
 
+@functools.lru_cache(maxsize=16384)
 def _is_no_reply(local: str) -> bool:
     if local in NO_REPLY_LOCAL_PARTS or local.startswith("bounce"):
         return True
-    squeezed = re.sub(r"[-_.+]", "", local)
+    squeezed = local.translate(_SEPARATORS)
     return any(fragment in squeezed for fragment in NO_REPLY_FRAGMENTS)
 
 
 def _list_reason(item: MailItem) -> str:
+    if not item.headers:
+        return ""  # most mail: none of the headers below
     if item.header("list-id"):
         return f"list: mailing list {item.header('list-id')}"
     if item.header("list-unsubscribe"):
@@ -168,6 +176,8 @@ def _list_reason(item: MailItem) -> str:
 
 
 def _crowd_reason(item: MailItem) -> str:
+    if len(item.to) + len(item.cc) <= MAX_RECIPIENTS:
+        return ""  # no more distinct addresses than entries: nothing to count
     count = len({normalise_address(address.email) for address in item.recipients})
     if count > MAX_RECIPIENTS:
         return f"bulk: {count} recipients (more than {MAX_RECIPIENTS})"
@@ -175,12 +185,14 @@ def _crowd_reason(item: MailItem) -> str:
 
 
 def _auto_reply_reason(item: MailItem) -> str:
-    submitted = item.header("auto-submitted").strip().lower()
-    if submitted and submitted != "no":
-        return f"auto-reply: Auto-Submitted: {submitted}"
-    for name in ("x-autoreply", "x-autorespond"):
-        if item.header(name):
-            return f"auto-reply: has an {name} header"
+    submitted = ""
+    if item.headers:  # most mail has none of these: only the subject is left to read
+        submitted = item.header("auto-submitted").strip().lower()
+        if submitted and submitted != "no":
+            return f"auto-reply: Auto-Submitted: {submitted}"
+        for name in ("x-autoreply", "x-autorespond"):
+            if item.header(name):
+                return f"auto-reply: has an {name} header"
     if not submitted and AUTO_REPLY_SUBJECT.match(item.subject):
         return f"auto-reply: subject {item.subject[:40]!r} reads like an automatic reply"
     return ""
@@ -190,15 +202,24 @@ class _Collector:
     """Gathers touches, learned addresses and review items for one item."""
 
     def __init__(self, own, addresses: Mapping[str, list[str]], names: NameIndex) -> None:
-        self.own = frozenset(normalise_address(address) for address in own)
+        self.own = _normalised_own(own)
         self.addresses = addresses
         self.names = names
-        # A contact an own address belongs to is us: never touched.
-        self.own_keys = frozenset(key for address in self.own for key in addresses.get(address, ()))
+        self._own_keys: frozenset[str] | None = None
         self.contacts: list[str] = []
         self.learned: list[Learned] = []
         self.ambiguous: list[ReviewItem] = []
         self.reasons: list[str] = []
+
+    @property
+    def own_keys(self) -> frozenset[str]:
+        """Contacts an own address belongs to: us, never touched.
+
+        Worked out on first use: most messages are from strangers and never ask.
+        """
+        if self._own_keys is None:
+            self._own_keys = frozenset(key for address in self.own for key in self.addresses.get(address, ()))
+        return self._own_keys
 
     def touch(self, key: str, reason: str) -> None:
         if key in self.own_keys:
@@ -217,7 +238,8 @@ class _Collector:
         address = normalise_address(email)
         if not address or address in self.own:
             return
-        keys = _unique(self.addresses.get(address, ()), self.own_keys)
+        found = self.addresses.get(address)
+        keys = _unique(found, self.own_keys) if found else []
         if len(keys) == 1:
             self.touch(keys[0], f"{role} {address} is {self.names.name_of(keys[0])}")
         elif keys:
@@ -227,7 +249,8 @@ class _Collector:
             self.by_name(role, address, name, may_learn)
 
     def by_name(self, role: str, address: str, name: str, may_learn: bool) -> None:
-        keys = _unique(self.names.lookup(name), self.own_keys)
+        found = self.names.lookup(name)
+        keys = _unique(found, self.own_keys) if found else []
         if len(keys) > 1:
             self.review(ReviewItem("name", name, tuple(keys),
                                    f"{role} {address} is called {name!r}, the name of {len(keys)} contacts: not guessed"))
@@ -250,6 +273,18 @@ class _Collector:
             elif keys:
                 self.review(ReviewItem("name", window, tuple(keys),
                                        f"title names {window!r}, the name of {len(keys)} contacts: not guessed"))
+
+
+def _normalised_own(own: Iterable[str]) -> frozenset[str]:
+    if isinstance(own, frozenset):
+        return _normalised_frozen(own)
+    return frozenset(normalise_address(address) for address in own)
+
+
+@functools.lru_cache(maxsize=64)
+def _normalised_frozen(own: frozenset[str]) -> frozenset[str]:
+    # The daemon passes the same frozenset for every message of a sync.
+    return frozenset(normalise_address(address) for address in own)
 
 
 def _unique(keys: Iterable[str], excluded: frozenset[str]) -> list[str]:

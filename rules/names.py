@@ -27,6 +27,7 @@ A title or credential is never dropped when it is the only word left.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -229,7 +230,7 @@ class NameIndex:
 
     def lookup(self, name: str) -> list[str]:
         """Keys whose normalised name equals ``normalise_name(name)`` (maybe several)."""
-        return list(self._exact.get(normalise_name(name), ()))
+        return list(self._exact.get(_normalise_looked_up(name), ()))
 
     def prefix_lookup(self, query: str) -> list[str]:
         """Keys for a typed query, best tier first and only that tier.
@@ -279,6 +280,11 @@ class NameIndex:
                     break
             position += step
         return found
+
+
+# Mail asks about the same display names message after message; indexing (which
+# sees each name once) keeps calling normalise_name directly.
+_normalise_looked_up = functools.lru_cache(maxsize=8192)(normalise_name)
 
 
 def name_variants(name: str) -> tuple[str, ...]:
