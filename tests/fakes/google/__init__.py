@@ -71,7 +71,7 @@ class FakeGoogle:
         self.rate_limit_status = 429  # or 403 (userRateLimitExceeded), which Gmail also sends
         self.faults: list[int] = []  # statuses to answer the next API calls with (503 ...)
         # Fault injection: called with ("http", "METHOD /path") once per HTTP request to the APIs
-        # (not /token) and with ("api", method name) once per API call, each batch part too;
+        # (not /token) and with ("api", method name) once per API call, ("part", name) per batch part;
         # returns None or a ``Fault``. ``injected`` counts what was done, by kind.
         self.injector: Callable[[str, str], Fault | None] | None = None
         self.injected: list[tuple[str, str, Fault]] = []
@@ -210,9 +210,10 @@ class FakeGoogle:
             if self.faults:
                 status = self.faults.pop(0)
                 raise ApiError(status, "backendError", "Backend Error")
-            fault = self.injector("api", name) if self.injector else None
+            layer = "part" if in_batch else "api"
+            fault = self.injector(layer, name) if self.injector else None
             if fault is not None:
-                self.injected.append(("api", name, fault))
+                self.injected.append((layer, name, fault))
                 raise fault.error()
             wait = self.quota.charge(name, units) if units else None
             if wait is not None:

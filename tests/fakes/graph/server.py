@@ -122,8 +122,8 @@ class FakeGraph:
         self.requests: list[Recorded] = []
         self.http_requests = 0  # round trips to Graph (a $batch is one), sign-in excluded
         # Fault injection: called with ("http", "METHOD /path") once per HTTP request to Graph
-        # (a $batch is one) and with ("api", "METHOD /path") once per Graph request, each part
-        # of a $batch too; returns None or a ``Fault``. ``injected`` records what was done.
+        # (a $batch is one) and with ("api", "METHOD /path") once per Graph request, ("part", ...)
+        # per request inside a $batch; returns None or a ``Fault``. ``injected`` records what was done.
         self.injector = None
         self.injected: list[tuple[str, str, Fault]] = []
         self._lock = threading.Lock()
@@ -191,7 +191,7 @@ class FakeGraph:
         path = path[len("/v1.0"):] if path.startswith("/v1.0") else path
         path = "/" + path.lstrip("/")
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        fault = self.fault("api", f"{method} {path}")
+        fault = self.fault("part" if in_batch else "api", f"{method} {path}")
         wait = self.throttle.admit()
         if fault is not None and fault.kind == "status":
             reply = _error(fault.status, fault.code, f"injected {fault.status}", **dict(fault.headers))
