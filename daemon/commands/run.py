@@ -19,6 +19,12 @@ def run(app, once: bool) -> None:
     from daemon.loop import Daemon
 
     logs.configure(verbose=app.verbose, service=True)
+    from daemon.permissions import NotPrivateError, ensure_private
+
+    try:
+        ensure_private(app.home.data_dir, app.home.tokens_dir)
+    except NotPrivateError as error:
+        raise UserError(str(error)) from None
     config = app.config
     lock = DaemonLock(app.home.lock_path)
     try:
