@@ -179,6 +179,8 @@ def _recovered(row: list[str], expected: int) -> list[str]:
 def _read_row(row: list[str], layout: _Layout) -> Contact | str | None:
     """A Contact, a reason to skip the row, or None for a blank line."""
     width = layout.width
+    if any("\x00" in cell for cell in row):
+        return "damaged row: it holds a NUL byte"
     if len(row) != width:
         if not any(cell.strip() for cell in row):
             return None

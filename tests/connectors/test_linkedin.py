@@ -453,3 +453,16 @@ def test_no_message_content_or_subject_is_kept_anywhere(tmp_path):
     assert not {"content", "subject", "body"} & set(Touch.__dataclass_fields__)
     assert SECRET not in repr(export)
     assert "Hello" not in repr(export)
+
+
+def test_a_stray_nul_byte_skips_only_its_row(tmp_path):
+    path = tmp_path / "Connections.csv"
+    path.write_bytes(
+        b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        b"Ada,Lovelace,https://www.linkedin.com/in/ada,,X,Y,01 Jan 2020\n"
+        b"Ba\x00d,Row,https://www.linkedin.com/in/bad,,X,Y,01 Jan 2020\n"
+        b"Grace,Hopper,https://www.linkedin.com/in/grace,,X,Y,01 Jan 2020\n"
+    )
+    export = read_export(path)
+    assert [contact.name for contact in export.contacts] == ["Ada Lovelace", "Grace Hopper"]
+    assert [(item.line, item.reason) for item in export.skipped] == [(3, "damaged row: it holds a NUL byte")]
