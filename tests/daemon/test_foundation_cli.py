@@ -179,3 +179,23 @@ def test_init_writes_a_private_config_that_parses(cli):
     assert 'emails = ["ada@example.com"]' in text
     assert (cli.home / "config.toml").stat().st_mode & 0o077 == 0
     assert cli("init", ok=False).exit_code == 1
+
+
+@pytest.mark.parametrize("content", [b"just some text, not a database", b"sqlite-of-another-program"])
+def test_an_unusable_store_is_one_line_and_exit_1(cli, content):
+    import sqlite3
+
+    cli.write_config("")
+    path = cli.home / "connect5.db"
+    if content == b"sqlite-of-another-program":
+        connection = sqlite3.connect(path)
+        connection.execute("CREATE TABLE songs (title TEXT)")
+        connection.commit()
+        connection.close()
+    else:
+        path.write_bytes(content)
+    result = cli.process("today")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert str(path) in result.stderr
