@@ -1,0 +1,128 @@
+"""Fault injection against the fake Google: every fault class alone, then mixed at random.
+
+The same seeded scenario (``faults.run_google``: Gmail backfill and history,
+Google Calendar, the Google block, two days of ``connect5 sync`` + ``connect5
+today``) runs once without faults and then with faults injected at random
+moments; the store and the fake's calendars must end identical. A revoked grant
+must stop the Google sources with a message naming ``connect5 auth google``
+while a Maildir source syncs fully, and lose nothing once signed in again.
+
+Reduced by default (a fault or two per class, two mixed schedules);
+``CONNECT5_SLOW=1`` runs more of each, as does ``bench/fault_harness.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections import Counter
+
+import pytest
+
+from reliability import faults
+
+FULL = os.environ.get("CONNECT5_SLOW") == "1"
+RUNS_PER_CLASS = 4 if FULL else 1
+FAULTS_PER_RUN = 3 if FULL else 2
+MIXED = 12 if FULL else 2
+CLASSES = {kind.name: kind for kind in faults.google_classes()}
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    root = tmp_path_factory.mktemp("google-faults")
+    outcome = faults.run_google(root, "clean", faults.Plan())
+    assert outcome.failures == []
+    return root, outcome
+
+
+def test_the_clean_run_did_the_work_and_runs_the_same_twice(clean):
+    root, outcome = clean
+    store = outcome.store
+    assert {row[0] for row in store["interactions"]} == {"gmail", "google-calendar"}
+    assert [row[0] for row in store["blocks"]] == ["2026-03-02", "2026-03-03"]
+    assert len(store["picks"]) == 10
+    assert list(outcome.remote[faults.ME]["overrides"]) == ["connect5block0"]
+    again = faults.run_google(root, "clean-again", faults.Plan())
+    assert faults.differences(outcome, again) == []
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_each_fault_class_alone_changes_nothing(clean, name):
+    root, reference = clean
+    randomness = random.Random(name)
+    found, delivered = [], Counter()
+    for run in range(RUNS_PER_CLASS):
+        plan = faults.plan([CLASSES[name]], reference.calls, randomness, FAULTS_PER_RUN)
+        outcome = faults.run_google(root, f"{name}-{run}".replace(" ", "_"), plan)
+        delivered.update(outcome.injected)
+        found += [f"run {run}: {line}" for line in faults.differences(reference, outcome)]
+    assert found == [], "\n".join(found)
+    assert delivered[name] >= RUNS_PER_CLASS, delivered
+
+
+@pytest.mark.parametrize("name", sorted(faults.GOOGLE_EXPIRIES))
+def test_an_expired_cursor_changes_nothing(clean, name):
+    root, reference = clean
+    outcome = faults.run_google(root, name.split()[1], faults.Plan(), between=faults.GOOGLE_EXPIRIES[name])
+    assert faults.differences(reference, outcome) == []
+
+
+def test_faults_mixed_at_random_change_nothing(clean):
+    root, reference = clean
+    randomness = random.Random(5)
+    found, delivered = [], Counter()
+    for run in range(MIXED):
+        plan = faults.plan(list(CLASSES.values()), reference.calls, randomness, 8)
+        expiries = [e for e in faults.GOOGLE_EXPIRIES.values() if randomness.random() < 0.5]
+        outcome = faults.run_google(root, f"mixed-{run}", plan,
+                                    between=lambda fake: [expire(fake) for expire in expiries])
+        delivered.update(outcome.injected)
+        found += [f"mixed {run}: {line}" for line in faults.differences(reference, outcome)]
+    assert found == [], "\n".join(found)
+    assert len(delivered) >= 4, delivered
+
+
+def test_a_revoked_grant_stops_the_google_sources_and_nothing_else(tmp_path):
+    """Revoked at a random moment of the syncs and the Monday morning job: Gmail and Google Calendar
+    end stopped, naming `connect5 auth google`; the Maildir source syncs fully, the picks are made;
+    after signing in again, nothing is missing."""
+    from connectors.google import CALENDAR_EVENTS, GMAIL_METADATA
+
+    clean = faults.run_google(tmp_path, "clean", faults.Plan(), maildir=True)
+    assert clean.failures == []
+    before_last_step = faults.Plan()
+    faults.run_google(tmp_path, "counted", before_last_step, maildir=True)
+    randomness = random.Random(9)
+    for run in range(3 if FULL else 1):
+        moment = randomness.randrange(before_last_step.marks[3]["http"])
+        plan = faults.Plan({("http", moment): lambda fake: fake.oauth.revoke_all()})
+        again: dict = {}
+
+        def sign_in_again(fake, home):
+            again["before"] = faults.store_dump(home)
+            again["status"] = json.loads(faults.connect5(home, f"{faults.TUESDAY}T07:05:00+00:00", "status", "--json")[1])
+            fake.token_file(home / "tokens", [GMAIL_METADATA, CALENDAR_EVENTS])
+            again["sync"] = faults.connect5(home, f"{faults.TUESDAY}T08:00:00+00:00", "sync")
+            again["today"] = faults.connect5(home, f"{faults.TUESDAY}T08:00:00+00:00", "today")
+
+        outcome = faults.run_google(tmp_path, f"revoked-{run}", plan, maildir=True, after=sign_in_again)
+        sources = {source["name"]: source for source in again["status"]["sources"]}
+        for name in ("gmail", "google-calendar"):
+            assert "connect5 auth google" in sources[name]["stopped"], (moment, sources[name])
+            assert sources[name]["fix"] == "connect5 auth google"
+        assert sources["mail"]["stopped"] == "" and sources["mail"]["last_error"] == ""
+        before = again["before"]
+        mail = [row for row in before["interactions"] if row[0] == "mail"]
+        assert mail == [row for row in clean.store["interactions"] if row[0] == "mail"] and len(mail) == 20
+        assert len(before["picks"]) == 10
+        assert all("auth google" in line for line in outcome.failures), outcome.failures
+        assert again["sync"][0] == 0 and again["today"][0] == 0, again
+        # Signed in again: every interaction is there, every source runs, one block series.
+        assert outcome.store["interactions"] == clean.store["interactions"]
+        google = lambda store: [row for row in store["cursors"] if row[0] != "mail"]  # noqa: E731 (Maildir: its path)
+        assert google(outcome.store) == google(clean.store)
+        assert [event for event in outcome.remote[faults.ME]["events"] if event.startswith("connect5")] == [
+            "connect5block0"]
+        assert "2026-03-03" in [row[0] for row in outcome.store["blocks"]]
