@@ -19,11 +19,11 @@ import functools
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from email.errors import HeaderParseError
-from email.header import decode_header
-from email.utils import getaddresses, parsedate_to_datetime
 
 from connectors.records import Address
+
+# The stdlib's email helpers (email.utils takes ~15 ms to import, with socket and
+# random) are imported where the rare shapes that need them turn up.
 
 # RFC 5322 3.6.8: a field name is printable US-ASCII except the colon.
 _FIELD_NAME = re.compile(rb"[!-9;-~]+")
@@ -153,6 +153,9 @@ def decode(text: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _decode_words(text: str) -> str:
     # Cached: the same encoded names and list tags come back in message after message.
+    from email.errors import HeaderParseError
+    from email.header import decode_header
+
     try:
         parts = decode_header(text)
     except (HeaderParseError, ValueError, AssertionError, IndexError):
@@ -222,6 +225,8 @@ def _bounded(value: str) -> str:
 def _mailboxes(value: str) -> tuple[Address, ...]:
     pairs = _fast_mailboxes(value)
     if pairs is None:
+        from email.utils import getaddresses
+
         pairs = getaddresses([value])
     found = []
     for name, email in pairs:
@@ -276,6 +281,8 @@ def parse_date(text: str) -> datetime | None:
                 return moment - offset if sign == "+" else moment + offset
         except (ValueError, OverflowError):
             pass
+    from email.utils import parsedate_to_datetime
+
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
