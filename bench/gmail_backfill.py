@@ -7,9 +7,14 @@ a mailbox of ``--messages`` messages over 23 months, ``--sent`` of them sent by
 us, and a per-user quota of 6,000 units a minute scaled by ``--scale``, charging
 20 units per messages.get. GmailSource (real clock, real HTTP, real batches)
 backfills it. Reported: quota units and HTTP round trips per message, wall time
-against the floor the quota sets (units past the first minute's bucket divided
-by the rate), failed and duplicated messages, and whether "last in touch" is
-right for every contact once the SENT pass alone is done.
+against the floor the quota sets, failed and duplicated messages, whether "last
+in touch" is right for every contact once the SENT pass alone is done, and the
+CPU seconds of each side (``time.process_time`` of the client process during the
+sync, of the fake's process while it serves), since both compete for the cores.
+
+The floor: a client starting with a full bucket may spend one minute's units at
+once and every further unit at the refill rate, so the least possible wall time
+is (units the fake charged - units_per_minute) / (units_per_minute / 60).
 """
 
 from __future__ import annotations
@@ -52,13 +57,15 @@ def serve(plan, units_per_minute: float, connection) -> None:
         else:
             fake.mailbox.add(sender=f"c{contact}@example.org", to=ME, at=at, record=False)
     fake.start()
+    cpu = time.process_time()  # the fake's own CPU (all its threads), from here to the client's "done"
     connection.send({"gmail": fake.gmail_endpoint, "token_uri": fake.token_uri,
                      "token": fake.authorized_user([GMAIL_METADATA])})
     connection.recv()  # the client is done
+    cpu = time.process_time() - cpu
     gets = [call.path for call in fake.calls if call.method == "users.messages.get" and call.status == 200]
     connection.send({"spent": fake.quota.spent, "refused": fake.quota.refused, "round_trips": fake.round_trips,
                      "gets": len(gets), "distinct_gets": len(set(gets)),
-                     "by_method": dict(fake.quota.by_method)})
+                     "by_method": dict(fake.quota.by_method), "cpu": cpu})
     fake.stop()
 
 
@@ -89,15 +96,17 @@ def run(arguments: argparse.Namespace) -> dict:
         options = GmailSource.Options(gmail_endpoint=endpoints["gmail"], token_uri=endpoints["token_uri"],
                                       quota_units_per_minute=units_per_minute, message_get_units=GET_UNITS)
         source = GmailSource(options, context)
-        items, after_sent, started = [], None, time.monotonic()
+        items, after_sent, started, cpu = [], None, time.monotonic(), time.process_time()
         for batch in source.sync(None):
             items.extend(batch.items)
             if after_sent is None and json.loads(batch.cursor)["phase"] != "sent":
                 after_sent = list(items)
         wall = time.monotonic() - started
+        cpu = time.process_time() - cpu
     parent.send("done")
     server_stats = parent.recv()
     server.join()
+    server_stats["client_cpu"] = cpu
     return report(arguments, plan, items, after_sent or items, wall, units_per_minute, server_stats)
 
 
@@ -118,6 +127,9 @@ def report(arguments, plan, items, after_sent, wall, units_per_minute, stats) ->
         "round_trips_per_message": round(stats["round_trips"] / arguments.messages, 4),
         "quota_refusals": stats["refused"], "wall_seconds": round(wall, 1), "floor_seconds": round(floor, 1),
         "ratio_to_floor": round(wall / floor, 3), "contacts": len(expected), "last_in_touch_wrong_after_sent_pass": wrong,
+        "client_cpu_seconds": round(stats["client_cpu"], 1), "fake_cpu_seconds": round(stats["cpu"], 1),
+        "client_cpu_ms_per_message": round(1000 * stats["client_cpu"] / arguments.messages, 3),
+        "fake_cpu_ms_per_message": round(1000 * stats["cpu"] / arguments.messages, 3),
         "units_by_method": stats["by_method"],
     }
 

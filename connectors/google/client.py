@@ -3,8 +3,10 @@
 Clients are built from the discovery documents shipped with
 google-api-python-client (no network fetch) with ``client_options.api_endpoint``,
 so an endpoint in the config (a proxy, an emulator, the tests' fake) is all it
-takes to point connect5 elsewhere. ``new_batch_http_request()`` ignores that
-endpoint, so batches are built with an explicit ``batch_uri``.
+takes to point connect5 elsewhere. Batches of GETs are written by hand
+(``batches.py``) and POSTed to an explicit ``batch_uri`` through the same
+authorised connection; one helper thread sends the next batch while the caller
+works through the answers to the last, so our CPU time and Google's overlap.
 
 Retries are ours, not the library's: its ``num_retries`` sleeps without a budget
 and, inside batches, it retries only 401. Here 429 and 403 rateLimitExceeded /
@@ -19,10 +21,12 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from connectors.base import SourceUnavailable
+from connectors.google import batches
 from connectors.google.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -35,30 +39,34 @@ def status_of(error: Any) -> int:
     return int(getattr(getattr(error, "resp", None), "status", 0) or 0)
 
 
-def reason_of(error: Any) -> str:
+def reason_of(content: bytes | str) -> str:
+    """The first error reason in a Google error body ("userRateLimitExceeded" ...)."""
     try:
-        body = json.loads(error.content)
-        return body["error"]["errors"][0]["reason"]
+        return json.loads(content)["error"]["errors"][0]["reason"]
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return ""
 
 
-def retry_after(error: Any) -> float | None:
-    value = getattr(error, "resp", {}).get("retry-after")
+def retry_after(response: Any) -> float | None:
+    """Retry-After of a response (``httplib2.Response``, a batch ``Part``) in seconds, if given."""
+    value = response.get("retry-after") if response is not None else None
     try:
         return float(value) if value is not None else None
     except ValueError:
         return None
 
 
-def kind_of(error: Any) -> str:
+def classify(status: int, content: bytes | str) -> str:
     """"rate" (slow down), "retry" (transient), or "final" (the caller decides)."""
-    status = status_of(error)
-    if status == 429 or (status == 403 and reason_of(error) in RATE_REASONS):
+    if status == 429 or (status == 403 and reason_of(content) in RATE_REASONS):
         return "rate"
     if status >= 500:
         return "retry"
     return "final"
+
+
+def kind_of(error: Any) -> str:
+    return classify(status_of(error), getattr(error, "content", b""))
 
 
 class GoogleApi:
@@ -76,9 +84,13 @@ class GoogleApi:
         self.pacer = pacer
         self.sleep = sleep
         self.round_trips = 0
+        self._pool: ThreadPoolExecutor | None = None  # the helper thread sending batches
 
     def close(self) -> None:
-        """Close kept-alive connections (between polls nothing should stay open)."""
+        """Close kept-alive connections and the batch thread (between polls nothing should stay open)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         for connection in self.http.http.connections.values():
             connection.close()
         self.http.http.connections.clear()
@@ -108,78 +120,113 @@ class GoogleApi:
             return answer
         raise AssertionError("unreachable")
 
-    def batch(self, batch_uri: str, factories: Iterable[tuple[str, Callable[[], Any]]], *, units: int,
-              size: int = 50) -> dict[str, Any]:
-        """Run many requests in batches of ``size``; returns key -> answer (None for a 404).
+    def batches(self, batch_uri: str, targets: list[tuple[str, str]], *, units: int, size: int = 50,
+                last: Callable[[dict[str, Any]], bool] = lambda answers: False) -> Iterator[dict[str, Any]]:
+        """GETs in batches of ``size``, in order: yields each batch's key -> answer (None for a 404).
 
-        Parts refused for quota or by a transient error are sent again in a later
-        batch; a part failing for good (other 4xx) is logged and left out.
+        ``targets`` are (key, path with query). Parts refused for quota or by a
+        transient error are sent again before the batch is yielded; a part failing
+        for good (other 4xx) is logged and left out. While the caller handles one
+        batch the next is already on the wire, sent by a helper thread, unless
+        ``last(answers)`` says this one was the last wanted (a date bound reached).
         """
-        pending = dict(factories)
-        answers: dict[str, Any] = {}
-        failures = 0
-        while pending:
-            chunk = list(pending.items())[:size]
-            refused, retry = self._run_batch(batch_uri, chunk, units, answers, pending)
-            if refused or retry:
-                failures += 1
-                if failures >= ATTEMPTS:
-                    raise SourceUnavailable(f"Google kept failing {len(pending)} requests; will try again later")
-                if refused and self.pacer:
-                    self.pacer.refused(max(refused), failures)
-                else:
-                    self._wait(failures)
-            else:
-                failures = 0
-                if self.pacer:
-                    self.pacer.succeeded()
-        return answers
+        chunks = [targets[start:start + size] for start in range(0, len(targets), size)]
+        flight = self._send(batch_uri, chunks[0], units) if chunks else None
+        try:
+            for index, chunk in enumerate(chunks):
+                answers = self._complete(batch_uri, dict(chunk), units, flight)
+                following = index + 1 < len(chunks) and not last(answers)
+                flight = self._send(batch_uri, chunks[index + 1], units) if following else None
+                yield answers
+                if not following:
+                    return
+        finally:
+            if flight is not None:
+                wait([flight])  # a caller giving up early: the connection is free again when this returns
 
-    def _run_batch(self, batch_uri: str, chunk: list[tuple[str, Callable[[], Any]]], units: int,
-                   answers: dict[str, Any], pending: dict[str, Any]) -> tuple[list[float], bool]:
-        from googleapiclient.errors import HttpError
-
-        refused: list[float] = []
-        retry = False
-
-        def collect(key: str, answer: Any, error: Exception | None) -> None:
-            nonlocal retry
-            if error is None:
-                answers[key] = answer
-                pending.pop(key)
-                return
-            kind = kind_of(error)
-            if kind == "rate":
-                refused.append(retry_after(error) or 0.0)
-            elif kind == "retry":
-                retry = True
-            else:
-                if status_of(error) != 404:
-                    log.warning("Google refused one request for good (%s): skipped", status_of(error))
-                answers[key] = None
-                pending.pop(key)
-
+    def _send(self, batch_uri: str, chunk: list[tuple[str, str]], units: int) -> Future:
+        """Spend the quota for ``chunk`` and put it on the wire in the helper thread."""
         if self.pacer and units:
             self.pacer.take(units * len(chunk))
-        batch = _batch_class()(callback=collect, batch_uri=batch_uri)
-        for key, factory in chunk:
-            batch.add(factory(), request_id=key)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="google-batch")
         self.round_trips += 1
+        return self._pool.submit(self._post_batch, batch_uri, chunk)
+
+    def _post_batch(self, batch_uri: str, chunk: list[tuple[str, str]]) -> dict[str, batches.Part]:
+        from googleapiclient.errors import HttpError
+
+        content_type, body = batches.body(chunk)
+        response, content = self.http.request(batch_uri, method="POST", body=body,
+                                              headers={"Content-Type": content_type})
+        if response.status >= 300:
+            raise HttpError(response, content, uri=batch_uri)
+        return batches.parse(response.get("content-type", ""), content)
+
+    def _complete(self, batch_uri: str, pending: dict[str, str], units: int, flight: Future) -> dict[str, Any]:
+        """Answers for every key of ``pending``, sending failed parts again until done or out of attempts."""
+        answers: dict[str, Any] = {}
+        for failures in range(ATTEMPTS):
+            refused, retry = self._collect(flight, answers, pending)
+            if not (refused or retry):
+                if self.pacer:
+                    self.pacer.succeeded()
+                return answers
+            if failures == ATTEMPTS - 1:
+                break
+            if refused and self.pacer:
+                self.pacer.refused(max(refused), failures + 1)
+            else:
+                self._wait(failures + 1)
+            flight = self._send(batch_uri, list(pending.items()), units)
+        raise SourceUnavailable(f"Google kept failing {len(pending)} requests; will try again later")
+
+    def _collect(self, flight: Future, answers: dict[str, Any],
+                 pending: dict[str, str]) -> tuple[list[float], bool]:
+        """Move the answered parts from ``pending`` to ``answers``; returns (Retry-Afters of refusals, retry?)."""
+        from googleapiclient.errors import HttpError
+
         try:
-            batch.execute()
+            parts = flight.result()
         except HttpError as error:
             if kind_of(error) == "final":
                 raise
-            return ([retry_after(error) or 0.0] if kind_of(error) == "rate" else []), True
-        except _network_errors():
+            return ([retry_after(error.resp) or 0.0] if kind_of(error) == "rate" else []), True
+        except (*_network_errors(), batches.BatchFormatError):
             return [], True
+        refused: list[float] = []
+        retry = expired = False
+        for key in list(pending):
+            part = parts.get(key)
+            kind = "retry" if part is None or part.status == 401 else classify(part.status, part.content)
+            if part is not None and part.status < 300:
+                answers[key] = part.json()
+                del pending[key]
+            elif kind == "rate":
+                refused.append(retry_after(part) or 0.0)
+            elif kind == "retry":
+                retry = True
+                expired = expired or (part is not None and part.status == 401)
+            else:
+                if part.status != 404:
+                    log.warning("Google refused one request for good (%s): skipped", part.status)
+                answers[key] = None
+                del pending[key]
+        if expired:
+            self._refresh()
         return refused, retry
+
+    def _refresh(self) -> None:
+        """A part answered 401 (the access token expired mid-batch): refresh before sending it again."""
+        import google_auth_httplib2
+
+        self.http.credentials.refresh(google_auth_httplib2.Request(self.http.http))
 
     def _back_off(self, error: Any, attempt: int) -> None:
         if kind_of(error) == "rate" and self.pacer:
-            self.pacer.refused(retry_after(error), attempt)
+            self.pacer.refused(retry_after(error.resp), attempt)
         else:
-            delay = retry_after(error)
+            delay = retry_after(error.resp)
             self.sleep(delay) if delay else self._wait(attempt)
 
     def _wait(self, attempt: int) -> None:
@@ -191,42 +238,3 @@ def _network_errors() -> tuple[type[BaseException], ...]:
     from google.auth import exceptions
 
     return (httplib2.HttpLib2Error, socket.timeout, ConnectionError, exceptions.TransportError)
-
-
-_BATCH_CLASS: Any = None
-
-
-def _batch_class() -> Any:
-    """``BatchHttpRequest`` writing body-less parts without the email package.
-
-    The library serialises every part through ``email.generator`` with header
-    folding, which is most of a 50-part batch's CPU time; a GET part is a request
-    line and a few headers, written here the way the library writes them.
-    """
-    global _BATCH_CLASS
-    if _BATCH_CLASS is not None:
-        return _BATCH_CLASS
-    from urllib.parse import urlsplit
-
-    from googleapiclient import _auth
-    from googleapiclient.http import BatchHttpRequest
-
-    class FastBatchHttpRequest(BatchHttpRequest):
-        def _serialize_request(self, request: Any) -> str:
-            if request.body is not None:
-                return super()._serialize_request(request)
-            parsed = urlsplit(request.uri)
-            target = parsed.path + ("?" + parsed.query if parsed.query else "")
-            headers = dict(request.headers)
-            if request.http is not None:
-                credentials = _auth.get_credentials_from_http(request.http)
-                if credentials is not None:
-                    _auth.apply_credentials(credentials, headers)
-            content_type = headers.pop("content-type", "application/json")
-            lines = [f"{request.method} {target} HTTP/1.1", f"Content-Type: {content_type}", "MIME-Version: 1.0"]
-            lines += [f"{key}: {value}" for key, value in headers.items()]
-            lines.append(f"Host: {parsed.netloc}")
-            return "\n".join(lines) + "\n\n"
-
-    _BATCH_CLASS = FastBatchHttpRequest
-    return FastBatchHttpRequest

@@ -26,8 +26,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from connectors import google
 from connectors.base import AuthError, CursorExpired, SourceContext, SourceUnavailable
@@ -133,6 +134,15 @@ class GmailSource:
     def batch_uri(self) -> str:
         return urljoin(self.options.gmail_endpoint, "batch/gmail/v1")
 
+    @cached_property
+    def _target(self) -> str:
+        """Path of a message inside a batch part, up to its id: the endpoint's path comes first."""
+        return urlsplit(urljoin(self.options.gmail_endpoint, "gmail/v1/users/me/messages/")).path
+
+    # messages.get in the metadata format with our headers: the query every batch part carries.
+    _query = "?" + urlencode([("format", "metadata"), *(("metadataHeaders", name) for name in REQUESTED_HEADERS),
+                              ("alt", "json")])
+
     def sync(self, cursor: str | None) -> Iterator[Batch[MailItem]]:
         from googleapiclient.errors import HttpError
 
@@ -190,11 +200,15 @@ class GmailSource:
         """
         items, newest, reached = [], None, False
         size = self.options.batch_size
-        for start in range(0, len(ids), size):
-            chunk = ids[start:start + size]
-            answers = self.api.batch(self.batch_uri, [(i, self._getter(i)) for i in chunk],
-                                     units=self.options.message_get_units, size=size)
-            for identifier in chunk:
+
+        def past_cutoff(answers: dict[str, Any]) -> bool:
+            return any(message is not None and received_at(message) < cutoff for message in answers.values())
+
+        targets = [(identifier, self._target + identifier + self._query) for identifier in ids]
+        batches = self.api.batches(self.batch_uri, targets, units=self.options.message_get_units, size=size,
+                                   last=past_cutoff)
+        for index, answers in enumerate(batches):
+            for identifier in ids[index * size:(index + 1) * size]:
                 message = answers.get(identifier)
                 if message is None:
                     continue  # deleted since it was listed
@@ -205,13 +219,7 @@ class GmailSource:
                 newest = when if newest is None else max(newest, when)
                 if wanted(message.get("labelIds", [])):
                     items.append(mail_item(self.context.name, message, self.context.own_addresses))
-            if reached:
-                break
         return items, newest, reached
-
-    def _getter(self, identifier: str) -> Callable[[], Any]:
-        return lambda: self.messages.get(userId="me", id=identifier, format="metadata",
-                                         metadataHeaders=REQUESTED_HEADERS)
 
     def _known_sent(self, position: Position) -> set[str]:
         """Ids the SENT pass fetched, so the rest pass does not fetch them again.
