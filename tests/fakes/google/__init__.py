@@ -53,6 +53,7 @@ ROUTES = [  # (HTTP method, path pattern, API method, access kind)
     ("GET", r"/calendar/v3/users/me/calendarList", "calendarList.list", "calendar-list"),
     ("POST", r"/calendar/v3/calendars", "calendars.insert", "calendar-create"),
 ]
+_COMPILED_ROUTES = [(verb, re.compile(pattern), name, kind) for verb, pattern, name, kind in ROUTES]
 
 
 class FakeGoogle:
@@ -187,17 +188,20 @@ class FakeGoogle:
         if len(parts) > MAX_BATCH_PARTS:
             raise ApiError(400, "badRequest", f"A batch may hold at most {MAX_BATCH_PARTS} requests.")
         answers = []
+        queries: dict[str, dict] = {}  # the parts of a batch mostly share one query string: parse it once
         for content_id, method, target, part_body in parts:
             split = urlsplit(target)
-            query = parse_qs(split.query, keep_blank_values=True)
-            answers.append((content_id, self._api(method, split.path, query, part_body, scopes, in_batch=True)))
+            if split.query not in queries:
+                queries[split.query] = parse_qs(split.query, keep_blank_values=True)
+            answers.append((content_id, self._api(method, split.path, queries[split.query], part_body, scopes,
+                                                  in_batch=True)))
         return batch_response(answers)
 
     def _api(self, method: str, path: str, query: dict, body: bytes, scopes: tuple[str, ...],
              in_batch: bool) -> Response:
-        for verb, pattern, name, kind in ROUTES:
-            match = re.fullmatch(pattern, path)
-            if verb == method and match:
+        for verb, pattern, name, kind in _COMPILED_ROUTES:
+            match = pattern.fullmatch(path) if verb == method else None
+            if match:
                 arguments = [unquote(group) for group in match.groups()]
                 return self._call(name, kind, arguments, query, body, scopes, path, in_batch)
         return ApiError(404, "notFound", f"No route for {method} {path}").response
