@@ -190,10 +190,16 @@ class GraphClient:
     def _batch_chunk(self, requests: list[Request]) -> list[dict | GraphError]:
         results: list[dict | GraphError | None] = [None] * len(requests)
         waiting = list(range(len(requests)))
+        refresh = refreshed = False
         for attempt in range(1, self.max_attempts + 1):
-            answers = self._post_batch([requests[i] for i in waiting])
-            retry, delays = [], []
+            answers = self._post_batch([requests[i] for i in waiting], refresh)
+            retry, delays, refresh = [], [], False
             for index, (status, body, headers) in zip(waiting, answers):
+                if status == 401 and not refreshed:
+                    # The token expired between the batch and its part: once more with a fresh one.
+                    retry.append(index)
+                    refresh = True
+                    continue
                 if status in RETRIABLE and attempt < self.max_attempts:
                     retry.append(index)
                     delays.append(headers.get("retry-after"))
@@ -205,17 +211,20 @@ class GraphClient:
             if not retry:
                 return results  # type: ignore[return-value]
             waiting = retry
+            if refresh:
+                refreshed = True
+                continue
             numeric = [float(d) for d in delays if d is not None and d.replace(".", "", 1).isdigit()]
             self._wait(str(max(numeric)) if numeric else None, attempt, 429)
         return results  # type: ignore[return-value]
 
-    def _post_batch(self, requests: list[Request]) -> list[tuple[int, dict, dict]]:
+    def _post_batch(self, requests: list[Request], refresh: bool = False) -> list[tuple[int, dict, dict]]:
         payload = {"requests": [
             {"id": str(n), "method": r.method, "url": self.relative(r.url), "headers": r.headers,
              **({"body": r.body} if r.body is not None else {})}
             for n, r in enumerate(requests)
         ]}
-        body = self._send_batch(payload, len(requests))
+        body = self._send_batch(payload, len(requests), refresh)
         by_id = {item.get("id"): item for item in body.get("responses", [])}
         answers = []
         for n in range(len(requests)):
@@ -224,12 +233,13 @@ class GraphClient:
             answers.append((int(item.get("status", 599)), item.get("body") or {}, headers))
         return answers
 
-    def _send_batch(self, payload: dict, count: int) -> dict:
+    def _send_batch(self, payload: dict, count: int, refresh: bool = False) -> dict:
         import requests
 
-        refreshed = False
+        refreshed = force = refresh
         for attempt in range(1, self.max_attempts + 1):
-            headers = {"Authorization": f"Bearer {self.token(refreshed)}"}
+            headers = {"Authorization": f"Bearer {self.token(force)}"}
+            force = False
             self.budget.acquire(count)
             try:
                 with self.slots:
@@ -245,7 +255,7 @@ class GraphClient:
             finally:
                 self.budget.release(count)
             if status == 401 and not refreshed:
-                refreshed = True
+                refreshed = force = True
                 continue
             if status in RETRIABLE and attempt < self.max_attempts:
                 self._wait(retry_after, attempt, status)
