@@ -259,8 +259,15 @@ def _fast_mailboxes(value: str) -> list[tuple[str, str]] | None:
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _DATE = re.compile(
     r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
-    r"\s+([+-])(\d{2})(\d{2})\s*(?:\([^()]*\)\s*)?$"
+    r"\s+([+-]\d{4})\s*(?:\([^()]*\)\s*)?$"
 )
+
+
+@functools.lru_cache(maxsize=256)
+def _zone_offset(zone: str) -> timedelta:
+    """``+0130`` as a timedelta; cached, as mail comes from a handful of zones."""
+    offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
+    return offset if zone[0] == "+" else -offset
 
 
 def parse_date(text: str) -> datetime | None:
@@ -270,15 +277,14 @@ def parse_date(text: str) -> datetime | None:
     """
     match = _DATE.match(text)
     if match:
-        day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+        day, month, year, hour, minute, second, zone = match.groups()
         month_number = _MONTHS.get(month.lower())
         try:
             if month_number is not None:
                 moment = datetime(
                     int(year), month_number, int(day), int(hour), int(minute), int(second or 0), tzinfo=timezone.utc
                 )
-                offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
-                return moment - offset if sign == "+" else moment + offset
+                return moment - _zone_offset(zone)
         except (ValueError, OverflowError):
             pass
     from email.utils import parsedate_to_datetime

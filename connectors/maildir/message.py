@@ -30,6 +30,9 @@ _MESSAGE_FIELDS = frozenset({"from", "to", "date", "subject", "message-id"})
 _ALWAYS_THERE = frozenset(ADDRESS_FIELDS + IDENTITY_FIELDS)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
 class UnreadableMessageError(Exception):
     """The file is not a message we can read; the reason is the message."""
 
@@ -52,7 +55,7 @@ def read_header_block(path: str, mtime_ns: int, now_ns: int) -> bytes:
     Raises ``FileNotFoundError`` when the file is gone, ``MessageNotReadyError`` or
     ``UnreadableMessageError`` as documented above.
     """
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    descriptor = os.open(path, _OPEN_FLAGS)
     try:
         data = os.read(descriptor, FIRST_READ)
         end = mail_headers.header_end(data)
@@ -123,7 +126,7 @@ def _direction(sender: Address | None, own_addresses: frozenset[str]) -> str:
 
 
 def _kept_headers(fields: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
+    if fields.keys() <= _ALWAYS_THERE:
+        return ()  # most mail: no list, auto-reply or LinkedIn headers
     extra = fields.keys() - _ALWAYS_THERE  # whatever is left is a kept field
-    if not extra:
-        return ()
     return tuple((name, mail_headers.decode(value)) for name in sorted(extra) for value in fields[name])
