@@ -30,6 +30,8 @@ _FIELD_NAME = re.compile(rb"[!-9;-~]+")
 # Unfolding (RFC 5322 2.2.3) removes the line break before a continuation line.
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
 _BRACKETED = re.compile(r"<([^<>]*)>")
+# The blank line that ends a header block, with LF or CRLF line ends.
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
 def header_end(data: bytes) -> int:
@@ -38,13 +40,18 @@ def header_end(data: bytes) -> int:
     Works for LF and CRLF line ends. A message that starts with a blank line has an
     empty header block (0).
     """
-    if data[:1] == b"\n" or data[:2] == b"\r\n":
+    if data.startswith((b"\n", b"\r\n")):
         return 0
-    lf = data.find(b"\n\n")
-    crlf = data.find(b"\n\r\n", 0, lf if lf >= 0 else len(data))
-    if crlf >= 0:
-        return crlf + 1
-    return lf + 1 if lf >= 0 else -1
+    # One regex pass is faster than two bytes.find calls over the same few KB.
+    match = _BLANK_LINE.search(data)
+    if match is None:
+        return -1
+    position = match.start()
+    if data[position + 1] == 0x0D and data[position + 3 : position + 4] == b"\n":
+        # "\n\r\n\n": a CRLF blank line counts only when it lies wholly before the
+        # first LF one (as with the two searches this replaces); here the LF one wins.
+        return position + 3
+    return position + 1
 
 
 def parse_header_block(
