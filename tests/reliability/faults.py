@@ -52,6 +52,8 @@ class Plan:
 
     fake: object = None  # set by ``run_*``: what an action (a plain callable) acts on
     marks: list[dict] = field(default_factory=list)  # the counts before each step
+    names: dict[tuple[str, int], str] = field(default_factory=dict)  # the class of each planned fault
+    delivered: Counter = field(default_factory=Counter)  # faults handed to the fake, per class
 
     def __call__(self, layer: str, what: str):
         number = self.calls[layer]
@@ -60,6 +62,8 @@ class Plan:
         if callable(fault):  # an action, such as revoking the grant, and then the call goes on
             fault(self.fake)
             return None
+        if fault is not None:
+            self.delivered[self.names.get((layer, number), fault_name(layer, fault))] += 1
         return fault
 
 
@@ -76,6 +80,7 @@ class FaultClass:
 def plan(classes: list[FaultClass], counts: Counter, randomness: random.Random, faults: int) -> Plan:
     """``faults`` faults of the given classes at random call numbers within a clean run's ``counts``."""
     chosen: dict[tuple[str, int], object] = {}
+    names: dict[tuple[str, int], str] = {}
     for _ in range(faults):
         kind = randomness.choice(classes)
         layers = [layer for layer in kind.layers if counts[layer] > 0]
@@ -88,7 +93,8 @@ def plan(classes: list[FaultClass], counts: Counter, randomness: random.Random, 
             continue  # a fresh token expiring on the very next call is a revoked grant, tested apart
         for offset in range(kind.burst):
             chosen[(layer, start + offset)] = kind.make(randomness)
-    return Plan(chosen)
+            names[(layer, start + offset)] = kind.name
+    return Plan(chosen, names=names)
 
 
 # -- running a world ----------------------------------------------------------------------------
@@ -396,7 +402,8 @@ def run_google(root: Path, name: str, injector=None, between=None, *, messages: 
             after(fake, home)
         status = json.loads(connect5(home, f"{TUESDAY}T07:05:00+00:00", "status", "--json")[1])
         calls = injector.calls if isinstance(injector, Plan) else Counter()
-        return Outcome(store_dump(home), google_remote(fake), injected(fake.injected), calls, failures, status)
+        delivered = injector.delivered if isinstance(injector, Plan) else injected(fake.injected)
+        return Outcome(store_dump(home), google_remote(fake), delivered, calls, failures, status)
 
 
 # -- the Graph world -------------------------------------------------------------------------------
@@ -518,5 +525,6 @@ def run_graph(root: Path, name: str, injector=None, between=None, *, messages: i
             after(fake, home)
         status = json.loads(connect5(home, f"{TUESDAY}T07:05:00+00:00", "status", "--json")[1])
         calls = injector.calls if isinstance(injector, Plan) else Counter()
-        return Outcome(store_dump(home, wall_clock_stamps=True), graph_remote(fake), injected(fake.injected), calls,
-                       failures, status)
+        delivered = injector.delivered if isinstance(injector, Plan) else injected(fake.injected)
+        return Outcome(store_dump(home, wall_clock_stamps=True), graph_remote(fake), delivered, calls, failures,
+                       status)
