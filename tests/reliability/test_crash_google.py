@@ -9,7 +9,7 @@ fake seeded with the same mailbox and calendar, and must end with the same
 store as the uninterrupted run and the same calendars in Google: one block
 series, each day's instance holding that day's five, nothing else changed.
 
-Reduced by default (8 kills); ``CONNECT5_SLOW=1`` delivers 60.
+Reduced by default (8 kills, 300 messages); ``CONNECT5_SLOW=1`` delivers 60 (1,500 messages).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from reliability import faults, harness
 
 FULL = os.environ.get("CONNECT5_SLOW") == "1"
 POINTS = 60 if FULL else 8
+MESSAGES = 1500 if FULL else 300  # more mail makes a longer backfill, so more kills land mid-work
 STEPS = [
     harness.Step("sync", ("sync",), "2026-03-02T05:55:00+00:00"),
     harness.Step("run-once-monday", ("run", "--once"), "2026-03-02T07:30:00+00:00"),
@@ -68,7 +69,7 @@ def test_killed_syncs_and_morning_jobs_against_google_lose_and_double_nothing(tm
     clock = Clock()
     durations = {}
     with FakeGoogle(address=faults.ME, now=clock, units_per_minute=1e9) as fake:
-        faults.seed_google(fake, 300, 15)
+        faults.seed_google(fake, MESSAGES, 15)
         home = prepare(tmp_path, "reference", fake)
         play(home, fake, clock, lambda step: durations.__setitem__(step.name, harness.run_step(home, step)[1]))
         reference, remote = faults.store_dump(home), faults.google_remote(fake)
@@ -81,7 +82,7 @@ def test_killed_syncs_and_morning_jobs_against_google_lose_and_double_nothing(tm
         trial += 1
         clock.moment = Clock.moment  # the seeding time, as for the reference
         with FakeGoogle(address=faults.ME, now=clock, units_per_minute=1e9) as fake:
-            faults.seed_google(fake, 300, 15)
+            faults.seed_google(fake, MESSAGES, 15)
             home = prepare(tmp_path, f"crashed-{trial}", fake)
 
             def crash(step):
