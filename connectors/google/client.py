@@ -198,11 +198,13 @@ class GoogleApi:
         retry = expired = False
         for key in list(pending):
             part = parts.get(key)
-            kind = "retry" if part is None or part.status == 401 else classify(part.status, part.content)
             if part is not None and part.status < 300:
                 answers[key] = part.json()
                 del pending[key]
-            elif kind == "rate":
+                continue
+            # A part missing from the answer, or answered 401, is sent again (after a refresh for 401).
+            kind = "retry" if part is None or part.status == 401 else classify(part.status, part.content)
+            if kind == "rate":
                 refused.append(retry_after(part) or 0.0)
             elif kind == "retry":
                 retry = True
