@@ -29,6 +29,9 @@ from connectors.records import Address
 _FIELD_NAME = re.compile(rb"[!-9;-~]+")
 # Unfolding (RFC 5322 2.2.3) removes the line break before a continuation line.
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
+_FOLD_TEXT = re.compile(r"\r?\n(?=[ \t])")
+# What bytes.strip() removes; str.strip() would also take Unicode spaces (U+00A0 ...).
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
 _BRACKETED = re.compile(r"<([^<>]*)>")
 # The blank line that ends a header block, with LF or CRLF line ends.
 _BLANK_LINE = re.compile(rb"\n\r?\n")
@@ -107,8 +110,39 @@ def _all_fields(block: bytes) -> dict[str, list[str]]:
 
 
 def _some_fields(block: bytes, names: Iterable[str], prefixes: Iterable[str]) -> dict[str, list[str]]:
+    pattern = _field_pattern(tuple(names), tuple(prefixes))
+    try:
+        # Nearly every block is UTF-8: decoding it once is cheaper than decoding
+        # each value, and gives the same text, as values are cut at ASCII characters.
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        return _some_fields_bytes(block, pattern)
     fields: dict[str, list[str]] = {}
-    for name, value in _field_pattern(tuple(names), tuple(prefixes)).findall(b"\n" + block):
+    keys = _FIELD_KEYS
+    for name, value in _text_pattern(pattern).findall("\n" + text):
+        key = keys.get(name)
+        if key is None:
+            key = name.lower()
+            if len(keys) < 1024:  # bounded: hostile mail can spell names in any case
+                keys[name] = key
+        if "\n" in value:
+            value = _FOLD_TEXT.sub("", value)
+        value = value.strip(_ASCII_WHITESPACE)
+        if key in fields:
+            fields[key].append(value)
+        else:
+            fields[key] = [value]
+    return fields
+
+
+# Field names as spelled in mail ("From", "FROM", "X-LinkedIn-Class") -> lower-case keys.
+_FIELD_KEYS: dict[str, str] = {}
+
+
+def _some_fields_bytes(block: bytes, pattern: re.Pattern[bytes]) -> dict[str, list[str]]:
+    """``_some_fields`` for a block that is not UTF-8: each value is decoded on its own."""
+    fields: dict[str, list[str]] = {}
+    for name, value in pattern.findall(b"\n" + block):
         key = name.lower().decode("ascii")
         if key in fields:
             fields[key].append(_text(value))
@@ -133,6 +167,12 @@ def _field_pattern(names: tuple[str, ...], prefixes: tuple[str, ...]) -> re.Patt
     return re.compile(
         rb"\n(?=[" + initials + rb"])(" + b"|".join(choices) + rb"):([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _text_pattern(pattern: re.Pattern[bytes]) -> re.Pattern[str]:
+    """``pattern`` for decoded text, folding case for ASCII only, as for bytes ("ſ" is not "s")."""
+    return re.compile(pattern.pattern.decode("ascii"), re.IGNORECASE | re.ASCII)
 
 
 def _text(raw: bytes) -> str:
