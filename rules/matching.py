@@ -303,6 +303,8 @@ def match_mail(item: MailItem, own: frozenset[str], addresses: Mapping[str, list
     noise = noise_reason(item)
     if noise:
         return MailMatch(noise=noise, reasons=(noise,))
+    if item.direction != "out" and _unknown_sender(item, own, addresses, names):
+        return _NOBODY  # most mail: from someone outside the network, nothing to collect
     collector = _Collector(own, addresses, names)
     if item.direction == "out":
         for recipient in item.recipients:
@@ -317,6 +319,26 @@ def match_mail(item: MailItem, own: frozenset[str], addresses: Mapping[str, list
         ambiguous=tuple(collector.ambiguous),
         reasons=tuple(collector.reasons),
     )
+
+
+_NOBODY = MailMatch(reasons=("nobody in the message is a known contact",))
+
+
+def _unknown_sender(item: MailItem, own, addresses: Mapping[str, list[str]], names: NameIndex) -> bool:
+    """True when ``_Collector.person`` would find nothing for this inbound sender.
+
+    No touch, nothing learned, nothing to review: the address is ours, or known
+    to no contact, and its display name is no contact's name.
+    """
+    sender = item.sender
+    if sender is None:
+        return True
+    address = normalise_address(sender.email)
+    if not address or address in _normalised_own(own):
+        return True
+    if addresses.get(address):
+        return False
+    return not sender.name or not names.lookup(sender.name)
 
 
 def match_event(
