@@ -279,7 +279,7 @@ def _mailboxes(value: str) -> tuple[Address, ...]:
     for name, email in pairs:
         email = email.strip().lower()
         if email:
-            found.append(Address(email=email, name=decode(name.strip())))
+            found.append(Address(email, decode(name.strip())))
     return tuple(found)
 
 
@@ -291,12 +291,13 @@ def _fast_mailboxes(value: str) -> list[tuple[str, str]] | None:
         match = _MAILBOX.match(value, position)
         if match is None:
             return None
-        if match["bare"]:
-            pairs.append(("", match["bare"]))
+        quoted, plain, angle, bare, comma = match.groups()  # one call, not five look-ups
+        if bare:
+            pairs.append(("", bare))
         else:
-            pairs.append((match["quoted"] or match["plain"] or "", match["angle"]))
+            pairs.append((quoted or plain or "", angle))
         position = match.end()
-        if not match["comma"]:
+        if not comma:
             break
     if position < len(value) or (value and value[-1] == ","):
         return None
