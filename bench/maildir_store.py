@@ -6,8 +6,12 @@ the 300 "contact" addresses it draws a tenth of its mail from, then times the
 real ``connect5 sync`` in a subprocess (process start, config, matching, rules,
 one transaction per batch) and prints messages/s (wall and per cpu-second of
 the child), what was stored and the store's size on disk. A second sync shows
-the cost of finding nothing new, and ``connect5 --help`` the cost of starting
-Python and importing the CLI, which both figures include.
+the cost of finding nothing new, and a sync of an empty Maildir the cost of
+starting Python, importing, reading the config and opening the store, which
+every figure includes. ``--cached-bytecode`` runs ``connect5`` with its
+compiled modules cached (in the work folder), as an installed program runs;
+without it the environment decides (``PYTHONDONTWRITEBYTECODE=1`` makes every
+run compile the project's modules again).
 
 With ``--keep DIR`` an existing ``DIR/Maildir`` is reused (generating takes
 ~25 s), and the store is rebuilt for each run. ``--dump FILE`` writes what the
@@ -16,6 +20,7 @@ touch) as sorted text, to prove a change left behaviour alone: dump before and
 after, then ``diff``.
 
     .venv/bin/python bench/maildir_store.py [--messages 20000] [--seed 5] [--keep DIR] [--dump FILE]
+                                            [--cached-bytecode]
 """
 
 from __future__ import annotations
@@ -62,8 +67,9 @@ def contact_addresses(seed: int) -> list[str]:
     return [f"contact{index}@{randomness.choice(DOMAINS)}" for index in range(300)]
 
 
-def build_home(work: Path, maildir: Path, seed: int) -> Path:
-    home = work / "home"
+def build_home(work: Path, maildir: Path, seed: int, name: str = "home") -> Path:
+    home = work / name
+    shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
     (home / "config.toml").write_text(CONFIG.format(own=OWN, maildir=maildir))
     store = open_store(home / "connect5.db")
@@ -79,10 +85,15 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# The environment of every connect5 run (None: this process's).
+ENVIRONMENT: dict[str, str] | None = None
+
+
 def timed_run(arguments: list[str]) -> tuple[float, float, str]:
     """Wall and cpu seconds of one ``connect5`` run, and its output."""
     started, cpu_started = time.perf_counter(), child_cpu()
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "connect5"), *arguments], capture_output=True, text=True)
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "connect5"), *arguments], capture_output=True, text=True,
+                            env=ENVIRONMENT)
     elapsed, cpu = time.perf_counter() - started, child_cpu() - cpu_started
     if result.returncode != 0:
         raise SystemExit(f"connect5 {' '.join(arguments)} failed: {result.stderr.strip()}")
@@ -124,12 +135,31 @@ def store_bytes(home: Path) -> int:
     return sum(path.stat().st_size for path in home.glob("connect5.db*"))
 
 
+def start_up(work: Path, seed: int, cached_bytecode: bool) -> str:
+    """Time ``connect5 sync`` of an empty Maildir (run twice with --cached-bytecode: the first fills the cache)."""
+    global ENVIRONMENT
+    if cached_bytecode:
+        ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        ENVIRONMENT["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    empty_maildir = work / "empty-Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (empty_maildir / sub).mkdir(parents=True, exist_ok=True)
+    home = build_home(work, empty_maildir, seed, name="empty-home")
+    for _ in range(2 if cached_bytecode else 1):
+        wall, cpu, _ = timed_sync(home)
+    bytecode = "cached" if cached_bytecode else "as the environment says"
+    if not cached_bytecode and os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        bytecode = "compiled on every run: PYTHONDONTWRITEBYTECODE is set"
+    return f"connect5 sync of an empty Maildir {wall:.3f} s wall, {cpu:.3f} cpu-s (bytecode {bytecode})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--dump", type=Path, help="write what the first sync stored to this file")
+    parser.add_argument("--cached-bytecode", action="store_true", help="run connect5 with compiled modules cached")
     arguments = parser.parse_args()
     work = arguments.keep or Path(tempfile.mkdtemp(prefix="connect5-maildir-store-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -142,11 +172,9 @@ def main() -> None:
             size = generate(maildir, arguments.messages, arguments.seed, fresh_mtimes=False)
             print(f"generated {arguments.messages} messages, {size / 1e6:.0f} MB, "
                   f"in {time.perf_counter() - started:.1f} s")
-        shutil.rmtree(work / "home", ignore_errors=True)
         home = build_home(work, maildir, arguments.seed)
         empty = store_bytes(home)
-        startup, startup_cpu, _ = timed_run(["--help"])
-        print(f"start-up (connect5 --help): {startup:.3f} s wall, {startup_cpu:.3f} cpu-s")
+        print(f"start-up: {start_up(work, arguments.seed, arguments.cached_bytecode)}")
         elapsed, cpu, outcome = timed_sync(home)
         items = max(outcome["items"], 1)
         print(f"connect5 sync: {outcome['items']} messages in {elapsed:.2f} s (cpu {cpu:.2f} s) = "
