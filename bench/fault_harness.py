@@ -63,12 +63,12 @@ def campaign(service: str, work: Path, arguments: argparse.Namespace, log) -> di
                                                  between=lambda fake: [e(fake) for e in chosen.values()]),
                   Counter(list(chosen)))
         log(f"{service}: mixed {number + 1}/{arguments.mixed}, {len(tally.found)} differences")
-    revoked = revocations(service, work, arguments, randomness, tally)
+    revoked = revocations(service, work, arguments, randomness, tally, log)
     return {"service": service, **tally.as_dict(), "revoked_grants": revoked,
             "clean_run_calls": dict(clean.calls), "seconds": round(time.monotonic() - started, 1)}
 
 
-def revocations(service: str, work: Path, arguments, randomness: random.Random, tally: faults.Tally) -> dict:
+def revocations(service: str, work: Path, arguments, randomness: random.Random, tally: faults.Tally, log) -> dict:
     """Revoke the grant at a random moment beside a Maildir source: the remote sources stop, naming the
     command; the Maildir source syncs all of its mail."""
     run, _, _, revoke, remote_sources, command = SERVICES[service]
@@ -76,6 +76,7 @@ def revocations(service: str, work: Path, arguments, randomness: random.Random, 
     counted = faults.Plan()
     run(work, "counted-maildir", counted, maildir=True)
     checked = 0
+    log(f"{service}: expiries and mixed done, {len(tally.found)} differences; revoking")
     for number in range(arguments.revocations):
         moment = randomness.randrange(counted.marks[3]["http"])
         outcome = run(work, f"revoked-{number}", faults.Plan({("http", moment): revoke}), maildir=True)
