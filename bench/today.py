@@ -98,11 +98,14 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=30_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--keep", type=Path, help="Build the store here, or reuse the one already there.")
     arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = arguments.keep or Path(scratch)
         home = Path(folder) / "home"
         started = time.perf_counter()
-        build(home, arguments.contacts, arguments.interactions)
+        if not (home / "connect5.db").exists():
+            build(home, arguments.contacts, arguments.interactions)
         size = (home / "connect5.db").stat().st_size / 1e6
         print(f"store: {arguments.contacts:,} contacts, {arguments.interactions:,} interactions, "
               f"{size:.0f} MB, built in {time.perf_counter() - started:.1f} s")
@@ -111,20 +114,26 @@ def main() -> None:
               f"best {min(picking) * 1000:.1f} ms (goal <= 50 ms)")
         executable = [str(Path(sys.executable).with_name("connect5"))]
         pristine = Path(folder) / "pristine.db"
-        shutil.copy(home / "connect5.db", pristine)
+        if not pristine.exists():
+            shutil.copy(home / "connect5.db", pristine)
+        shutil.copy(pristine, home / "connect5.db")
 
         def fresh_day() -> None:
             shutil.copy(pristine, home / "connect5.db")
             (home / "connect5.ics").unlink(missing_ok=True)
+            # The copy leaves the whole store dirty in the page cache; without this the
+            # first commit's fsync would time writing 300 MB, which no real day does.
+            os.sync()
 
         version = wall([*executable, "--version"], arguments.runs)
         first = wall([*executable, "--home", str(home), "today"], arguments.runs, before=fresh_day)
         repeat = wall([*executable, "--home", str(home), "today"], arguments.runs)
-        base = statistics.median(version)
+        base, base_best = statistics.median(version), min(version)
         for label, timings in (("connect5 --version", version), ("connect5 today, first run of the day", first),
                                ("connect5 today, repeated", repeat)):
-            median = statistics.median(timings)
-            print(f"{label}: median {median * 1000:.0f} ms ({median / base:.2f} x --version)")
+            median, best = statistics.median(timings), min(timings)
+            print(f"{label}: median {median * 1000:.0f} ms ({median / base:.2f} x --version), "
+                  f"best {best * 1000:.0f} ms ({best / base_best:.2f} x)")
         print("goal: today <= 1.3 x --version")
 
 
