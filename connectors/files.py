@@ -44,6 +44,11 @@ def write_private(path: Path, data: str | bytes, *, private_folder: bool = True)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # make the rename itself durable
+    finally:
+        os.close(folder)
 
 
 def read_json(path: Path) -> dict[str, Any]:

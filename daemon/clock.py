@@ -49,6 +49,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def stamp() -> str:
+    """The wall clock as the store writes it: UTC ISO 8601 to the second."""
+    return now().isoformat(timespec="seconds")
+
+
 def local_day(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 

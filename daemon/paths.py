@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.files import private_dir, write_private  # noqa: F401  (one rule for every file written)
+from connectors.files import private_dir, write_private  # noqa: F401  (re-exported: one rule for every file written)
 
 
 @dataclass(frozen=True)

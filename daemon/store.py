@@ -17,18 +17,18 @@ import sqlite3
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 
 from daemon import schema
+from daemon.contacts import ContactTables, ImportReport  # noqa: F401  (re-exported)
 from daemon.database import Database
 from daemon.paths import private_dir
 
 if TYPE_CHECKING:
-    from connectors.records import Contact, Touch
+    from connectors.records import Touch
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -38,9 +38,9 @@ class StoreError(Exception):
 
 
 def utc_now() -> str:
-    from daemon import clock
+    from daemon.clock import stamp
 
-    return clock.now().isoformat(timespec="seconds")
+    return stamp()
 
 
 def iso(moment: datetime) -> str:
@@ -48,18 +48,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-@dataclass
-class ImportReport:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    vanished: int = 0
-    returned: int = 0
-    emails_added: int = 0
-    details: list[str] = field(default_factory=list)
-
-
-class Store:
+class Store(ContactTables):
     """connect5's data over one SQLite connection (see daemon.database for why not sqlite-utils here)."""
 
     def __init__(self, db: Database, path: Path):
@@ -93,140 +82,6 @@ class Store:
         self.db.execute(
             "INSERT INTO events (at, level, source, message) VALUES (?, ?, ?, ?)",
             [utc_now(), level, source, message],
-        )
-
-    # -- contacts ---------------------------------------------------------
-
-    def import_contacts(self, contacts: Iterable[Contact], *, source: str, snapshot: bool) -> ImportReport:
-        """Upsert ``contacts``; with ``snapshot`` the rest of ``source`` is marked vanished."""
-        report, now, seen = ImportReport(), utc_now(), set()
-        with self.atomic():
-            existing = {
-                row[0]: row[1:]
-                for row in self.db.execute(
-                    "SELECT key, name, first_name, last_name, company, position, profile_url,"
-                    " connected_on, missing_since FROM contacts"
-                )
-            }
-            fresh, emails = [], []
-            for contact in contacts:
-                if contact.key in seen:
-                    continue
-                seen.add(contact.key)
-                values = _contact_values(contact)
-                before = existing.get(contact.key)
-                if before is None:
-                    tags = json.dumps(list(contact.tags)) if contact.tags else "[]"
-                    fresh.append((contact.key, *values, contact.source, tags, now, now))
-                else:
-                    self._update_contact(contact.key, values, before, now, report)
-                emails += [(email, contact.key) for email in contact.emails]
-            # One executemany for new contacts: a 30,000-row export imports in well under a second.
-            self.db.conn.executemany(
-                "INSERT INTO contacts (key, name, first_name, last_name, company, position, profile_url,"
-                " connected_on, source, tags, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                fresh,
-            )
-            report.added = len(fresh)
-            report.emails_added = self._add_email_rows(emails, source, now)
-            if snapshot:
-                self._mark_vanished(source, seen, now, report)
-        return report
-
-    def _update_contact(self, key: str, values: tuple, before: tuple, now: str, report: ImportReport) -> None:
-        if before[-1] is not None:
-            self.db.execute("UPDATE contacts SET missing_since = NULL WHERE key = ?", [key])
-            report.returned += 1
-        if tuple(before[:-1]) == values:
-            report.unchanged += 1
-            return
-        self.db.execute(
-            "UPDATE contacts SET name = ?, first_name = ?, last_name = ?, company = ?, position = ?,"
-            " profile_url = ?, connected_on = ?, updated_at = ? WHERE key = ?",
-            [*values, now, key],
-        )
-        report.updated += 1
-
-    def _add_email_rows(self, pairs: list[tuple[str, str]], source: str, now: str) -> int:
-        from rules.matching import normalise_address
-
-        before = self.db.conn.total_changes
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO contact_emails (email, contact_key, source, added_at) VALUES (?, ?, ?, ?)",
-            [(normalise_address(email), key, source, now) for email, key in pairs],
-        )
-        return self.db.conn.total_changes - before
-
-    def _mark_vanished(self, source: str, seen: set[str], now: str, report: ImportReport) -> None:
-        rows = self.db.execute(
-            "SELECT key FROM contacts WHERE source = ? AND missing_since IS NULL", [source]
-        ).fetchall()
-        gone = [key for (key,) in rows if key not in seen]
-        for key in gone:
-            self.db.execute("UPDATE contacts SET missing_since = ? WHERE key = ?", [now, key])
-        report.vanished = len(gone)
-
-    def add_emails(
-        self, key: str, emails: Iterable[str], *, source: str, learned_from: str | None = None, now: str | None = None
-    ) -> int:
-        from rules.matching import normalise_address
-
-        added = 0
-        for email in emails:
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO contact_emails (email, contact_key, source, learned_from, added_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [normalise_address(email), key, source, learned_from, now or utc_now()],
-            )
-            added += cursor.rowcount
-        return added
-
-    def contact(self, key: str) -> dict[str, Any] | None:
-        rows = self.query("SELECT * FROM contacts WHERE key = ?", [key])
-        return rows[0] if rows else None
-
-    def emails_of(self, key: str) -> list[dict[str, Any]]:
-        return self.query(
-            "SELECT email, source, learned_from FROM contact_emails WHERE contact_key = ? ORDER BY added_at, email",
-            [key],
-        )
-
-    def address_index(self) -> dict[str, list[str]]:
-        """Normalised address -> contact keys, for ``rules.matching``."""
-        index: dict[str, list[str]] = {}
-        for email, key in self.db.execute("SELECT email, contact_key FROM contact_emails"):
-            index.setdefault(email, []).append(key)
-        return index
-
-    def name_pairs(self) -> list[tuple[str, str]]:
-        """(key, name) for name matching: contacts, with names the user assigned (aliases) winning.
-
-        A contact whose name equals an alias given to someone else is left out of
-        name matching for that name: the user has said who that name means.
-        """
-        from rules.names import normalise_name
-
-        pairs = self.db.execute("SELECT key, name FROM contacts WHERE missing_since IS NULL").fetchall()
-        aliases = self.db.execute("SELECT contact_key, name FROM contact_aliases").fetchall()
-        if not aliases:
-            return pairs
-        claimed = {normalise_name(name): key for key, name in aliases}
-        kept = [(key, name) for key, name in pairs if claimed.get(normalise_name(name), key) == key]
-        return kept + [(key, name) for key, name in aliases]
-
-    def add_alias(self, name: str, key: str, source: str) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO contact_aliases (name, contact_key, source, added_at) VALUES (?, ?, ?, ?)",
-            [name, key, source, utc_now()],
-        )
-
-    def set_contact(self, key: str, **values: Any) -> None:
-        allowed = {"excluded", "snoozed_until", "tags"}
-        assert set(values) <= allowed, values
-        assignments = ", ".join(f"{name} = ?" for name in values)
-        self.db.execute(
-            f"UPDATE contacts SET {assignments}, updated_at = ? WHERE key = ?",
-            [*values.values(), utc_now(), key],
         )
 
     # -- interactions -----------------------------------------------------
@@ -272,12 +127,6 @@ class Store:
             )
             changed = changed or cursor.rowcount > 0
         return changed
-
-    def seen_message_id(self, message_id: str) -> bool:
-        if not message_id:
-            return False
-        row = self.db.execute("SELECT 1 FROM interactions WHERE message_id = ? LIMIT 1", [message_id]).fetchone()
-        return row is not None
 
     def record_touches(self, touches: Iterable[Touch]) -> tuple[int, int]:
         """Store touches whose contact exists; returns (stored, unknown contact)."""
@@ -361,18 +210,6 @@ class Store:
             " last_seen = excluded.last_seen, seen = review.seen + 1, candidates = excluded.candidates",
             [kind, value, json.dumps(sorted(candidates)), reason, source, now, now],
         )
-
-
-def _contact_values(contact: Contact) -> tuple:
-    return (
-        contact.name,
-        contact.first_name,
-        contact.last_name,
-        contact.company,
-        contact.position,
-        contact.profile_url,
-        contact.connected_on.isoformat() if contact.connected_on else None,
-    )
 
 
 def open_store(path: Path, *, create: bool = True, timeout: float = 3.0) -> Store:

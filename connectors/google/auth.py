@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import stat
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path

@@ -51,13 +51,6 @@ def _now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)  # make the rename itself durable
-    finally:
-        os.close(folder)
-
-
 def _first_block_day(earliest: date, weekdays: tuple[str, ...]) -> date:
     day = earliest
     while WEEKDAYS[day.weekday()] not in weekdays:
