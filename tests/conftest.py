@@ -58,3 +58,16 @@ def cli(home: Path) -> Cli:
 @pytest.fixture
 def linkedin_2024() -> Path:
     return DATA / "linkedin" / "export-2024.csv"
+
+
+def _hypothesis_profiles() -> None:
+    """The default run is reproducible (a fixed seed per test, so CI never flakes on a
+    new random example); CONNECT5_SLOW=1 explores with fresh examples, and more."""
+    from hypothesis import settings
+
+    settings.register_profile("default", derandomize=True, deadline=None)
+    settings.register_profile("slow", derandomize=False, deadline=None, max_examples=1000)
+    settings.load_profile("slow" if os.environ.get("CONNECT5_SLOW") else "default")
+
+
+_hypothesis_profiles()

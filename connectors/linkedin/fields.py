@@ -113,7 +113,8 @@ def parse_message_time(text: str) -> datetime | None:
 
 def clean_whitespace(text: str) -> str:
     """TABs, non-breaking and zero-width spaces, runs of spaces: one plain space, trimmed."""
-    if not text.isascii() and _NOT_PLAIN.search(text):
+    # ASCII control characters (ESC, NUL ...) are invisible too, not only Unicode's.
+    if (not text.isascii() and _NOT_PLAIN.search(text)) or not text.isprintable():
         text = "".join(" " if unicodedata.category(c) in _INVISIBLE else c for c in text)
     return " ".join(text.split())
 
@@ -121,7 +122,7 @@ def clean_whitespace(text: str) -> str:
 def _clean_part(text: str, *, surname: bool) -> str:
     if surname and "," in text:  # "Lopez, CPA", "Ibsen, CSSGB®, ITIL V4®"
         text = text.split(",", 1)[0]
-    if not text.isascii() and _NOT_PLAIN.search(text):
+    if (not text.isascii() and _NOT_PLAIN.search(text)) or not text.isprintable():
         text = unicodedata.normalize("NFC", text)
         text = "".join(" " if unicodedata.category(c) in _SYMBOLS | _INVISIBLE else c for c in text)
     if "(" in text or "[" in text or "{" in text:
