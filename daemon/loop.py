@@ -32,6 +32,7 @@ MAX_SLEEP = 30.0
 LOCAL_POLL_SECONDS = 300.0  # watchers do the real work; this is a backstop
 REMOTE_POLL_SECONDS = 60.0
 MAX_BACKOFF = 1800.0
+MORNING_RETRY = 300.0  # seconds before a failed block write is tried again
 
 
 class Interrupted(Exception):
@@ -59,6 +60,7 @@ class Daemon:
     sources: dict[str, SourceState] = field(default_factory=dict)
     running: bool = True
     stop_requested: bool = False
+    morning_retry_at: float = 0.0
     last_morning: str = ""
     config_mtime: tuple = ()
     config_watcher: object | None = None
@@ -127,6 +129,11 @@ class Daemon:
             raise Interrupted(report.source)
 
     def morning_due(self, now: datetime) -> bool:
+        if time.monotonic() < self.morning_retry_at:
+            return False
+        return self._morning_due(now)
+
+    def _morning_due(self, now: datetime) -> bool:
         zone = clock.zone_name(self.config.me.timezone)
         today = clock.local_day(now, zone)
         if today.isoformat() == self.last_morning or not clock.is_block_day(today, self.config.picking.days):
@@ -142,10 +149,13 @@ class Daemon:
         picks = morning.ensure_picks(self.store, self.config, today, today)
         try:
             morning.write_block(self.store, self.config, self.home, today, today)
-        except base.ConnectorError as error:
-            log.error("block for %s not written: %s", today, error)
+        except (base.ConnectorError, OSError) as error:
+            # The picks stand; the block is tried again a few minutes later, not left out.
+            log.error("block for %s not written (trying again in %d s): %s", today, MORNING_RETRY, error)
             with self.store.atomic():
                 self.store.log_event("error", f"block not written: {error}", source="block")
+            self.morning_retry_at = time.monotonic() + MORNING_RETRY
+            return
         self.last_morning = today.isoformat()
         with self.store.atomic():  # remembered across restarts, for morning_due
             self.store.set_meta("morning_day", max(today.isoformat(), self.store.meta("morning_day") or ""))

@@ -45,6 +45,9 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
         error = str(failure) or type(failure).__name__
     except OSError as failure:
         error = f"{failure.strerror or failure}: {getattr(failure, 'filename', '') or ''}".strip(": ")
+    except Exception as failure:  # a bug in one connector must not stop the others or the daemon
+        log.exception("%s: unexpected error (a bug; the traceback follows)", source.name)
+        error = f"unexpected {type(failure).__name__}: {failure}"
     if error:
         log.warning("%s: %s", source.name, error)
         with store.atomic():

@@ -98,3 +98,47 @@ def test_a_failing_batch_leaves_the_previous_cursor(world):
         sync_source(store, config, home, source, connector=Broken())
     assert store.cursor("cal") == "c1"
     assert store.db.execute("SELECT count(*) FROM interactions").fetchone()[0] == 1
+
+
+def test_a_bug_in_one_connector_is_recorded_and_does_not_escape(world, caplog):
+    from daemon.runner import sync_one
+
+    store, config, home, source = world
+
+    class Buggy(MemoryCalendar):
+        def sync(self, cursor):
+            raise ValueError("a bug")
+            yield  # pragma: no cover
+
+    outcome = sync_one(store, config, home, source, connector=Buggy())
+    assert outcome["error"] == "unexpected ValueError: a bug" and not outcome["stopped"]
+    assert store.query("SELECT last_error FROM cursors WHERE source = 'cal'") == [{"last_error": outcome["error"]}]
+    assert "Traceback" in caplog.text
+
+
+def test_a_failed_block_write_is_tried_again_later_not_dropped(world, tmp_path, monkeypatch):
+    from daemon import loop, morning
+
+    store, config, home, source = world
+    writes = []
+
+    class FlakyWriter:
+        def write(self, day, block):
+            from connectors.records import BlockRef
+
+            writes.append(day)
+            if len(writes) == 1:
+                raise OSError(28, "No space left on device")
+            return BlockRef(writer="ics", remote_id=str(day))
+
+    monkeypatch.setattr(morning, "make_writer", lambda config, home: FlakyWriter())
+    daemon = loop.Daemon(home=home, config=config, store=store)
+    morning_time = NOW.replace(hour=8)  # after the default 07:00
+    daemon.run_morning(morning_time)
+    assert writes and daemon.morning_retry_at > 0 and store.meta("morning_day") is None
+    assert not daemon.morning_due(morning_time)  # not straight away
+    daemon.morning_retry_at = 0.0
+    assert daemon.morning_due(morning_time)
+    daemon.run_morning(morning_time)
+    assert len(writes) == 2 and store.meta("morning_day") == NOW.date().isoformat()
+    assert store.query("SELECT state FROM blocks") == [{"state": "written"}]
