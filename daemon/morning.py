@@ -9,7 +9,6 @@ it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -280,15 +279,6 @@ def write_block(store: Store, config: Config, home: Home, day: date, today: date
             [day.isoformat(), name, reference.remote_id, reference.etag, reference.state, wanted, utc_now()],
         )
     return reference
-
-
-@dataclass
-class MorningResult:
-    day: date
-    ran: bool
-    picks: list[dict[str, Any]]
-    block: Any = None
-    reason: str = ""
 
 
 def ics_path(config: Config, home: Home) -> Path:
