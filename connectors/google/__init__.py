@@ -51,3 +51,16 @@ def token_path(tokens_dir: Path, account: str = "") -> Path:
 
 def auth_command(account: str = "") -> str:
     return f"{AUTH_COMMAND} --account {account}" if account else AUTH_COMMAND
+
+
+def calendar_refusal(status: int, account: str, what: str):
+    """The connector error for a Calendar API answer ``status`` that no retry mends.
+
+    401/403 mean the grant no longer covers it: an ``AuthError`` naming the sign-in
+    command; anything else is the service being unavailable for now.
+    """
+    from connectors.base import AuthError, SourceUnavailable
+
+    if status in (401, 403):
+        return AuthError(f"Google Calendar refused {what} ({status}): run `{auth_command(account)}`")
+    return SourceUnavailable(f"Google Calendar answered {status}")

@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors import google
-from connectors.base import AuthError, BlockSeriesDeleted, SourceContext, SourceUnavailable
+from connectors.base import BlockSeriesDeleted, SourceContext
 from connectors.google.calendar import OURS_KEY, OURS_VALUE
 from connectors.records import Block, BlockRef
 
@@ -99,10 +99,7 @@ class GoogleBlockWriter:
             series = self._series(calendar_id, day, block, restart)
             return self._write_instance(calendar_id, series, day, block)
         except HttpError as error:
-            if error.resp.status in (401, 403):
-                raise AuthError(f"Google Calendar refused the block ({error.resp.status}): run "
-                                f"`{google.auth_command(self.options.account)}`") from None
-            raise SourceUnavailable(f"Google Calendar answered {error.resp.status}") from None
+            raise google.calendar_refusal(error.resp.status, self.options.account, "the block") from None
         finally:
             if self._api is not None:
                 self._api.close()

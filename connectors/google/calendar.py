@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors import google
-from connectors.base import AuthError, CursorExpired, SourceContext, SourceUnavailable
+from connectors.base import CursorExpired, SourceContext
 from connectors.records import Attendee, Batch, CalendarItem
 
 log = logging.getLogger(__name__)
@@ -90,10 +90,7 @@ class GoogleCalendarSource:
             if error.resp.status == 410:
                 log.warning("Google Calendar sync token for %s expired: full resync", calendar_id)
                 raise CursorExpired(f"sync token of calendar {calendar_id} expired") from None
-            if error.resp.status in (401, 403):
-                raise AuthError(f"Google Calendar refused access ({error.resp.status}): run "
-                                f"`{google.auth_command(self.options.account)}`") from None
-            raise SourceUnavailable(f"Google Calendar answered {error.resp.status}") from None
+            raise google.calendar_refusal(error.resp.status, self.options.account, "access") from None
         finally:
             if self._api is not None:
                 self._api.close()
