@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from daemon import schema
+from daemon.clock import stamp as utc_now  # the store's timestamps follow the daemon clock
 from daemon.contacts import ContactTables, ImportReport  # noqa: F401  (re-exported)
 from daemon.database import Database
 from daemon.paths import private_dir
@@ -36,11 +37,6 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 class StoreError(Exception):
     """The store cannot be opened or used; the message says what to do."""
 
-
-def utc_now() -> str:
-    from daemon.clock import stamp
-
-    return stamp()
 
 
 def iso(moment: datetime) -> str:
