@@ -56,7 +56,8 @@ class Daemon:
     config: Config
     store: Store
     notifier: Notifier = field(default_factory=Notifier)
-    events: queue.Queue = field(default_factory=queue.Queue)
+    # SimpleQueue, not Queue: its put() is reentrant, and the signal handlers put into it.
+    events: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
     sources: dict[str, SourceState] = field(default_factory=dict)
     running: bool = True
     stop_requested: bool = False
@@ -301,7 +302,7 @@ def _file_stamp(path) -> tuple:
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
-def watch_config(path, events: queue.Queue):
+def watch_config(path, events: queue.SimpleQueue):
     """Wake the loop when the config file changes (editors often write a new file and rename it)."""
     from connectors.ics.watch import FolderWatcher
 

@@ -4,6 +4,11 @@ Written by hand: it is one datagram per call, and the abstract-namespace form
 (a socket path starting with ``@``) is the only subtlety. The watchdog part
 reads ``$WATCHDOG_USEC`` (set by ``WatchdogSec=``) and pings at half of it, as
 sd_watchdog_enabled(3) advises, so one late ping never gets us killed.
+
+Every message is best-effort: a send waits at most ``SEND_TIMEOUT`` seconds. A
+notify socket whose queue is full (a receiver that has stopped reading; Linux
+queues only ``net.unix.max_dgram_qlen`` datagrams, often 10) must never block
+the daemon, or a SIGTERM would wait behind it for good.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import socket
 import time
 
 log = logging.getLogger(__name__)
+
+SEND_TIMEOUT = 1.0
 
 
 class Notifier:
@@ -26,6 +33,7 @@ class Notifier:
         self.socket: socket.socket | None = None
         if self.address:
             self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+            self.socket.settimeout(SEND_TIMEOUT)
         self.watchdog_every = watchdog_every if watchdog_every is not None else watchdog_interval()
         self.last_ping = time.monotonic()
         self.last_status = ""

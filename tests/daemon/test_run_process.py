@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -59,9 +60,14 @@ def write_config(home: Path, time_of_block: str = "09:00") -> None:
 
 
 class FakeSystemd:
-    """The receiving end of NOTIFY_SOCKET: collects every datagram the daemon sends."""
+    """The receiving end of NOTIFY_SOCKET: like systemd, it reads every datagram as it arrives.
 
-    def __init__(self, path: str | None = None):
+    A reader thread drains the socket at once (Linux queues only
+    ``net.unix.max_dgram_qlen`` datagrams, often 10); ``wait_for`` looks
+    through what was received, in order.
+    """
+
+    def __init__(self, path: str | None = None, *, reading: bool = True):
         self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         if path is None:
             name = f"connect5-test-{uuid.uuid4().hex}"
@@ -71,26 +77,45 @@ class FakeSystemd:
             self.socket.bind(path)
             self.address = path
         self.messages: list[dict[str, str]] = []
+        self._arrived = threading.Condition()
+        self._next = 0  # index of the first message wait_for has not looked at
+        self._closed = False
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        if reading:
+            self._reader.start()
 
-    def receive(self, timeout: float) -> dict[str, str] | None:
-        self.socket.settimeout(timeout)
-        try:
-            data = self.socket.recv(65536)
-        except TimeoutError:
-            return None
-        fields = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
-        self.messages.append(fields)
-        return fields
+    def _read(self) -> None:
+        self.socket.settimeout(0.1)
+        while not self._closed:
+            try:
+                data = self.socket.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            fields = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
+            with self._arrived:
+                self.messages.append(fields)
+                self._arrived.notify_all()
 
     def wait_for(self, key: str, timeout: float = 10.0) -> dict[str, str]:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            fields = self.receive(max(0.01, deadline - time.monotonic()))
-            if fields and key in fields:
-                return fields
-        raise AssertionError(f"no {key} within {timeout}s; got {self.messages}")
+        with self._arrived:
+            while True:
+                while self._next < len(self.messages):
+                    fields = self.messages[self._next]
+                    self._next += 1
+                    if key in fields:
+                        return fields
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no {key} within {timeout}s; got {self.messages}")
+                self._arrived.wait(remaining)
 
     def close(self) -> None:
+        self._closed = True
+        if self._reader.is_alive():
+            self._reader.join(timeout=2)
         self.socket.close()
 
 
@@ -188,6 +213,25 @@ def test_a_broken_config_keeps_the_old_one_running_and_says_what_is_wrong(daemon
     code, stderr = stop(daemon)
     assert code == 0
     assert "block.time: '25:99' is not HH:MM" in stderr
+
+
+def test_a_notify_socket_nobody_reads_never_keeps_the_daemon_from_stopping(home):
+    # The queue of an unread datagram socket fills after a few pings; sends must give up, not block.
+    deaf = FakeSystemd(reading=False)
+    process = start_daemon(home, deaf)
+    try:
+        time.sleep(4)  # ~20 watchdog pings at WATCHDOG_USEC=0.4 s: far more than the queue holds
+        assert process.poll() is None
+        started = time.monotonic()
+        code, stderr = stop(process)
+        assert code == 0
+        assert time.monotonic() - started < 5
+        assert stderr.count("cannot notify systemd") == 1  # said once, not once per ping
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
+        deaf.close()
 
 
 def test_sigterm_sends_stopping_and_exits_0_within_five_seconds(daemon, systemd):
