@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 MIGRATION_SET = "connect5"
-NAMES = ("m001_initial", "m002_contact_aliases", "m003_pick_anchor")
+NAMES = ("m001_initial", "m002_contact_aliases", "m003_pick_anchor", "m004_review_held")
 
 
 def pending(connection: sqlite3.Connection) -> bool:
@@ -206,3 +206,27 @@ def _run(db: Any, script: str) -> None:
     for statement in script.split(";\n"):
         if statement.strip():
             db.execute(statement)
+
+
+def m004_review_held(db: Any) -> None:
+    # What an undecided item was (never its content), kept beside its review row so
+    # that deciding the review credits it (see daemon.reviews).
+    _run(
+        db,
+        """
+        CREATE TABLE review_held (
+            id INTEGER PRIMARY KEY,
+            review_id INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            at TEXT NOT NULL,
+            message_id TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'confirmed',
+            created TEXT,
+            updated TEXT,
+            UNIQUE (review_id, source, external_id)
+        )
+        """,
+    )

@@ -11,7 +11,6 @@ Invariants kept here:
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import stat
@@ -27,6 +26,7 @@ from daemon.clock import stamp as utc_now  # the store's timestamps follow the d
 from daemon.contacts import ContactTables, ImportReport  # noqa: F401  (re-exported)
 from daemon.database import Database
 from daemon.paths import private_dir
+from daemon.reviews import ReviewTables
 
 if TYPE_CHECKING:
     from connectors.records import Touch
@@ -44,7 +44,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-class Store(ContactTables):
+class Store(ContactTables, ReviewTables):
     """connect5's data over one SQLite connection (see daemon.database for why not sqlite-utils here)."""
 
     def __init__(self, db: Database, path: Path):
@@ -195,17 +195,6 @@ class Store(ContactTables):
             )
         if stopped is not None:
             self.db.execute("UPDATE cursors SET stopped = ? WHERE source = ?", [stopped or None, source])
-
-    # -- review -----------------------------------------------------------
-
-    def add_review(self, kind: str, value: str, candidates: list[str], reason: str, source: str) -> None:
-        now = utc_now()
-        self.db.execute(
-            "INSERT INTO review (kind, value, candidates, reason, source, first_seen, last_seen)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, value) DO UPDATE SET"
-            " last_seen = excluded.last_seen, seen = review.seen + 1, candidates = excluded.candidates",
-            [kind, value, json.dumps(sorted(candidates)), reason, source, now, now],
-        )
 
 
 def open_store(path: Path, *, create: bool = True, timeout: float = 3.0) -> Store:

@@ -144,7 +144,7 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
     if match.noise:
         report.noise += 1
         return set()
-    _remember(store, item, match, matcher, report)
+    _remember(store, item, match, matcher, report, _mail_facts(item, "email", item.direction))
     if not match.contacts:
         report.unknown += 1
         return set()
@@ -159,16 +159,27 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
     return set(match.contacts)
 
 
-def _remember(store: Store, item, match, matcher: Matcher, report: SyncReport) -> None:
-    """Store what a match could not decide (for review) and the addresses it learned."""
+def _remember(store: Store, item, match, matcher: Matcher, report: SyncReport, facts: dict) -> None:
+    """Store what a match could not decide (for review, with ``facts``) and the addresses it learned."""
     for review in match.ambiguous:
-        store.add_review(review.kind, review.value, list(review.candidates), review.reason, item.source)
+        _review(store, review, item.source, facts)
         report.review += 1
     for learned in match.learned:
         where = f"{item.source}:{item.external_id}"
         if store.add_emails(learned.contact_key, [learned.address], source="learned", learned_from=where):
             report.learned += 1
             matcher.addresses.setdefault(learned.address, []).append(learned.contact_key)
+
+
+def _review(store: Store, review, source: str, facts: dict) -> None:
+    """Open (or see again) a review row and hold the item's ``facts``, to credit it once decided."""
+    review_id = store.add_review(review.kind, review.value, list(review.candidates), review.reason, source)
+    store.hold_for_review(review_id, **facts)
+
+
+def _mail_facts(item: MailItem, kind: str, direction: str) -> dict:
+    return {"source": item.source, "external_id": item.external_id, "kind": kind, "direction": direction,
+            "at": item.sent_at, "message_id": item.message_id}
 
 
 def _duplicate(store: Store, item: MailItem) -> bool:
@@ -192,7 +203,7 @@ def _linkedin_notice(store: Store, item: MailItem, notice, matcher: Matcher, rep
         return set()
     key, review = linkedin.match_notice(notice, matcher.names)
     if review is not None:
-        store.add_review(review.kind, review.value, list(review.candidates), review.reason, item.source)
+        _review(store, review, item.source, _mail_facts(item, "linkedin", "in"))
         report.review += 1
     if key is None:
         report.unknown += 1
@@ -212,7 +223,9 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
     if match.ignored or match.noise:
         report.noise += 1
         return set()
-    _remember(store, item, match, matcher, report)
+    facts = {"source": item.source, "external_id": item.external_id, "kind": "meeting", "direction": "both",
+             "at": item.start, "status": item.status, "created": item.created, "updated": item.updated}
+    _remember(store, item, match, matcher, report, facts)
     known = store.db.execute(
         "SELECT id FROM interactions WHERE source = ? AND external_id = ?", [item.source, item.external_id]
     ).fetchone()

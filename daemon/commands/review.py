@@ -53,12 +53,15 @@ def review(ctx: click.Context, learned: bool, as_json: bool) -> None:
 @click.pass_context
 def assign(ctx: click.Context, review_id: int, name: str, as_json: bool) -> None:
     """Say that review ID is NAME (a candidate's name, or any contact's name or key)."""
-    store = ctx.find_object(App).store(create=False)
+    app = ctx.find_object(App)
+    store = app.store(create=False)
     row = _open_row(store, review_id)
     contact = _chosen(store, row, name)
-    result = assign_review(store, row, contact["key"])
+    result = assign_review(store, row, contact["key"], _zone(app))
     taught = ", ".join(result["taught"]) or "nothing to learn"
     line = f"#{review_id} {row['value']!r} is {contact['name']}: {taught}"
+    if result["credited"]:
+        line += f"; {_count(result['credited'], 'earlier item')} credited to them"
     others = [item for item in result["removed"] if item["contact_key"] != contact["key"]]
     if others:
         line += f" (taken from {len(others)} other contacts; undo with `connect5 review forget`)"
@@ -78,6 +81,7 @@ def dismiss(ctx: click.Context, review_id: int, as_json: bool) -> None:
     with store.atomic():
         store.execute("UPDATE review SET resolved = ? WHERE id = ?",
                       [json.dumps({"action": "dismissed", "at": utc_now()}), review_id])
+        store.drop_held(review_id)
     _emit(as_json, {"id": review_id, "dismissed": True}, [f"#{review_id} {row['value']!r}: dismissed"])
 
 
@@ -87,8 +91,9 @@ def dismiss(ctx: click.Context, review_id: int, as_json: bool) -> None:
 @click.pass_context
 def forget(ctx: click.Context, address: str, as_json: bool) -> None:
     """Undo what was learned about ADDRESS (by a sync or by `review assign`)."""
-    store = ctx.find_object(App).store(create=False)
-    result = forget_address(store, address)
+    app = ctx.find_object(App)
+    store = app.store(create=False)
+    result = forget_address(store, address, _zone(app))
     if not result["forgotten"]:
         raise UserError(f"{address!r} is not a learned address (see `connect5 review --learned`)")
     names = ", ".join(item["name"] for item in result["forgotten"])
@@ -96,6 +101,16 @@ def forget(ctx: click.Context, address: str, as_json: bool) -> None:
     if result["restored"]:
         line += f"; {len(result['restored'])} earlier addresses restored, review reopened"
     _emit(as_json, result, [line])
+
+
+def _zone(app: App) -> str:
+    from daemon import clock
+
+    return clock.zone_name(app.config.me.timezone)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 # -- reading ----------------------------------------------------------------
@@ -167,8 +182,14 @@ def taught_addresses(row: dict[str, Any]) -> list[str]:
     return sorted(found) if len(found) == 1 else []
 
 
-def assign_review(store, row: dict[str, Any], key: str) -> dict[str, Any]:
-    """Teach ``row``'s address to ``key``, take it from other holders, mark the row resolved."""
+def assign_review(store, row: dict[str, Any], key: str, zone: str | None = None) -> dict[str, Any]:
+    """Teach ``row``'s address to ``key``, take it from other holders, mark the row resolved.
+
+    The items the row held (the messages and events that raised it) become
+    ``key``'s interactions, so last-in-touch and the funnel count them.
+    """
+    from daemon import clock
+    from daemon.outcomes import refresh_outcomes
     from daemon.store import utc_now
 
     taught, removed = [], []
@@ -184,13 +205,17 @@ def assign_review(store, row: dict[str, Any], key: str) -> dict[str, Any]:
             taught.append(address)
         if row["kind"] == "name":
             store.add_alias(row["value"], key, source=f"review:{row['id']}")
-        resolved = {"action": "assigned", "contact_key": key, "at": utc_now(), "taught": taught, "removed": removed}
+        credited = store.credit_held(row["id"], key)
+        store.refresh_last_touch([key])
+        refresh_outcomes(store, [key], clock.now(), zone)
+        resolved = {"action": "assigned", "contact_key": key, "at": utc_now(), "taught": taught, "removed": removed,
+                    "credited": credited}
         store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), row["id"]])
         store.log_event("info", f"review #{row['id']} assigned to {key}", source="review")
-    return {"taught": taught, "removed": removed}
+    return {"taught": taught, "removed": removed, "credited": len(credited)}
 
 
-def forget_address(store, address: str) -> dict[str, Any]:
+def forget_address(store, address: str, zone: str | None = None) -> dict[str, Any]:
     """Remove the learned rows of ``address``; give back what a review assignment took."""
     from rules.matching import normalise_address
 
@@ -207,17 +232,26 @@ def forget_address(store, address: str) -> dict[str, Any]:
             store.execute("DELETE FROM contact_emails WHERE email = ? AND contact_key = ?",
                           [row["email"], row["contact_key"]])
             if row["learned_from"].startswith("review:"):
-                restored += _reopen(store, int(row["learned_from"].split(":", 1)[1]))
+                restored += _reopen(store, int(row["learned_from"].split(":", 1)[1]), zone)
         if forgotten:
             store.log_event("info", f"forgot a learned address ({len(forgotten)} rows)", source="review")
     return {"address": wanted, "forgotten": forgotten, "restored": restored}
 
 
-def _reopen(store, review_id: int) -> list[dict[str, Any]]:
+def _reopen(store, review_id: int, zone: str | None = None) -> list[dict[str, Any]]:
+    from daemon import clock
+    from daemon.outcomes import refresh_outcomes
+
     rows = store.query("SELECT resolved FROM review WHERE id = ?", [review_id])
     if not rows or not rows[0]["resolved"]:
         return []
-    removed = json.loads(rows[0]["resolved"]).get("removed", [])
+    resolved = json.loads(rows[0]["resolved"])
+    removed = resolved.get("removed", [])
+    if resolved.get("credited"):
+        key = resolved["contact_key"]
+        store.uncredit(review_id, key, resolved["credited"])
+        store.refresh_last_touch([key])
+        refresh_outcomes(store, [key], clock.now(), zone)
     for item in removed:
         store.execute(
             "INSERT OR IGNORE INTO contact_emails (email, contact_key, source, learned_from, added_at)"

@@ -207,3 +207,152 @@ X-LinkedIn-Class: MBR-TO-MBR
                           " ON i.id = c.interaction_id WHERE i.message_id = 'notice-2@linkedin.com'")
     store.close()
     assert touched == [{"contact_key": BOB_ACME}] or any(item["kind"] == "name" for item in listed(home))
+
+
+# -- deciding a review credits what raised it -----------------------------------
+
+
+def state(home: Path, sql: str, params: list | None = None) -> list[dict]:
+    store = open_store(home / "connect5.db")
+    try:
+        return store.query(sql, params or [])
+    finally:
+        store.close()
+
+
+def contacts_of(home: Path, message_id: str) -> set[str]:
+    rows = state(home, "SELECT c.contact_key FROM interaction_contacts c JOIN interactions i"
+                       " ON i.id = c.interaction_id WHERE i.message_id = ?", [message_id])
+    return {row["contact_key"] for row in rows}
+
+
+def last_touch(home: Path, key: str) -> str | None:
+    return state(home, "SELECT last_touch_at FROM contacts WHERE key = ?", [key])[0]["last_touch_at"]
+
+
+def test_assigning_credits_the_message_that_raised_the_review(home):
+    (row,) = listed(home)
+    assert contacts_of(home, "bob-1@shared.example") == set()
+    assert last_touch(home, BOB_INITECH) is None
+    result = connect5(home, "review", "assign", str(row["id"]), BOB_INITECH)
+    assert result.exit_code == 0, result.output
+    assert "1 earlier item credited to them" in result.output
+    assert contacts_of(home, "bob-1@shared.example") == {BOB_INITECH}
+    assert last_touch(home, BOB_INITECH).startswith("2026-03-16T10:00")
+    assert last_touch(home, BOB_ACME) is None
+    assert state(home, "SELECT count(*) AS n FROM review_held")[0]["n"] == 0
+
+
+def test_a_reply_from_an_unknown_address_counts_for_the_pick_once_the_review_is_decided(home):
+    hedy = "https://www.linkedin.com/in/hedy"
+    store = open_store(home / "connect5.db")
+    store.import_contacts([Contact(key=hedy, name="Hedy Lamarr", emails=("hedy@work.example",))],
+                          source="vcard", snapshot=False)
+    store.close()
+    assert connect5(home, "today").exit_code == 0
+
+    def pick_state() -> str:
+        return state(home, "SELECT state FROM picks WHERE contact_key = ?", [hedy])[0]["state"]
+
+    assert pick_state() == "picked"
+    deliver(home.parent / "Maildir", "6.hedy.host", """
+From: Hedy Lamarr <hl@home.example>
+To: Ada Lovelace <ada@example.com>
+Subject: Re: hello
+Date: Wed, 18 Mar 2026 12:00:00 +0000
+Message-ID: <hedy-reply@home.example>
+""")
+    assert connect5(home, "sync").exit_code == 0
+    (row,) = [item for item in listed(home) if item["kind"] == "name"]
+    assert "hl@home.example" in row["reason"]
+    assert pick_state() == "picked"  # not guessed
+
+    assert connect5(home, "review", "assign", str(row["id"]), "Hedy").exit_code == 0
+    assert pick_state() == "replied"
+    assert contacts_of(home, "hedy-reply@home.example") == {hedy}
+    assert last_touch(home, hedy).startswith("2026-03-18T12:00")
+
+    # Undone: the reply no longer counts, and the review holds it again for the next decision.
+    assert connect5(home, "review", "forget", "hl@home.example").exit_code == 0
+    assert pick_state() == "picked"
+    assert contacts_of(home, "hedy-reply@home.example") == set()
+    assert state(home, "SELECT count(*) AS n FROM interactions WHERE message_id = 'hedy-reply@home.example'"
+                 )[0]["n"] == 0
+    assert last_touch(home, hedy) is None
+    assert connect5(home, "review", "assign", str(row["id"]), "Hedy").exit_code == 0
+    assert pick_state() == "replied"
+
+
+def test_forget_takes_back_only_the_link_it_added_to_a_message_already_stored(home):
+    # Bob's mail also went to Grace's known address: the message is stored (as Grace's).
+    deliver(home.parent / "Maildir", "7.bob.host", """
+From: Ada Lovelace <ada@example.com>
+To: Bob Stone <bob@shared.example>, Grace Hopper <grace@navy.example>
+Subject: the three of us
+Date: Tue, 17 Mar 2026 09:00:00 +0000
+Message-ID: <ada-2@example.com>
+""")
+    assert connect5(home, "sync").exit_code == 0
+    assert contacts_of(home, "ada-2@example.com") == {GRACE}
+    (row,) = [item for item in listed(home) if item["kind"] == "address"]
+    assert connect5(home, "review", "assign", str(row["id"]), BOB_ACME).exit_code == 0
+    assert contacts_of(home, "ada-2@example.com") == {GRACE, BOB_ACME}
+    assert contacts_of(home, "bob-1@shared.example") == {BOB_ACME}
+    assert connect5(home, "review", "forget", "bob@shared.example").exit_code == 0
+    assert contacts_of(home, "ada-2@example.com") == {GRACE}
+    assert contacts_of(home, "bob-1@shared.example") == set()
+    assert last_touch(home, BOB_ACME) is None
+
+
+def test_dismissing_drops_what_the_review_held_and_holds_nothing_more(home):
+    (row,) = listed(home)
+    assert connect5(home, "review", "dismiss", str(row["id"])).exit_code == 0
+    deliver(home.parent / "Maildir", "8.bob.host", """
+From: Bob Stone <bob@shared.example>
+To: Ada Lovelace <ada@example.com>
+Subject: ping
+Date: Tue, 17 Mar 2026 15:00:00 +0000
+Message-ID: <bob-3@shared.example>
+""")
+    assert connect5(home, "sync").exit_code == 0
+    assert state(home, "SELECT count(*) AS n FROM review_held")[0]["n"] == 0
+    assert contacts_of(home, "bob-3@shared.example") == set()
+
+
+def test_a_review_holds_at_most_the_newest_hundred_items(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from daemon.reviews import MAX_HELD
+
+    store = open_store(tmp_path / "connect5.db")
+    with store.atomic():
+        review_id = store.add_review("address", "x@shared.example", ["a", "b"], "two contacts", "mail")
+        assert store.add_review("address", "x@shared.example", ["a", "b"], "two contacts", "mail") == review_id
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        for number in range(MAX_HELD + 5):
+            store.hold_for_review(review_id, source="mail", external_id=f"m{number}", kind="email",
+                                  direction="in", at=start + timedelta(days=number))
+    held = store.held_items(review_id)
+    store.close()
+    assert len(held) == MAX_HELD
+    assert held[0]["external_id"] == "m5" and held[-1]["external_id"] == f"m{MAX_HELD + 4}"
+
+
+def test_a_held_message_stored_under_another_folder_is_credited_there_once(tmp_path):
+    from datetime import UTC, datetime
+
+    store = open_store(tmp_path / "connect5.db")
+    store.import_contacts([Contact(key=GRACE, name="Grace Hopper")], source="linkedin", snapshot=True)
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    with store.atomic():
+        store.add_interaction(source="mail", external_id="inbox-1", kind="email", direction="in", at=at,
+                              contact_keys=[], message_id="same@example")
+        review_id = store.add_review("name", "Grace Hopper", [GRACE], "confirm to learn", "mail")
+        store.hold_for_review(review_id, source="mail", external_id="archive-1", kind="email", direction="in",
+                              at=at, message_id="same@example")
+        credited = store.credit_held(review_id, GRACE)
+    rows = store.query("SELECT i.external_id, c.contact_key FROM interactions i"
+                       " LEFT JOIN interaction_contacts c ON c.interaction_id = i.id")
+    store.close()
+    assert rows == [{"external_id": "inbox-1", "contact_key": GRACE}]
+    assert [item["target"] for item in credited] == [["mail", "inbox-1"]]
