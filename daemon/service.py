@@ -76,13 +76,55 @@ def exec_start(home_option: str | None = None, config_option: str | None = None)
     return [*words, "run"]
 
 
-def render(command: list[str]) -> str:
-    """The template with its ``ExecStart=`` replaced by ``command``."""
+# The variables daemon.paths reads to find the config and the store without --home.
+XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_DATA_HOME")
+
+
+def unit_environment(home_option: str | None = None) -> dict[str, str]:
+    """The XDG folders this shell uses, which the unit must pass on to find the same config and store.
+
+    A systemd user manager does not read a login shell's profile, so a unit
+    without them would read ~/.config and ~/.local/share instead: another
+    (empty) config, and a daemon that watches nothing. With a home folder the
+    XDG folders do not matter.
+    """
+    if home_option or os.environ.get("CONNECT5_HOME"):
+        return {}
+    return {name: str(Path(value).absolute()) for name in XDG_VARIABLES if (value := os.environ.get(name))}
+
+
+def quote_assignment(name: str, value: str) -> str:
+    """One ``Environment=`` assignment: ``%`` escaped, quoted when needed ("$" is not special there)."""
+    text = f"{name}={value}".replace("%", "%%")
+    if not any(c in text for c in " \t\"'\\;"):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render(command: list[str], environment: dict[str, str] | None = None) -> str:
+    """The template with its ``ExecStart=`` replaced by ``command``, after ``Environment=`` lines if any."""
     lines = template().splitlines()
     starts = [index for index, line in enumerate(lines) if line.startswith("ExecStart=")]
     assert len(starts) == 1, "the shipped unit has exactly one ExecStart="
-    lines[starts[0]] = "ExecStart=" + " ".join(quote(word) for word in command)
+    assignments = [f"Environment={quote_assignment(name, value)}" for name, value in (environment or {}).items()]
+    lines[starts[0] : starts[0] + 1] = [*assignments, "ExecStart=" + " ".join(quote(word) for word in command)]
     return "\n".join(lines) + "\n"
+
+
+def unit_environment_of(text: str) -> dict[str, str]:
+    """The variables an installed unit's ``Environment=`` lines set (escapes undone)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("Environment="):
+            try:
+                words = shlex.split(line.removeprefix("Environment="))
+            except ValueError:
+                continue
+            for word in words:
+                name, equals, value = word.replace("%%", "%").partition("=")
+                if equals:
+                    found[name] = value
+    return found
 
 
 def unit_command(text: str) -> list[str]:

@@ -37,7 +37,7 @@ def install(app, dry_run: bool, no_start: bool) -> None:
     from daemon import service as unit
 
     app.config  # a unit that would fail at once on a bad config helps nobody: stop here instead
-    text = unit.render(unit.exec_start(app.home_option, app.config_option))
+    text = unit.render(unit.exec_start(app.home_option, app.config_option), unit.unit_environment(app.home_option))
     target = unit.unit_path()
     if dry_run:
         click.echo(f"# would write {target}", err=True)

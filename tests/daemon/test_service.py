@@ -237,3 +237,60 @@ def test_a_traceback_in_the_journal_keeps_the_error_priority_on_every_line():
 
     shown = format_record(logging.ERROR, "first\nsecond", journal=True)
     assert shown.splitlines() == ["<3>connectors.gmail: first", "<3>second"]
+
+
+# -- a shell with its own XDG folders ---------------------------------------------
+
+
+def run_connect5(*args: str, env: dict) -> subprocess.CompletedProcess:
+    """connect5 without --home: the XDG folders decide where config and store live."""
+    return subprocess.run([sys.executable, "-m", "daemon", *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+@pytest.fixture
+def xdg_shell(tmp_path):
+    """A shell whose profile moved the XDG folders (and a fake systemctl with no manager)."""
+    (tmp_path / "bin").mkdir()
+    env = dict(os.environ, HOME=str(tmp_path / "user"), XDG_CONFIG_HOME=str(tmp_path / "my config"),
+               XDG_DATA_HOME=str(tmp_path / "100% data"), PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    env.pop("CONNECT5_HOME", None)
+    (tmp_path / "my config" / "connect5").mkdir(parents=True)
+    (tmp_path / "my config" / "connect5" / "config.toml").write_text('[me]\nname = "Ada"\n')
+    fake_systemctl(tmp_path, manager=False)
+    return tmp_path, env
+
+
+def test_the_unit_carries_the_shells_xdg_folders_so_the_service_reads_the_same_config(xdg_shell):
+    folder, env = xdg_shell
+    result = run_connect5("service", "install", env=env)
+    assert result.returncode == 0, result.stderr
+    text = (folder / "my config" / "systemd" / "user" / "connect5.service").read_text()
+    assert service.unit_environment_of(text) == {
+        "XDG_CONFIG_HOME": str(folder / "my config"), "XDG_DATA_HOME": str(folder / "100% data"),
+    }
+    assert verify(text, folder).returncode == 0
+    check = run_connect5("check", "--json", env=env)
+    (unit,) = [finding for finding in json.loads(check.stdout) if finding["check"] == "unit"]
+    assert unit["ok"], unit
+
+    # Another shell (profile changed since): check says the unit would read other folders.
+    moved = dict(env, XDG_DATA_HOME=str(folder / "elsewhere"))
+    check = run_connect5("check", "--json", env=moved)
+    (unit,) = [finding for finding in json.loads(check.stdout) if finding["check"] == "unit"]
+    assert not unit["ok"] and "another config or store" in unit["detail"], unit
+
+
+def test_a_home_folder_makes_the_xdg_folders_irrelevant_to_the_unit(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert service.unit_environment(str(tmp_path / "home")) == {}
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("CONNECT5_HOME", raising=False)
+    assert service.unit_environment() == {}
+
+
+@pytest.mark.parametrize("value", ["/plain", "/with space", "/100%", '/quote"and\\slash', "/$HOME/x"])
+def test_environment_values_survive_systemd_quoting(value):
+    text = service.render(["/bin/connect5", "run"], {"XDG_DATA_HOME": value})
+    assert service.unit_environment_of(text) == {"XDG_DATA_HOME": value}
+    assert service.unit_command(text) == ["/bin/connect5", "run"]
