@@ -369,29 +369,3 @@ def first_message_id(text: str) -> str:
             return found
     ids = message_ids(text)
     return ids[0] if ids else ""
-
-
-_NO_REPLY = re.compile(r"(?:^|[-_.+])(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster)(?:$|[-_.+])")
-
-
-def noise_reason(fields: dict[str, list[str]], sender: Address | None) -> str:
-    """Why a message is not person-to-person ("auto-reply", "list", "bulk", "no-reply"), or "".
-
-    Based on RFC 3834 (Auto-Submitted), RFC 2369/2919 (List-*), the de-facto
-    Precedence and X-Autoreply headers, and no-reply sender addresses.
-    """
-    auto = fields.get("auto-submitted", [""])[0].lower()
-    if (auto and auto != "no") or "x-autoreply" in fields or "x-autorespond" in fields:
-        return "auto-reply"
-    if "list-id" in fields or "list-unsubscribe" in fields:
-        return "list"
-    if fields.get("precedence", [""])[0].lower() in ("bulk", "junk", "list"):
-        return "bulk"
-    if sender is not None and _is_no_reply(sender.email):
-        return "no-reply"
-    return ""
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_no_reply(email: str) -> bool:
-    return _NO_REPLY.search(email.partition("@")[0]) is not None

@@ -56,10 +56,12 @@ class MailItem:
 
     ``external_id`` is stable per source (a Maildir file's unique name, a Gmail id,
     a Graph id); ``message_id`` is the RFC 5322 Message-ID, used to count one
-    message seen in several folders once. ``noise`` is a reason string ("list",
-    "auto-reply", "no-reply", "bulk") when the message is not person-to-person.
-    ``headers`` carries the few extra header values rules need (X-LinkedIn-Class,
-    X-LinkedIn-Template, List-Id ...), lower-cased names.
+    message seen in several folders once. ``headers`` carries the few extra header
+    values rules need (List-Id, Precedence, Auto-Submitted, X-LinkedIn-Class ...),
+    lower-cased names: ``rules.matching`` decides from them (and the sender and
+    recipients) whether a message is person-to-person. ``noise`` is for what only
+    a connector can know beyond the headers: a reason string ("list", "bulk" ...)
+    that rules then take as it is.
     """
 
     source: str

@@ -14,10 +14,11 @@ from connectors.records import MailItem
 
 REQUESTED_HEADERS = [
     "From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "List-Id",
-    "List-Unsubscribe", "Precedence", "Auto-Submitted", "X-Autoreply", "X-LinkedIn-Class", "X-LinkedIn-Template",
+    "List-Unsubscribe", "Precedence", "Auto-Submitted", "X-Autoreply", "X-Autorespond", "X-LinkedIn-Class",
+    "X-LinkedIn-Template",
 ]
 # Kept on the item for rules (noise, LinkedIn notifications), lower-case.
-KEPT_HEADERS = ("list-id", "list-unsubscribe", "precedence", "auto-submitted", "x-autoreply",
+KEPT_HEADERS = ("list-id", "list-unsubscribe", "precedence", "auto-submitted", "x-autoreply", "x-autorespond",
                 "x-linkedin-class", "x-linkedin-template")
 
 # Chats, spam, trash, drafts and the bulk categories are not people writing to people.
@@ -59,6 +60,5 @@ def mail_item(source: str, message: dict[str, Any], own_addresses: frozenset[str
         thread_id=message.get("threadId", ""),
         in_reply_to=header_tools.first_message_id(fields.get("in-reply-to", [""])[0]),
         direction="out" if outbound else "in",
-        noise="" if outbound else header_tools.noise_reason(fields, sender),
         headers=tuple((name, fields[name][0]) for name in KEPT_HEADERS if name in fields),
     )

@@ -111,7 +111,6 @@ def build_item(block: bytes, external_id: str, mtime_ns: int, identity: Identity
         thread_id=_first_id(fields, "references") or in_reply_to or message_id,
         in_reply_to=in_reply_to,
         direction=_direction(sender, identity.own_addresses),
-        noise=mail_headers.noise_reason(fields, sender),
         headers=_kept_headers(fields),
     )
 

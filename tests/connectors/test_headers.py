@@ -1,4 +1,4 @@
-"""Tests for connectors.headers: header blocks, addresses, RFC 2047 words, dates, noise."""
+"""Tests for connectors.headers: header blocks, addresses, RFC 2047 words, dates."""
 
 from __future__ import annotations
 
@@ -132,24 +132,6 @@ def test_message_ids_lose_their_angle_brackets():
     assert headers.message_ids("<a@b> <c@d>\n <e@f>") == ["a@b", "c@d", "e@f"]
     assert headers.first_message_id("  bare@id ") == "bare@id"
     assert headers.first_message_id("") == ""
-
-
-@pytest.mark.parametrize(
-    ("fields", "sender", "reason"),
-    [
-        ({"auto-submitted": ["auto-replied"]}, "bob@x.org", "auto-reply"),
-        ({"auto-submitted": ["no"]}, "bob@x.org", ""),
-        ({"x-autoreply": ["yes"]}, "bob@x.org", "auto-reply"),
-        ({"list-id": ["<rust.lists.example>"]}, "bob@x.org", "list"),
-        ({"precedence": ["Bulk"]}, "bob@x.org", "bulk"),
-        ({}, "messages-noreply@linkedin.com", "no-reply"),
-        ({}, "do-not-reply@x.org", "no-reply"),
-        ({}, "noreplyhero@x.org", ""),
-        ({}, "bob@x.org", ""),
-    ],
-)
-def test_noise_reason_names_why_a_message_is_not_personal(fields, sender, reason):
-    assert headers.noise_reason(fields, Address(sender)) == reason
 
 
 header_lines = st.lists(

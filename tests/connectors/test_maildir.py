@@ -16,6 +16,7 @@ from connectors.maildir import cursor as scan_cursor
 from connectors.base import CursorExpired, SourceContext, SourceUnavailable, source_class
 from connectors.maildir import MaildirSource
 from connectors.records import Address
+from rules.matching import noise_reason
 
 SAMPLES = Path(__file__).parent.parent / "data" / "mail"
 OWN = frozenset({"ada@example.com", "ada@work.example"})
@@ -249,7 +250,7 @@ def test_crlf_messages_read_like_lf_ones(tmp_path):
     assert (item.subject, item.message_id) == ("CRLF line ends", "crlf@example.org")
 
 
-def test_list_and_linkedin_headers_are_kept_and_flagged_as_noise(tmp_path):
+def test_list_and_linkedin_headers_are_kept_for_rules_to_call_noise(tmp_path):
     inbox = make_folder(tmp_path / "Maildir")
     deliver(inbox, (SAMPLES / "linkedin.eml").read_bytes())
     deliver(inbox, (SAMPLES / "auto-reply.eml").read_bytes())
@@ -262,8 +263,10 @@ def test_list_and_linkedin_headers_are_kept_and_flagged_as_noise(tmp_path):
     assert {name for name, _ in linkedin.headers} <= {
         "auto-submitted", "list-unsubscribe", "precedence", "x-linkedin-class", "x-linkedin-template", "x-linkedin-id",
     }  # fmt: skip
-    assert linkedin.noise == "list"
-    assert items["Out of office"].noise == "auto-reply"
+    # The connector only reads; rules decide from what it kept.
+    assert noise_reason(linkedin).startswith("linkedin")
+    assert noise_reason(items["Out of office"]).startswith("auto-reply")
+    assert linkedin.noise == "" and items["Out of office"].noise == ""
 
 
 def test_bad_files_are_skipped_and_logged_while_the_others_are_returned(tmp_path, caplog):
