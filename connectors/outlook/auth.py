@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.base import AuthError
+from connectors.base import AuthError, SourceUnavailable
 from connectors.outlook import GLOBAL_AUTHORITY, SIGN_IN_COMMAND, AccountOptions
 from connectors.files import read_json, write_json, write_private
 
@@ -34,6 +34,12 @@ APP_FILE = "outlook-app.json"
 MAIL_SCOPES = ("Mail.ReadBasic",)
 CALENDAR_READ_SCOPES = ("Calendars.Read",)
 CALENDAR_WRITE_SCOPES = ("Calendars.ReadWrite",)
+# Token errors that only the user can clear (RFC 6749 5.2, OpenID Connect Core 3.1.2.6):
+# anything else from the token endpoint is an outage and is retried.
+SIGN_IN_AGAIN = frozenset({
+    "invalid_grant", "interaction_required", "login_required", "consent_required", "invalid_client",
+    "unauthorized_client", "invalid_scope", "access_denied", "account_selection_required",
+})
 
 
 def http_session(ca_bundle: str = ""):
@@ -138,13 +144,30 @@ class SignIn:
             accounts = self.app.get_accounts(username=self.account.username or None)
             if not accounts:
                 raise AuthError(f"Outlook is not signed in{self._who()}: run `{SIGN_IN_COMMAND}`")
-            result = self.app.acquire_token_silent(scopes, account=accounts[0], force_refresh=force_refresh)
-            self._save()
-        if not result or "access_token" not in result:
-            reason = (result or {}).get("error", "no token")
-            log.info("silent Outlook token refresh failed: %s", reason)
-            raise AuthError(f"Outlook sign-in expired or was revoked{self._who()}: run `{SIGN_IN_COMMAND}`")
-        return result["access_token"]
+            from msal.exceptions import MsalServiceError
+
+            try:
+                result = self.app.acquire_token_silent_with_error(
+                    scopes, account=accounts[0], force_refresh=force_refresh
+                )
+            except MsalServiceError as error:  # msal raises for any 5xx answer
+                raise SourceUnavailable(f"Microsoft's token endpoint failed: {error}") from None
+            except ValueError as error:  # msal's reading of a token answer that is not JSON (a proxy's error page)
+                raise SourceUnavailable(f"Microsoft's token endpoint answered with no token: {error}") from None
+            except OSError as error:  # requests' connection errors and timeouts are OSErrors
+                raise SourceUnavailable(f"cannot reach Microsoft's token endpoint: {error}") from None
+            finally:
+                self._save()
+        if result and "access_token" in result:
+            return result["access_token"]
+        reason = (result or {}).get("error", "")
+        log.info("silent Outlook token refresh failed: %s", reason or "no refresh token")
+        if reason and reason not in SIGN_IN_AGAIN:
+            # An outage ("temporarily_unavailable", "server_error", a 5xx): the grant is fine,
+            # so the source is retried with backoff instead of stopped until the user signs in.
+            detail = (result or {}).get("error_description", "").splitlines()
+            raise SourceUnavailable(f"Microsoft's token endpoint failed ({reason}{': ' + detail[0] if detail else ''})")
+        raise AuthError(f"Outlook sign-in expired or was revoked{self._who()}: run `{SIGN_IN_COMMAND}`")
 
     def device_flow(self, scopes: list[str], show: Callable[[str], None]) -> str:
         """Sign in with a code typed at microsoft.com/devicelogin; returns the user name."""

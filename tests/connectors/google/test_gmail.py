@@ -211,6 +211,20 @@ def test_a_revoked_grant_stops_the_source_with_the_command_to_run(fake, context,
         run(source(fake, context, clock))
 
 
+def test_an_outage_of_the_token_endpoint_is_retried_later_not_a_sign_in_to_redo(fake, context, clock):
+    from connectors.base import SourceUnavailable
+
+    fake.mailbox.add(sender="x@example.org", to=ME)
+    fake.oauth.expire_access_tokens()
+    fake.oauth.outages = 10  # longer than google-auth's own retries
+    with pytest.raises(SourceUnavailable, match="token refresh failed") as raised:
+        run(source(fake, context, clock))
+    assert not isinstance(raised.value, AuthError) and "connect5 auth" not in str(raised.value)
+    fake.oauth.outages = 0
+    items, _ = run(source(fake, context, clock))
+    assert len(items) == 1
+
+
 def test_a_missing_token_file_names_the_command_to_run(fake, context, clock):
     (context.tokens_dir / "google.json").unlink()
     with pytest.raises(AuthError, match="connect5 auth google"):

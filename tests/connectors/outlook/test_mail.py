@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+import time
 import sys
 from collections import Counter
 from datetime import timedelta
@@ -191,6 +192,27 @@ def test_a_revoked_grant_stops_the_source_with_one_message_naming_the_command(gr
     graph.identity.revoke()
     with pytest.raises(AuthError, match="connect5 auth outlook"):
         list(mail_source().sync(None))
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [(503, {"error": "temporarily_unavailable", "error_description": "AADSTS50196: the server is busy\nTrace ID"}),
+     (500, {"error": "server_error", "error_description": "AADSTS90033: a transient error"}),
+     (502, None)],  # a proxy's error page: no JSON at all
+    ids=["503", "500", "502-not-json"],
+)
+def test_an_outage_of_the_token_endpoint_is_retried_later_not_a_sign_in_to_redo(graph, mail_source, outage):
+    from connectors.base import SourceUnavailable
+
+    fill(graph, 2)
+    source = mail_source()
+    graph.identity.expire_access_tokens()
+    graph.identity.outages = [outage]
+    with pytest.raises(SourceUnavailable, match="token endpoint") as raised:
+        list(source.sync(None))
+    assert not isinstance(raised.value, AuthError) and "connect5 auth" not in str(raised.value)
+    time.sleep(1.1)  # the Retry-After msal honours
+    assert len([i for b in source.sync(None) for i in b.items]) == 2
 
 
 def test_no_sign_in_at_all_names_the_command_with_the_client_id(graph, tmp_path):

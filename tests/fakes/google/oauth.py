@@ -34,6 +34,8 @@ class OAuth:
     access_tokens: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
     codes: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
     refreshes: int = 0
+    # The next this-many token requests meet an outage (503 with Google's JSON error), as in an incident.
+    outages: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def grant(self, scopes: tuple[str, ...]) -> str:
@@ -77,6 +79,9 @@ class OAuth:
         if value.get("client_id") != CLIENT_ID or value.get("client_secret") != CLIENT_SECRET:
             return 401, {"error": "invalid_client", "error_description": "The OAuth client was not found."}
         with self.lock:
+            if self.outages > 0:
+                self.outages -= 1
+                return 503, {"error": "internal_failure", "error_description": "Backend Error"}
             if value.get("grant_type") == "authorization_code":
                 return self._exchange(value)
             if value.get("grant_type") == "refresh_token":

@@ -32,6 +32,8 @@ class Identity:
         self.refresh_tokens: dict[str, str] = {}
         self.scopes_seen: list[str] = []
         self.token_requests: list[str] = []
+        # The next this-many token requests meet an outage: (status, JSON body or None for a proxy's HTML page).
+        self.outages: list[tuple[int, dict | None]] = []
         self._ids = itertools.count(1)
 
     def configuration(self, base: str, tenant: str) -> dict:
@@ -59,6 +61,8 @@ class Identity:
         grant = form.get("grant_type", "")
         with self.lock:
             self.token_requests.append(grant)
+            if self.outages:
+                return self.outages.pop(0)
             if grant.endswith("device_code"):
                 entry = self.device_codes.get(form.get("device_code", ""))
                 if entry is None:

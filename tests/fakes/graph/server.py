@@ -448,7 +448,8 @@ class _Handler(BaseHTTPRequestHandler):
             return Reply(200, fake.identity.device_code(form, fake.authority))
         if segments[1:] == ["oauth2", "v2.0", "token"] and method == "POST":
             status, body = fake.identity.token(form, fake.authority, tenant)
-            return Reply(status, body)
+            # The identity platform sends Retry-After with its 429/5xx answers; msal honours it.
+            return Reply(status, body, {"Retry-After": "1"} if status == 429 or status >= 500 else {})
         return _error(404, "not_found")
 
     def _send(self, reply: Reply) -> None:
