@@ -1,17 +1,20 @@
 """The run loop: one thread owns the store; timers and watchers only wake it.
 
-Everything that happens goes through one queue: a watcher's wake-up, SIGHUP
-(reload), SIGTERM/SIGINT (stop). Between events the loop sleeps at most
-``MAX_SLEEP`` seconds and then re-reads the wall clock, because a monotonic
-sleep does not count time spent suspended: after a laptop wakes, the morning
-job and the polls catch up within that bound.
+Watchers put their wake-ups in a queue and poke ``Wakeup``; SIGHUP (reload) and
+SIGTERM/SIGINT (stop) set a flag and, through ``signal.set_wakeup_fd``, poke it
+too. The loop sleeps on ``Wakeup`` for at most ``MAX_SLEEP`` seconds and then
+re-reads the wall clock, because a monotonic sleep does not count time spent
+suspended: after a laptop wakes, the morning job and the polls catch up within
+that bound.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import select
 import signal
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,8 +38,53 @@ MAX_BACKOFF = 1800.0
 MORNING_RETRY = 300.0  # seconds before a failed block write is tried again
 
 
-class Interrupted(Exception):
-    """Raised between batches when a stop was asked for: what was committed stays."""
+class Interrupted(BaseException):
+    """Raised between batches when a stop was asked for: what was committed stays.
+
+    A BaseException, as KeyboardInterrupt is: a stop is not an error, and the
+    runner's net for a connector's unexpected errors must not catch it.
+    """
+
+
+class Wakeup:
+    """What the run loop sleeps on: a socket pair that watcher threads and signals write a byte to.
+
+    A signal may land on any thread (watchdog's observers, debounce timers). Python
+    runs its handler in the main thread, but only once that thread runs Python code
+    again: a main thread asleep in a lock's timed wait would not notice a SIGTERM
+    for up to ``MAX_SLEEP`` seconds. ``signal.set_wakeup_fd`` makes the C-level
+    handler write the signal's number here, in whichever thread it runs, so the
+    ``select`` in ``wait`` returns at once; byte 0 is a thread's poke.
+    """
+
+    def __init__(self) -> None:
+        self.reader, self.writer = socket.socketpair()
+        self.reader.setblocking(False)
+        self.writer.setblocking(False)
+
+    def poke(self) -> None:
+        try:
+            self.writer.send(b"\0")
+        except OSError:  # full (the loop is already due to wake) or closed (stopping)
+            pass
+
+    def wait(self, timeout: float) -> set[int]:
+        """Sleep until poked or ``timeout``; the signal numbers that arrived (0: a poke)."""
+        ready, _, _ = select.select([self.reader], [], [], timeout)
+        received: set[int] = set()
+        while ready:
+            try:
+                data = self.reader.recv(4096)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            received.update(data)
+        return received
+
+    def close(self) -> None:
+        self.reader.close()
+        self.writer.close()
 
 
 @dataclass
@@ -56,11 +104,12 @@ class Daemon:
     config: Config
     store: Store
     notifier: Notifier = field(default_factory=Notifier)
-    # SimpleQueue, not Queue: its put() is reentrant, and the signal handlers put into it.
-    events: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+    events: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)  # from watcher threads
     sources: dict[str, SourceState] = field(default_factory=dict)
     running: bool = True
     stop_requested: bool = False
+    reload_requested: bool = False
+    wakeup: Wakeup | None = None  # made by install_signals or run
     morning_retry_at: float = 0.0
     last_morning: str = ""
     config_mtime: tuple = ()
@@ -81,7 +130,7 @@ class Daemon:
             watch = getattr(state.connector, "watch", None)
             if watch is not None:
                 try:
-                    state.watcher = watch(lambda name=source.name: self.events.put(("wake", name)))
+                    state.watcher = watch(lambda name=source.name: self.post("wake", name))
                 except (OSError, base.ConnectorError) as error:
                     log.warning("%s: cannot watch (%s); polling instead", source.name, error)
             self.sources[source.name] = state
@@ -227,7 +276,15 @@ class Daemon:
             timeout = min(timeout, watchdog)
         return max(timeout, 0.05)
 
+    def post(self, kind: str, payload: object = None) -> None:
+        """From any thread: queue an event and wake the loop."""
+        self.events.put((kind, payload))
+        if self.wakeup is not None:
+            self.wakeup.poke()
+
     def run(self, *, once: bool = False) -> None:
+        if not once and self.wakeup is None:
+            self.wakeup = Wakeup()
         self.remember_config_mtime()
         self.start_sources()
         try:
@@ -235,7 +292,7 @@ class Daemon:
                 # Ready once the store is open and the schedule known, not after the first
                 # sync: a long backfill must not run into systemd's start timeout.
                 self.notifier.ready(self.status_line())
-                self.config_watcher = watch_config(self.config.path, self.events)
+                self.config_watcher = watch_config(self.config.path, self.post)
             self.cycle(force_sync=True)
             if once:
                 return
@@ -247,50 +304,67 @@ class Daemon:
             self.stop_sources()
             if self.config_watcher is not None:
                 self.config_watcher.stop()
+            self._close_wakeup()
+
+    def _close_wakeup(self) -> None:
+        if self.wakeup is None:
+            return
+        try:
+            if signal.set_wakeup_fd(-1) not in (-1, self.wakeup.writer.fileno()):
+                log.debug("the signal wake-up fd belonged to someone else")
+        except ValueError:  # not the main thread: it was never set from here
+            pass
+        self.wakeup.close()
+        self.wakeup = None
 
     def _loop(self) -> None:
         watchdog = self.notifier.watchdog_every
-        while self.running:
-            try:
-                kind, payload = self.events.get(timeout=self.next_timeout(watchdog))
-            except queue.Empty:
-                kind, payload = "tick", None
-            if kind == "stop":
+        while self.running and not self.stop_requested:
+            arrived = self.wakeup.wait(self.next_timeout(watchdog))
+            # The handlers set these too; reading the numbers here does not wait for them to run.
+            if arrived & {signal.SIGTERM, signal.SIGINT}:
+                self.stop_requested = True
+            if signal.SIGHUP in arrived:
+                self.reload_requested = True
+            if self.stop_requested:
                 break
-            if kind == "reload" or (kind in ("tick", "config") and self.config_changed()):
+            events = self._take_events()
+            kinds = {kind for kind, _ in events}
+            if self.reload_requested or ((not events or "config" in kinds) and self.config_changed()):
+                self.reload_requested = False
                 self.reload()
-            elif kind == "wake" and payload in self.sources:
-                self._drain_wakes(payload)
+            else:
+                # A burst of watcher wake-ups is one sync per source.
+                for name in dict.fromkeys(payload for kind, payload in events if kind == "wake"):
+                    state = self.sources.get(name)
+                    if state is not None:
+                        self.sync(state)
             self.cycle()
             self.notifier.keepalive()
             self.notifier.status(self.status_line())
 
-    def _drain_wakes(self, first: str) -> None:
-        """Coalesce a burst of watcher wake-ups into one sync per source."""
-        names = {first}
+    def _take_events(self) -> list[tuple[str, object]]:
+        events = []
         while True:
             try:
-                kind, payload = self.events.get_nowait()
+                events.append(self.events.get_nowait())
             except queue.Empty:
-                break
-            if kind == "wake":
-                names.add(payload)
-            else:
-                self.events.put((kind, payload))
-                break
-        for name in names:
-            state = self.sources.get(name)
-            if state is not None:
-                self.sync(state)
+                return events
 
     def request_stop(self, *_: object) -> None:
         self.stop_requested = True
-        self.events.put(("stop", None))
+
+    def request_reload(self, *_: object) -> None:
+        self.reload_requested = True
 
     def install_signals(self) -> None:
+        """SIGTERM/SIGINT stop, SIGHUP reloads; call from the main thread before ``run``."""
+        if self.wakeup is None:
+            self.wakeup = Wakeup()
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
-        signal.signal(signal.SIGHUP, lambda *_: self.events.put(("reload", None)))
+        signal.signal(signal.SIGHUP, self.request_reload)
+        signal.set_wakeup_fd(self.wakeup.writer.fileno(), warn_on_full_buffer=False)
 
 
 def _file_stamp(path) -> tuple:
@@ -302,14 +376,14 @@ def _file_stamp(path) -> tuple:
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
-def watch_config(path, events: queue.SimpleQueue):
+def watch_config(path, post):
     """Wake the loop when the config file changes (editors often write a new file and rename it)."""
     from connectors.ics.watch import FolderWatcher
 
     if not path.parent.is_dir():
         return None
     try:
-        return FolderWatcher([path], lambda: events.put(("config", None)))
+        return FolderWatcher([path], lambda: post("config"))
     except OSError as error:  # e.g. the inotify watch limit: the 30-second tick still notices
         log.warning("cannot watch %s (%s); changes are noticed within %d s", path, error, MAX_SLEEP)
         return None
