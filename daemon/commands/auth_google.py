@@ -53,6 +53,9 @@ def google(app: Any, client_secrets: Path | None, no_browser: bool, account: str
     auth.save(path, credentials, {"scopes": sorted(granted), "auth_uri": installed.get("auth_uri", DEFAULT_AUTH_URI),
                                   "token_uri": installed.get("token_uri", google_connectors.TOKEN_URI)})
     click.echo(f"Signed in to Google ({', '.join(s.rsplit('/', 1)[-1] for s in sorted(granted))}); token saved to {path}")
+    from daemon.commands.auth import resume_daemon
+
+    resume_daemon(app)
 
 
 def scopes_for(config: Any, account: str) -> list[str]:

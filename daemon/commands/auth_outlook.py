@@ -72,3 +72,6 @@ def outlook(app, client_id: str | None, tenant: str | None, browser: bool) -> No
         raise UserError(f"cannot reach the sign-in service: {error}") from None
     auth.record_sign_in(tokens_dir, account.client_id, account.authority_url.rsplit("/", 1)[-1], username)
     click.echo(f"Signed in to Outlook as {username or 'your account'}; tokens kept in {account.cache_path}.")
+    from daemon.commands.auth import resume_daemon
+
+    resume_daemon(app)

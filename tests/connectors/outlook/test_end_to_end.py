@@ -122,3 +122,47 @@ def test_a_revoked_grant_stops_the_outlook_sources_with_the_command_to_run(world
     assert result.exit_code != 0 or "connect5 auth outlook" in result.output
     assert "connect5 auth outlook" in result.output
     assert "refresh-" not in result.output and "access-" not in result.output
+
+
+def test_signing_in_again_resumes_the_stopped_sources_of_the_running_daemon(world):
+    """A refused grant stops the sources of `connect5 run`; `connect5 auth outlook` brings them back at once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    def sources() -> dict[str, dict]:
+        # status exits non-zero while a source is stopped: only its report matters here
+        report = json.loads(CliRunner().invoke(main, ["--home", str(world.home), "status", "--json"]).output)
+        return {source["name"]: source for source in report["sources"]}
+
+    def wait_until(check, what: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{what} within {timeout} s: {sources()}")
+
+    world.graph.identity.revoke()
+    world.at(f"{MONDAY}T09:30:00+00:00")
+    env = dict(os.environ, CONNECT5_NOW=f"{MONDAY}T09:30:00+00:00")
+    env.pop("NOTIFY_SOCKET", None)
+    daemon = subprocess.Popen([str(Path(sys.executable).parent / "connect5"), "--home", str(world.home), "run"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: all(s.get("stopped") for s in sources().values()), "both Outlook sources stopped")
+        world.graph.mailbox.add("inbox", sender="grace@navy.example", sender_name="Grace Hopper",
+                                to=["me@example.com"], subject="hello", received=at(f"{MONDAY}T09:00:00"))
+        assert world.states()["Grace Hopper"] == "picked"  # the stopped daemon cannot see her reply
+        signed_in = world.connect5("auth", "outlook", "--client-id", CLIENT_ID)
+        assert f"connect5 run (pid {daemon.pid}) reloads and resumes its sources" in signed_in.output
+        wait_until(lambda: not any(s.get("stopped") for s in sources().values()), "sources resumed")
+        wait_until(lambda: world.states()["Grace Hopper"] == "replied", "Grace's reply synced by the daemon")
+        assert daemon.poll() is None
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        _, stderr = daemon.communicate(timeout=20)
+    assert daemon.returncode == 0, stderr
