@@ -1,4 +1,4 @@
-"""Which contacts a message or an event touches, what is noise, and what to review.
+"""Which contacts a message or an event touches, and what to review.
 
 Addresses are matched after ``normalise_address``; display names only through
 ``rules.names.NameIndex`` and only to learn a new address from mail *we* sent
@@ -7,50 +7,25 @@ contact). Nothing is guessed: an address or name that fits several contacts
 becomes a ``ReviewItem`` and touches nobody. Own addresses, and any contact
 an own address belongs to, never count as contacts.
 
-Noise (``noise_reason``) is decided from headers only, in this order: a reason
-the connector already set, LinkedIn notifications (``rules.linkedin`` reads
-those first), no-reply senders, mailing lists and bulk mail, more than
-``MAX_RECIPIENTS`` recipients, auto-replies. Auto-replies are recognised by
-RFC 3834's ``Auto-Submitted`` (anything but "no"), ``X-Autoreply`` and
-``X-Autorespond``; a subject starting "Out of office" / "Automatic reply" and
-the like is a weaker hint, used only when ``Auto-Submitted`` is absent: a
-sender that says ``Auto-Submitted: no`` is taken at its word, so a person who
-writes "Out of office drinks on Friday?" through a client that sets the header
-still counts.
+What is noise is ``rules.noise``'s to say; noise touches nobody.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from connectors.records import Attendee, CalendarItem, Direction, MailItem
+from rules.addresses import normalise_address
 from rules.names import NameIndex
+from rules.noise import noise_reason
 
 logger = logging.getLogger(__name__)
 
-MAX_RECIPIENTS = 20
 MAX_ATTENDEES = 20
-GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-NO_REPLY_LOCAL_PARTS = frozenset(
-    {"mailer-daemon", "postmaster", "notifications", "notification", "notify", "bounce",
-     "bounces", "alerts", "newsletter", "news"}
-)
-# Separators removed before looking for these inside a local part, so
-# "no-reply", "no_reply", "messaging-digest-noreply" and "do.not.reply" match.
-NO_REPLY_FRAGMENTS = ("noreply", "donotreply", "mailerdaemon")
-_SEPARATORS = str.maketrans("", "", "-_.+")
-AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(out of (the )?office|automatic reply|auto[- ]?reply|autoresponse|"
-    r"abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|absence du bureau|"
-    r"respuesta autom[áa]tica|fuera de la oficina|resposta autom[áa]tica|"
-    r"risposta automatica|automatisch antwoord|afwezig)\b",
-    re.IGNORECASE,
-)
 
 
 class Learned(NamedTuple):
@@ -108,25 +83,6 @@ class EventMatch:
         return "; ".join(self.reasons)
 
 
-# Cached: a sync asks about the same few thousand addresses (yours, the people you
-# write with) several times a message, and the answer never changes.
-@functools.lru_cache(maxsize=16384)
-def normalise_address(email: str) -> str:
-    """Lower-case; for Gmail also drop dots and ``+tag`` in the local part.
-
-    Gmail ignores dots and everything after "+" in its own addresses, and
-    googlemail.com is the same mailbox as gmail.com
-    (https://support.google.com/mail/answer/7436150). Other providers differ
-    (Outlook keeps dots), so other domains are only lower-cased.
-    """
-    address = email.strip().strip("<>").strip().lower()
-    local, at, domain = address.rpartition("@")
-    if not at or domain not in GMAIL_DOMAINS:
-        return address
-    local = local.split("+", 1)[0].replace(".", "")
-    return f"{local}@gmail.com"
-
-
 def direction_of(item: MailItem, own: Iterable[str]) -> Direction:
     """ "out" when the sender is one of our own addresses, else "in"."""
     own_addresses = {normalise_address(address) for address in own}
@@ -134,68 +90,6 @@ def direction_of(item: MailItem, own: Iterable[str]) -> Direction:
         return "out"
     return "in"
 
-
-def noise_reason(item: MailItem) -> str:
-    """Why a message is not person-to-person, as "kind: detail"; "" when it is.
-
-    Kinds: the connector's own (``item.noise``), "linkedin", "no-reply", "list",
-    "bulk", "auto-reply". Callers wanting only the kind take the text before ":".
-    """
-    if item.noise:
-        return item.noise if ":" in item.noise else f"{item.noise}: marked by the {item.source} connector"
-    sender = normalise_address(item.sender.email) if item.sender else ""
-    local, _, domain = sender.rpartition("@")
-    if domain == "linkedin.com" or domain.endswith(".linkedin.com"):
-        return f"linkedin: notification from {sender}"
-    if _is_no_reply(local):
-        return f"no-reply: sender {sender} does not take replies"
-    return _list_reason(item) or _crowd_reason(item) or _auto_reply_reason(item)
-
-
-@functools.lru_cache(maxsize=16384)
-def _is_no_reply(local: str) -> bool:
-    if local in NO_REPLY_LOCAL_PARTS or local.startswith("bounce"):
-        return True
-    squeezed = local.translate(_SEPARATORS)
-    return any(fragment in squeezed for fragment in NO_REPLY_FRAGMENTS)
-
-
-def _list_reason(item: MailItem) -> str:
-    if not item.headers:
-        return ""  # most mail: none of the headers below
-    if item.header("list-id"):
-        return f"list: mailing list {item.header('list-id')}"
-    if item.header("list-unsubscribe"):
-        return "list: has a List-Unsubscribe header"
-    precedence = item.header("precedence").strip().lower()
-    if precedence in {"bulk", "junk"}:
-        return f"bulk: Precedence: {precedence}"
-    if precedence == "list":
-        return "list: Precedence: list"
-    return ""
-
-
-def _crowd_reason(item: MailItem) -> str:
-    if len(item.to) + len(item.cc) <= MAX_RECIPIENTS:
-        return ""  # no more distinct addresses than entries: nothing to count
-    count = len({normalise_address(address.email) for address in item.recipients})
-    if count > MAX_RECIPIENTS:
-        return f"bulk: {count} recipients (more than {MAX_RECIPIENTS})"
-    return ""
-
-
-def _auto_reply_reason(item: MailItem) -> str:
-    submitted = ""
-    if item.headers:  # most mail has none of these: only the subject is left to read
-        submitted = item.header("auto-submitted").strip().lower()
-        if submitted and submitted != "no":
-            return f"auto-reply: Auto-Submitted: {submitted}"
-        for name in ("x-autoreply", "x-autorespond"):
-            if item.header(name):
-                return f"auto-reply: has an {name} header"
-    if not submitted and AUTO_REPLY_SUBJECT.match(item.subject):
-        return f"auto-reply: subject {item.subject[:40]!r} reads like an automatic reply"
-    return ""
 
 
 class _Collector:
@@ -402,6 +296,5 @@ __all__ = [
     "direction_of",
     "match_event",
     "match_mail",
-    "noise_reason",
     "normalise_address",
 ]

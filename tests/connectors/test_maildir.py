@@ -16,7 +16,7 @@ from connectors.maildir import cursor as scan_cursor
 from connectors.base import CursorExpired, SourceContext, SourceUnavailable, source_class
 from connectors.maildir import MaildirSource
 from connectors.records import Address
-from rules.matching import noise_reason
+from rules.noise import noise_reason
 
 SAMPLES = Path(__file__).parent.parent / "data" / "mail"
 OWN = frozenset({"ada@example.com", "ada@work.example"})

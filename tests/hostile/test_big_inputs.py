@@ -21,7 +21,7 @@ from connectors.google.messages import mail_item
 from connectors.linkedin import read_export
 from connectors.maildir import MaildirSource
 from connectors.records import MailItem
-from rules.matching import noise_reason
+from rules.noise import noise_reason
 
 GOOD = b"From: Ada <ada@example.com>\nTo: bob@example.com\nSubject: hello\nDate: Mon, 5 Jan 2026 09:00:00 +0000\n\nhi\n"
 RECIPIENTS = 200_000

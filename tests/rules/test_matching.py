@@ -15,10 +15,10 @@ from rules.matching import (
     direction_of,
     match_event,
     match_mail,
-    noise_reason,
     normalise_address,
 )
 from rules.names import NameIndex
+from rules.noise import noise_reason
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 OWN = frozenset({"me@example.com", "Me.Myself@gmail.com"})

@@ -15,7 +15,7 @@ from fakes.google import FakeGoogle
 from connectors.base import AuthError
 from connectors.google.gmail import GmailSource
 from connectors.records import MailItem
-from rules.matching import noise_reason
+from rules.noise import noise_reason
 
 from .conftest import ME
 
