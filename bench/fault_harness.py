@@ -1,8 +1,9 @@
 """Fault injection in full: each fault class alone, then mixed at random, against the fake Google and Graph.
 
 For each service (``--service google``, ``graph`` or ``both``) the seeded
-scenario of ``tests/reliability/faults.py`` (two days of ``connect5 sync`` +
-``connect5 today`` through the real connectors into a real store) runs once
+scenario of ``tests/reliability/faults.py`` (the worlds are in ``google_world.py``
+and ``graph_world.py``: two days of ``connect5 sync`` + ``connect5 today``
+through the real connectors into a real store) runs once
 without faults; then, for every fault class, ``--runs`` runs with ``--faults``
 faults of that class at random moments; then each expiry (Gmail historyId,
 Calendar syncToken, Graph deltaLink) alone; then ``--mixed`` runs with
@@ -33,12 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from reliability import faults  # noqa: E402
+from reliability import faults, google_world, graph_world  # noqa: E402
 
 SERVICES = {
-    "google": (faults.run_google, faults.google_classes, faults.GOOGLE_EXPIRIES,
+    "google": (google_world.run_google, google_world.google_classes, google_world.GOOGLE_EXPIRIES,
                lambda fake: fake.oauth.revoke_all(), ("gmail", "google-calendar"), "connect5 auth google"),
-    "graph": (faults.run_graph, faults.graph_classes, faults.GRAPH_EXPIRIES,
+    "graph": (graph_world.run_graph, graph_world.graph_classes, graph_world.GRAPH_EXPIRIES,
               lambda fake: fake.identity.revoke(), ("outlook-mail", "outlook-calendar"), "connect5 auth outlook"),
 }
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from fakes.google import FakeGoogle
 
 from connectors.google import CALENDAR_EVENTS, GMAIL_METADATA
-from reliability import faults, harness
+from reliability import faults, google_world, harness
 
 FULL = os.environ.get("CONNECT5_SLOW") == "1"
 POINTS = 60 if FULL else 8
@@ -45,7 +45,7 @@ class Clock:
 def prepare(tmp_path, name: str, fake: FakeGoogle):
     home = tmp_path / name
     home.mkdir()
-    (home / "config.toml").write_text(faults.GOOGLE_CONFIG.format(me=faults.ME, f=fake, timeout=10))
+    (home / "config.toml").write_text(google_world.GOOGLE_CONFIG.format(me=faults.ME, f=fake, timeout=10))
     fake.token_file(home / "tokens", [GMAIL_METADATA, CALENDAR_EVENTS])
     faults.import_people(home, home)
     return home
@@ -55,7 +55,7 @@ def play(home, fake: FakeGoogle, clock: Clock, run) -> None:
     """Each step through ``run(step)``; Monday's news reaches the fake before Tuesday's step."""
     for step in STEPS:
         if step.name == "run-once-tuesday":
-            faults.google_day_two(fake)
+            google_world.google_day_two(fake)
         clock.moment = datetime.fromisoformat(step.now)
         run(step)
 
@@ -69,10 +69,10 @@ def test_killed_syncs_and_morning_jobs_against_google_lose_and_double_nothing(tm
     clock = Clock()
     durations = {}
     with FakeGoogle(address=faults.ME, now=clock, units_per_minute=1e9) as fake:
-        faults.seed_google(fake, MESSAGES, 15)
+        google_world.seed_google(fake, MESSAGES, 15)
         home = prepare(tmp_path, "reference", fake)
         play(home, fake, clock, lambda step: durations.__setitem__(step.name, harness.run_step(home, step)[1]))
-        reference, remote = faults.store_dump(home), faults.google_remote(fake)
+        reference, remote = faults.store_dump(home), google_world.google_remote(fake)
     assert series(fake) == 1 and len(reference["picks"]) == 10
     assert [row[0] for row in reference["blocks"]] == ["2026-03-02", "2026-03-03"]
     assert {row[0] for row in reference["interactions"]} == {"gmail", "google-calendar"}
@@ -82,7 +82,7 @@ def test_killed_syncs_and_morning_jobs_against_google_lose_and_double_nothing(tm
         trial += 1
         clock.moment = Clock.moment  # the seeding time, as for the reference
         with FakeGoogle(address=faults.ME, now=clock, units_per_minute=1e9) as fake:
-            faults.seed_google(fake, MESSAGES, 15)
+            google_world.seed_google(fake, MESSAGES, 15)
             home = prepare(tmp_path, f"crashed-{trial}", fake)
 
             def crash(step):
@@ -100,7 +100,7 @@ def test_killed_syncs_and_morning_jobs_against_google_lose_and_double_nothing(tm
 
             play(home, fake, clock, crash)
             found += [f"trial {trial}: {line}" for line in harness.differences(reference, faults.store_dump(home))]
-            if faults.google_remote(fake) != remote:
-                found.append(f"trial {trial}: Google Calendar: {faults.describe(remote, faults.google_remote(fake))}")
+            if google_world.google_remote(fake) != remote:
+                found.append(f"trial {trial}: Google Calendar: {faults.describe(remote, google_world.google_remote(fake))}")
     assert found == [], "\n".join(found)
     print(f"{kills} kills in {trial} crashed runs, {partial} left partial work, 0 differences")

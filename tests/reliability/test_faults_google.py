@@ -1,6 +1,6 @@
 """Fault injection against the fake Google: every fault class alone, then mixed at random.
 
-The same seeded scenario (``faults.run_google``: Gmail backfill and history,
+The same seeded scenario (``google_world.run_google``: Gmail backfill and history,
 Google Calendar, the Google block, two days of ``connect5 sync`` + ``connect5
 today``) runs once without faults and then with faults injected at random
 moments; the store and the fake's calendars must end identical. A revoked grant
@@ -20,19 +20,19 @@ from collections import Counter
 
 import pytest
 
-from reliability import faults
+from reliability import faults, google_world
 
 FULL = os.environ.get("CONNECT5_SLOW") == "1"
 RUNS_PER_CLASS = 4 if FULL else 1
 FAULTS_PER_RUN = 3 if FULL else 2
 MIXED = 12 if FULL else 1
-CLASSES = {kind.name: kind for kind in faults.google_classes()}
+CLASSES = {kind.name: kind for kind in google_world.google_classes()}
 
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     root = tmp_path_factory.mktemp("google-faults")
-    outcome = faults.run_google(root, "clean", faults.Plan())
+    outcome = google_world.run_google(root, "clean", faults.Plan())
     assert outcome.failures == []
     return root, outcome
 
@@ -44,7 +44,7 @@ def test_the_clean_run_did_the_work_and_runs_the_same_twice(clean):
     assert [row[0] for row in store["blocks"]] == ["2026-03-02", "2026-03-03"]
     assert len(store["picks"]) == 10
     assert list(outcome.remote[faults.ME]["overrides"]) == ["connect5block0"]
-    again = faults.run_google(root, "clean-again", faults.Plan())
+    again = google_world.run_google(root, "clean-again", faults.Plan())
     assert faults.differences(outcome, again) == []
 
 
@@ -55,17 +55,17 @@ def test_each_fault_class_alone_changes_nothing(clean, name):
     found, delivered = [], Counter()
     for run in range(RUNS_PER_CLASS):
         plan = faults.plan([CLASSES[name]], reference.calls, randomness, FAULTS_PER_RUN)
-        outcome = faults.run_google(root, f"{name}-{run}".replace(" ", "_"), plan)
+        outcome = google_world.run_google(root, f"{name}-{run}".replace(" ", "_"), plan)
         delivered.update(outcome.injected)
         found += [f"run {run}: {line}" for line in faults.differences(reference, outcome)]
     assert found == [], "\n".join(found)
     assert delivered[name] >= RUNS_PER_CLASS, delivered
 
 
-@pytest.mark.parametrize("name", sorted(faults.GOOGLE_EXPIRIES))
+@pytest.mark.parametrize("name", sorted(google_world.GOOGLE_EXPIRIES))
 def test_an_expired_cursor_changes_nothing(clean, name):
     root, reference = clean
-    outcome = faults.run_google(root, name.split()[1], faults.Plan(), between=faults.GOOGLE_EXPIRIES[name])
+    outcome = google_world.run_google(root, name.split()[1], faults.Plan(), between=google_world.GOOGLE_EXPIRIES[name])
     assert faults.differences(reference, outcome) == []
 
 
@@ -75,8 +75,8 @@ def test_faults_mixed_at_random_change_nothing(clean):
     found, delivered = [], Counter()
     for run in range(MIXED):
         plan = faults.plan(list(CLASSES.values()), reference.calls, randomness, 8)
-        expiries = [e for e in faults.GOOGLE_EXPIRIES.values() if randomness.random() < 0.5]
-        outcome = faults.run_google(root, f"mixed-{run}", plan,
+        expiries = [e for e in google_world.GOOGLE_EXPIRIES.values() if randomness.random() < 0.5]
+        outcome = google_world.run_google(root, f"mixed-{run}", plan,
                                     between=lambda fake: [expire(fake) for expire in expiries])
         delivered.update(outcome.injected)
         found += [f"mixed {run}: {line}" for line in faults.differences(reference, outcome)]
@@ -90,10 +90,10 @@ def test_a_revoked_grant_stops_the_google_sources_and_nothing_else(tmp_path):
     after signing in again, nothing is missing."""
     from connectors.google import CALENDAR_EVENTS, GMAIL_METADATA
 
-    clean = faults.run_google(tmp_path, "clean", faults.Plan(), maildir=True)
+    clean = google_world.run_google(tmp_path, "clean", faults.Plan(), maildir=True)
     assert clean.failures == []
     before_last_step = faults.Plan()
-    faults.run_google(tmp_path, "counted", before_last_step, maildir=True)
+    google_world.run_google(tmp_path, "counted", before_last_step, maildir=True)
     randomness = random.Random(9)
     for run in range(3 if FULL else 1):
         moment = randomness.randrange(before_last_step.marks[3]["http"])
@@ -107,7 +107,7 @@ def test_a_revoked_grant_stops_the_google_sources_and_nothing_else(tmp_path):
             again["sync"] = faults.connect5(home, f"{faults.TUESDAY}T08:00:00+00:00", "sync")
             again["today"] = faults.connect5(home, f"{faults.TUESDAY}T08:00:00+00:00", "today")
 
-        outcome = faults.run_google(tmp_path, f"revoked-{run}", plan, maildir=True, after=sign_in_again)
+        outcome = google_world.run_google(tmp_path, f"revoked-{run}", plan, maildir=True, after=sign_in_again)
         sources = {source["name"]: source for source in again["status"]["sources"]}
         # A source whose last call came before the revocation ends fine; the others stop, naming the command.
         stopped = [name for name in ("gmail", "google-calendar") if sources[name]["stopped"]]

@@ -1,6 +1,6 @@
 """Fault injection against the fake Graph: every fault class alone, then mixed at random.
 
-The same seeded scenario (``faults.run_graph``: Outlook mail delta in two
+The same seeded scenario (``graph_world.run_graph``: Outlook mail delta in two
 folders through ``$batch``, the calendar delta, the Outlook block, two days of
 ``connect5 sync`` + ``connect5 today``) runs once without faults and then with
 faults injected at random moments; the store and Outlook's calendar must end
@@ -21,19 +21,19 @@ from collections import Counter
 
 import pytest
 
-from reliability import faults
+from reliability import faults, graph_world
 
 FULL = os.environ.get("CONNECT5_SLOW") == "1"
 RUNS_PER_CLASS = 4 if FULL else 1
 FAULTS_PER_RUN = 3 if FULL else 2
 MIXED = 12 if FULL else 1
-CLASSES = {kind.name: kind for kind in faults.graph_classes()}
+CLASSES = {kind.name: kind for kind in graph_world.graph_classes()}
 
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     root = tmp_path_factory.mktemp("graph-faults")
-    outcome = faults.run_graph(root, "clean", faults.Plan())
+    outcome = graph_world.run_graph(root, "clean", faults.Plan())
     assert outcome.failures == []
     return root, outcome
 
@@ -47,7 +47,7 @@ def test_the_clean_run_did_the_work_and_runs_the_same_twice(clean):
     (series,) = [key for key in outcome.remote if key.startswith("Connect 5")]
     assert len(outcome.remote[series]) == 1 and len(outcome.remote[series][0]["days"]) == 2
     assert outcome.calls["part"] > 0
-    again = faults.run_graph(root, "clean-again", faults.Plan())
+    again = graph_world.run_graph(root, "clean-again", faults.Plan())
     assert faults.differences(outcome, again) == []
 
 
@@ -58,17 +58,17 @@ def test_each_fault_class_alone_changes_nothing(clean, name):
     found, delivered = [], Counter()
     for run in range(RUNS_PER_CLASS):
         plan = faults.plan([CLASSES[name]], reference.calls, randomness, FAULTS_PER_RUN)
-        outcome = faults.run_graph(root, f"{name}-{run}".replace(" ", "_"), plan)
+        outcome = graph_world.run_graph(root, f"{name}-{run}".replace(" ", "_"), plan)
         delivered.update(outcome.injected)
         found += [f"run {run}: {line}" for line in faults.differences(reference, outcome)]
     assert found == [], "\n".join(found)
     assert delivered[name] >= RUNS_PER_CLASS, delivered
 
 
-@pytest.mark.parametrize("name", sorted(faults.GRAPH_EXPIRIES))
+@pytest.mark.parametrize("name", sorted(graph_world.GRAPH_EXPIRIES))
 def test_an_expired_delta_link_changes_nothing(clean, name):
     root, reference = clean
-    outcome = faults.run_graph(root, "expired", faults.Plan(), between=faults.GRAPH_EXPIRIES[name])
+    outcome = graph_world.run_graph(root, "expired", faults.Plan(), between=graph_world.GRAPH_EXPIRIES[name])
     assert faults.differences(reference, outcome) == []
 
 
@@ -78,8 +78,8 @@ def test_faults_mixed_at_random_change_nothing(clean):
     found, delivered = [], Counter()
     for run in range(MIXED):
         plan = faults.plan(list(CLASSES.values()), reference.calls, randomness, 6)
-        expiries = [e for e in faults.GRAPH_EXPIRIES.values() if randomness.random() < 0.5]
-        outcome = faults.run_graph(root, f"mixed-{run}", plan,
+        expiries = [e for e in graph_world.GRAPH_EXPIRIES.values() if randomness.random() < 0.5]
+        outcome = graph_world.run_graph(root, f"mixed-{run}", plan,
                                    between=lambda fake: [expire(fake) for expire in expiries])
         delivered.update(outcome.injected)
         found += [f"mixed {run}: {line}" for line in faults.differences(reference, outcome)]
@@ -91,10 +91,10 @@ def test_a_revoked_grant_stops_the_outlook_sources_and_nothing_else(tmp_path):
     """Revoked at a random moment of the syncs and the Monday morning job: the Outlook sources end
     stopped, naming `connect5 auth outlook`; the Maildir source syncs fully, the picks are made;
     after signing in again, nothing is missing."""
-    clean = faults.run_graph(tmp_path, "clean", faults.Plan(), maildir=True)
+    clean = graph_world.run_graph(tmp_path, "clean", faults.Plan(), maildir=True)
     assert clean.failures == []
     counted = faults.Plan()
-    faults.run_graph(tmp_path, "counted", counted, maildir=True)
+    graph_world.run_graph(tmp_path, "counted", counted, maildir=True)
     randomness = random.Random(9)
     for run in range(3 if FULL else 1):
         moment = randomness.randrange(counted.marks[3]["http"])
@@ -105,11 +105,11 @@ def test_a_revoked_grant_stops_the_outlook_sources_and_nothing_else(tmp_path):
             again["before"] = faults.store_dump(home, wall_clock_stamps=True)
             again["status"] = json.loads(faults.connect5(home, f"{faults.TUESDAY}T07:05:00+00:00", "status", "--json")[1])
             again["auth"] = faults.connect5(home, f"{faults.TUESDAY}T07:55:00+00:00", "auth", "outlook",
-                                            "--client-id", faults.GRAPH_CLIENT_ID)
+                                            "--client-id", graph_world.GRAPH_CLIENT_ID)
             again["sync"] = faults.connect5(home, f"{faults.TUESDAY}T08:00:00+00:00", "sync")
             again["today"] = faults.connect5(home, f"{faults.TUESDAY}T08:00:00+00:00", "today")
 
-        outcome = faults.run_graph(tmp_path, f"revoked-{run}", plan, maildir=True, after=sign_in_again)
+        outcome = graph_world.run_graph(tmp_path, f"revoked-{run}", plan, maildir=True, after=sign_in_again)
         sources = {source["name"]: source for source in again["status"]["sources"]}
         # A source whose last call came before the revocation ends fine; the others stop, naming the command.
         stopped = [name for name in ("outlook-mail", "outlook-calendar") if sources[name]["stopped"]]

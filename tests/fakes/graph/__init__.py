@@ -6,6 +6,7 @@
 
 from .calendar import graph_time, instance_id, parse_graph_time
 from .mail import address
-from .server import FakeGraph, Fault, Recorded
+from .server import FakeGraph
+from .wire import Fault, Recorded
 
 __all__ = ["FakeGraph", "Fault", "Recorded", "address", "graph_time", "instance_id", "parse_graph_time"]

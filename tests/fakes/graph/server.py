@@ -12,7 +12,6 @@ answered with 429 and Retry-After. ``$batch`` refuses more than 20 requests
 
 from __future__ import annotations
 
-import collections
 import ssl
 import json
 import math
@@ -21,7 +20,6 @@ import struct
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -31,82 +29,7 @@ import trustme
 from .calendar import Calendar, NotFoundError, parse_graph_time
 from .identity import Identity
 from .mail import BadRequestError, GoneError, Mailbox
-
-
-@dataclass
-class Recorded:
-    """One Graph request as the server saw it (sub-requests of a $batch included)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    prefer: str
-    status: int
-    in_batch: bool = False
-
-
-@dataclass
-class Reply:
-    status: int
-    body: dict | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A fault the fake injects instead of answering normally (see ``FakeGraph.injector``).
-
-    ``kind``:
-      "status"  answer ``status`` with error ``code`` and ``headers`` without running the request;
-      "reset"   close the connection with a TCP reset before running the request;
-      "timeout" run the request, then stall ``stall`` seconds and close without answering;
-      "expire"  forget every access token first, so the request meets a 401 (token expired mid-sync).
-    """
-
-    kind: str
-    status: int = 0
-    code: str = "ServiceUnavailable"
-    headers: tuple[tuple[str, str], ...] = ()
-    stall: float = 1.0
-
-
-def _error(status: int, code: str, message: str = "", **headers: str) -> Reply:
-    return Reply(status, {"error": {"code": code, "message": message or code}}, dict(headers))
-
-
-class Throttle:
-    """A sliding-window request budget plus a concurrency cap, like Outlook's limits."""
-
-    def __init__(self, budget: int, window: float, concurrency: int) -> None:
-        self.budget, self.window, self.concurrency = budget, window, concurrency
-        self.lock = threading.Lock()
-        self.times: collections.deque[float] = collections.deque()
-        self.in_flight = 0
-        self.rejected = 0
-
-    def admit(self) -> float:
-        """0 when admitted, else the seconds to wait."""
-        with self.lock:
-            now = time.monotonic()
-            while self.times and self.times[0] <= now - self.window:
-                self.times.popleft()
-            if len(self.times) >= self.budget:
-                self.rejected += 1
-                return self.times[0] + self.window - now
-            self.times.append(now)
-            return 0.0
-
-    def enter(self) -> bool:
-        with self.lock:
-            if self.in_flight >= self.concurrency:
-                self.rejected += 1
-                return False
-            self.in_flight += 1
-            return True
-
-    def leave(self) -> None:
-        with self.lock:
-            self.in_flight -= 1
+from .wire import Fault, Recorded, Reply, Throttle, error_reply
 
 
 class FakeGraph:
@@ -194,20 +117,20 @@ class FakeGraph:
         fault = self.fault("part" if in_batch else "api", f"{method} {path}")
         wait = self.throttle.admit()
         if fault is not None and fault.kind == "status":
-            reply = _error(fault.status, fault.code, f"injected {fault.status}", **dict(fault.headers))
+            reply = error_reply(fault.status, fault.code, f"injected {fault.status}", **dict(fault.headers))
         elif wait > 0:
-            reply = _error(429, "ApplicationThrottled", "budget exceeded", **{"Retry-After": str(math.ceil(wait))})
+            reply = error_reply(429, "ApplicationThrottled", "budget exceeded", **{"Retry-After": str(math.ceil(wait))})
         elif not self.identity.valid(_bearer(headers)):
-            reply = _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+            reply = error_reply(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
         else:
             try:
                 reply = self._route(method, path, query, headers, body)
             except GoneError as error:
-                reply = _error(410, "SyncStateNotFound", f"The sync state is not found: {error}")
+                reply = error_reply(410, "SyncStateNotFound", f"The sync state is not found: {error}")
             except NotFoundError:
-                reply = _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+                reply = error_reply(404, "ErrorItemNotFound", "The specified object was not found in the store.")
             except BadRequestError as error:
-                reply = _error(400, "ErrorInvalidUrlQueryFilter", str(error))
+                reply = error_reply(400, "ErrorInvalidUrlQueryFilter", str(error))
         with self._lock:
             self.requests.append(Recorded(method, path, query, headers.get("prefer", ""), reply.status, in_batch))
         return reply
@@ -229,7 +152,7 @@ class FakeGraph:
     def _route(self, method: str, path: str, query: dict, headers: dict, body: dict | None) -> Reply:
         segments = path.strip("/").split("/")
         if segments[0] != "me":
-            return _error(404, "ResourceNotFound")
+            return error_reply(404, "ResourceNotFound")
         rest = segments[1:]
         if rest == ["mailFolders"] and method == "GET":
             return self._folders(query)
@@ -241,7 +164,7 @@ class FakeGraph:
             return self._events(method, query, body)
         if len(rest) >= 2 and rest[0] == "events":
             return self._event(method, rest[1], rest[2:], query, body)
-        return _error(400, "BadRequest", f"unsupported {method} {path}")
+        return error_reply(400, "BadRequest", f"unsupported {method} {path}")
 
     def _folders(self, query: dict) -> Reply:
         wanted = query.get("$filter", "")
@@ -268,7 +191,7 @@ class FakeGraph:
             try:
                 folder_id = box.folder_id(folder)
             except KeyError:
-                return _error(404, "ErrorInvalidIdMalformed", "no such folder")
+                return error_reply(404, "ErrorInvalidIdMalformed", "no such folder")
             select = tuple(s.strip() for s in query["$select"].split(",")) if "$select" in query else None
             round_ = box.start(folder_id, select, query.get("$filter"))
         size = self._page_size(headers)
@@ -289,7 +212,7 @@ class FakeGraph:
             round_ = calendar.resume_delta(query["$deltatoken"])
         else:
             if "$select" in query or "$expand" in query or "$filter" in query:
-                return _error(400, "ErrorInvalidUrlQuery", "calendarView delta does not support $select/$expand/$filter")
+                return error_reply(400, "ErrorInvalidUrlQuery", "calendarView delta does not support $select/$expand/$filter")
             start = parse_graph_time(query["startDateTime"])
             end = parse_graph_time(query["endDateTime"])
             round_ = calendar.start_round(start, end)
@@ -313,7 +236,7 @@ class FakeGraph:
             property_id, _, rest = wanted[len(marker):].partition("' and ep/value eq '")
             value = rest.rstrip(")").rstrip("'")
             return Reply(200, {"value": [_select(e, query) for e in self.calendar.with_property(property_id, value)]})
-        return _error(400, "BadRequest", "unsupported events query")
+        return error_reply(400, "BadRequest", "unsupported events query")
 
     def _event(self, method: str, event_id: str, rest: list[str], query: dict, body: dict | None) -> Reply:
         calendar = self.calendar
@@ -321,7 +244,7 @@ class FakeGraph:
             start, end = parse_graph_time(query["startDateTime"]), parse_graph_time(query["endDateTime"])
             return Reply(200, {"value": [_select(e, query) for e in calendar.instances(event_id, start, end)]})
         if rest:
-            return _error(400, "BadRequest")
+            return error_reply(400, "BadRequest")
         if method == "GET":
             event = calendar.get(event_id)
             expand = query.get("$expand", "")
@@ -339,12 +262,12 @@ class FakeGraph:
         if method == "DELETE":
             calendar.delete(event_id)
             return Reply(204)
-        return _error(405, "MethodNotAllowed")
+        return error_reply(405, "MethodNotAllowed")
 
     def handle_batch(self, headers: dict, body: dict) -> Reply:
         requests = body.get("requests", [])
         if len(requests) > 20:
-            return _error(400, "BadRequest", "The number of requests in a batch cannot exceed 20.")
+            return error_reply(400, "BadRequest", "The number of requests in a batch cannot exceed 20.")
         responses = []
         for request in requests:
             sub_headers = {k.lower(): v for k, v in request.get("headers", {}).items()}
@@ -415,7 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
             with fake._lock:
                 fake.http_requests += 1
             if not fake.throttle.enter():
-                reply = _error(429, "MailboxConcurrency", "too many concurrent requests", **{"Retry-After": "1"})
+                reply = error_reply(429, "MailboxConcurrency", "too many concurrent requests", **{"Retry-After": "1"})
             else:
                 try:
                     body = json.loads(raw) if raw else None
@@ -450,7 +373,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = fake.identity.token(form, fake.authority, tenant)
             # The identity platform sends Retry-After with its 429/5xx answers; msal honours it.
             return Reply(status, body, {"Retry-After": "1"} if status == 429 or status >= 500 else {})
-        return _error(404, "not_found")
+        return error_reply(404, "not_found")
 
     def _send(self, reply: Reply) -> None:
         payload = json.dumps(reply.body).encode() if reply.body is not None else b""
