@@ -129,7 +129,11 @@ class MaildirSource:
         """The item for ``entry``, or None when it is skipped (handled) or deferred (not handled)."""
         if entry.unique in handled:
             return None  # the same file seen in an earlier folder during this sync
+        if scan.fresh and cutoff_ns and entry.mtime_ns < cutoff_ns:
+            handled.add(entry.unique)
+            return None  # delivered before the backfill began: not even read
         try:
+            # Settled or not is the modification time's to say: it moves with every write.
             block = read_header_block(entry.path, entry.mtime_ns, now_ns)
             item = build_item(block, entry.unique, entry.mtime_ns, self._identity)
         except (FileNotFoundError, MessageNotReadyError):

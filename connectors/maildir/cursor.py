@@ -1,24 +1,32 @@
 """The Maildir cursor: how far each folder has been read, as an opaque string.
 
-Per folder the cursor keeps a *floor* (a file mtime in nanoseconds); the whole
-source shares one set of *seen* unique names. The promise it encodes is:
+Per folder the cursor keeps a *floor* (a file change time, ctime, in
+nanoseconds); the whole source shares one set of *seen* unique names. The
+promise it encodes is:
 
-    every file in a folder whose mtime is below the folder's floor has been
+    every file in a folder whose ctime is below the folder's floor has been
     handled, and a file at or above the floor has been handled exactly when
     its unique name is in ``seen``.
 
 "Handled" means returned in a batch, or deliberately skipped (a broken file, a
-message older than the backfill). Renames keep the mtime and the unique name, so
-a message moved from ``new/`` to ``cur/``, re-flagged or moved to another folder
-is not returned again.
+message older than the backfill). The ctime, unlike the modification time, is
+set by the kernel whenever a file appears in a folder (created, renamed in,
+copied, restored) and cannot be set back by any tool: a message that arrives
+dated in the past (offlineimap's ``utime_from_header``, ``cp -p``, a backup put
+back) is still above the floor. A rename sets it too, so a message re-flagged
+or moved to another folder after the late-arrival window is read and returned
+once more, with the same external id (its unique name), which the daemon
+stores once; within the window its name is in ``seen`` and it is not.
 
-The floor only rises to ``scan time - LATE_ARRIVAL``: a delivery is written to
-``tmp/`` (setting its mtime) and renamed into ``new/`` a moment later, so a file
-can appear with an mtime a little older than files already read. Names newer
-than the floor are kept in ``seen``; in the steady state that is a handful, after
-a fresh download of a whole mailbox it can be tens of thousands, which the sorted,
-compressed encoding keeps to a few bytes each. Files that appear with an mtime far
-in the past (``cp -p``, restoring a backup) are not noticed until a full resync.
+The floor only rises to ``scan time - LATE_ARRIVAL``: a file found in the same
+instant as a scan may have a ctime a little older than files already read.
+Names newer than the floor are kept in ``seen``; in the steady state that is a
+handful, after a fresh download of a whole mailbox it can be tens of thousands,
+which the sorted, compressed encoding keeps to a few bytes each.
+
+Version 1 cursors kept modification-time floors. A file's ctime is never older
+than its modification time, so every file under such a floor by ctime was under
+it by modification time too, and handled: they are read as version 2.
 """
 
 from __future__ import annotations
@@ -35,7 +43,8 @@ from connectors.base import CursorExpired
 from connectors.maildir.folders import Entry, Folder
 
 LATE_ARRIVAL_NS = 10 * 60 * 1_000_000_000
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ def decode(cursor: str) -> ScanState:
     """The state in ``cursor``; a cursor this code did not write asks for a full resync."""
     try:
         raw = json.loads(cursor)
-        if raw["v"] != VERSION:
+        if raw["v"] not in READABLE_VERSIONS:
             raise ValueError(f"cursor version {raw['v']}")
         floors = {str(path): int(floor) for path, floor in raw["floors"].items()}
         packed = raw["seen"]
@@ -76,31 +85,31 @@ class FolderScan:
         self.fresh = fresh  # never read before: the backfill limit applies
         above = entries[bisect_left(entries, (floor,)) :]
         # Files at or above the floor already handled by an earlier sync.
-        self.seen_before = [(entry.mtime_ns, entry.unique) for entry in above if entry.unique in seen]
+        self.seen_before = [(entry.changed_ns, entry.unique) for entry in above if entry.unique in seen]
         self.candidates = [entry for entry in above if entry.unique not in seen]
-        self.candidate_mtimes = [entry.mtime_ns for entry in self.candidates]
+        self.candidate_changes = [entry.changed_ns for entry in self.candidates]
         self.position = 0  # candidates before this one are done (handled or deferred)
         self.deferred: list[Entry] = []  # done for now, to be read again next sync
 
     def next_floor(self, settled_ns: int) -> int:
         limit = settled_ns
         if self.position < len(self.candidates):
-            limit = min(limit, self.candidates[self.position].mtime_ns)
+            limit = min(limit, self.candidates[self.position].changed_ns)
         for entry in self.deferred:
-            limit = min(limit, entry.mtime_ns)
+            limit = min(limit, entry.changed_ns)
         return max(self.floor, limit)
 
     def handled_at_or_above(self, floor: int, handled: set[str]) -> Iterator[str]:
-        """The names of handled files with an mtime at or above ``floor``.
+        """The names of handled files with a ctime at or above ``floor``.
 
         Only the candidates read so far need looking at, and of those only the ones
         at or above the new floor (ties, and recent files): so this stays cheap
         however large the folder is.
         """
-        for mtime_ns, name in self.seen_before:
-            if mtime_ns >= floor:
+        for changed_ns, name in self.seen_before:
+            if changed_ns >= floor:
                 yield name
-        start = bisect_left(self.candidate_mtimes, floor, 0, self.position)
+        start = bisect_left(self.candidate_changes, floor, 0, self.position)
         for entry in self.candidates[start : self.position]:
             if entry.unique in handled:
                 yield entry.unique

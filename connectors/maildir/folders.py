@@ -38,13 +38,22 @@ class Entry(NamedTuple):
     """A message file as listed: enough to order it and to find it again.
 
     A named tuple rather than a dataclass: a backfill lists tens of thousands, and
-    tuples sort in (mtime, unique name) order by themselves.
+    tuples sort in (changed, unique name) order by themselves.
+
+    ``changed_ns`` is the inode change time (ctime): the kernel sets it when the
+    file is created, renamed into the folder or its date is changed, and no tool
+    can set it back. So a message that arrives with an old modification time (a
+    sync tool that dates files by their Date header or the server's arrival time,
+    ``cp -p``, a restored backup) still counts as new. ``mtime_ns`` is when the
+    file's content was last written (or when its writer says it was delivered):
+    the fallback for a missing Date, and how long a file cut short has been left.
     """
 
-    mtime_ns: int
+    changed_ns: int
     unique: str  # the Maildir unique name: the file name before its ":2,FLAGS" info
     path: str
     size: int
+    mtime_ns: int
 
 
 def is_folder(path: str) -> bool:
@@ -116,5 +125,5 @@ def list_entries(folder: Folder) -> list[Entry]:
                 if status.st_mode & 0o170000 != 0o100000:
                     continue  # not a regular file
                 unique = unique_name(child.name)
-                entries[unique] = Entry(status.st_mtime_ns, unique, child.path, status.st_size)
+                entries[unique] = Entry(status.st_ctime_ns, unique, child.path, status.st_size, status.st_mtime_ns)
     return sorted(entries.values())

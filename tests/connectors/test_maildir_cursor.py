@@ -105,14 +105,53 @@ def test_files_that_vanish_or_move_during_a_sync_are_skipped_then_found(tmp_path
     assert subjects(pull(source, cursor)[0]) == ["Message 4"]
 
 
-def test_cursor_names_no_files_once_they_are_older_than_the_late_arrival_window(tmp_path):
+class Later:
+    """``time`` as the Maildir source sees it, ``seconds`` from now (a file's ctime cannot be set back)."""
+
+    def __init__(self, seconds: float):
+        self.offset = int(seconds * 1e9)
+
+    def time_ns(self) -> int:
+        return time.time_ns() + self.offset
+
+
+def test_cursor_names_files_only_within_the_late_arrival_window(tmp_path, monkeypatch):
     inbox = make_folder(tmp_path / "Maildir")
     for number in range(5):
         deliver(inbox, message(number), mtime=time.time() - 86400 + number)
     _, cursor = pull(make_source(inbox))
+    assert len(scan_cursor.decode(cursor).seen) == 5  # they appeared just now, dated yesterday or not
+    monkeypatch.setattr(maildir_module, "time", Later(scan_cursor.LATE_ARRIVAL_NS / 1e9 + 60))
+    items, cursor = pull(make_source(inbox), cursor)
     state = scan_cursor.decode(cursor)
-    assert state.seen == frozenset()
+    assert items == [] and state.seen == frozenset()
     assert list(state.floors) == [str(inbox)]
+
+
+def test_a_message_that_arrives_dated_in_the_past_after_a_sync_is_still_found(tmp_path):
+    # offlineimap's utime_from_header, `cp -p`, a restored backup: the file is new, its mtime is not.
+    inbox = make_folder(tmp_path / "Maildir")
+    deliver(inbox, message(1))
+    source = make_source(inbox)
+    _, cursor = pull(source)
+    assert scan_cursor.decode(cursor).floors[str(inbox)] > (time.time() - 86400) * 1e9
+    deliver(inbox, message(2), mtime=time.time() - 86400)
+    deliver(inbox, message(3), subdir="cur", flags="S", mtime=time.time() - 3 * 86400)
+    assert subjects(pull(source, cursor)[0]) == ["Message 2", "Message 3"]
+
+
+def test_a_version_1_cursor_is_read_as_it_was(tmp_path):
+    import base64
+    import json
+    import zlib
+
+    inbox = make_folder(tmp_path / "Maildir")
+    kept = deliver(inbox, message(1))
+    floor = time.time_ns() - 7 * 86400 * 10**9
+    names = base64.b64encode(zlib.compress(kept.name.encode())).decode()
+    old = json.dumps({"v": 1, "floors": {str(inbox): floor}, "seen": names})
+    deliver(inbox, message(2))
+    assert subjects(pull(make_source(inbox), old)[0]) == ["Message 2"]
 
 
 def test_backfill_skips_old_messages_on_the_first_scan_only(tmp_path):
