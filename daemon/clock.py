@@ -54,6 +54,11 @@ def stamp() -> str:
     return now().isoformat(timespec="seconds")
 
 
+def iso(moment: datetime) -> str:
+    """An aware datetime as the store writes it (UTC ISO 8601 to the second, which sorts as text)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def local_day(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 

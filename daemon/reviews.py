@@ -19,6 +19,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from daemon.clock import iso
 from daemon.clock import stamp as utc_now
 
 # Held items per review row: the newest are kept (a correspondent writing daily
@@ -29,8 +30,6 @@ HELD_FIELDS = ("source", "external_id", "kind", "direction", "at", "message_id",
 
 
 def _iso(moment: datetime | None) -> str | None:
-    from daemon.store import iso
-
     return iso(moment) if moment is not None else None
 
 

@@ -16,12 +16,12 @@ import sqlite3
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from daemon import schema
+from daemon.clock import iso
 from daemon.clock import stamp as utc_now  # the store's timestamps follow the daemon clock
 from daemon.contacts import ContactTables, ImportReport  # noqa: F401  (re-exported)
 from daemon.database import Database
@@ -38,10 +38,6 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message says what to do."""
 
 
-
-def iso(moment: datetime) -> str:
-    """Aware datetimes as UTC ISO strings, which sort correctly as text."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class Store(ContactTables, ReviewTables):

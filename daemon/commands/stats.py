@@ -95,7 +95,7 @@ def _pick_states(store, since: date | None) -> list[str]:
 def _bounds(first: date, last: date, zone: str) -> tuple[str, str]:
     """UTC text bounds of the local days ``first``..``last``, comparable with stored times."""
     from daemon import clock
-    from daemon.store import iso
+    from daemon.clock import iso
 
     return iso(clock.at_local(first, "00:00", zone)), iso(clock.at_local(last + timedelta(days=1), "00:00", zone))
 
