@@ -78,7 +78,7 @@ def show(app, name: tuple[str, ...], as_json: bool) -> None:
     role = " at ".join(part for part in (row["position"], row["company"]) if part)
     for label, value in (
         ("role", role), ("profile", row["profile_url"]), ("connected", row["connected_on"]),
-        ("last in touch", f"{row['last_touch_at'] or 'never'} {row['last_touch_kind'] or ''}".strip()),
+        ("last in touch", _last_touch(app, row)),
         ("state", row["state"]), ("tags", ", ".join(row["tags"])),
     ):
         if value:
@@ -90,3 +90,18 @@ def show(app, name: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"  {'picked:':<15}{pick['day']} → {pick['state']}")
     for item in row["interactions"][:10]:
         click.echo(f"  {'interaction:':<15}{item['at'][:16]} {item['kind']} {item['direction']} ({item['source']})")
+
+
+def _last_touch(app, row: dict) -> str:
+    """As the block says it: "3 months ago (2026-08-14, e-mail)", in the user's zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from daemon import clock
+    from daemon.store import parse_day
+    from rules.block import describe_last_touch
+
+    zone = clock.zone_name(app.config.me.timezone)
+    last = datetime.fromisoformat(row["last_touch_at"]).astimezone(ZoneInfo(zone)) if row["last_touch_at"] else None
+    today = clock.local_day(clock.now(), zone)
+    return describe_last_touch(last, row["last_touch_kind"] or "", parse_day(row["connected_on"]), today)

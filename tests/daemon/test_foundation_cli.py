@@ -128,6 +128,8 @@ def test_snooze_exclude_tag_and_done_change_the_contact(cli):
     shown = cli.json("contacts", "show", name)
     assert shown["state"] == "excluded" and shown["tags"] == ["mentor"]
     assert shown["last_touch_kind"] == "done"
+    # The text says it as the block does, in words and the user's zone.
+    assert "last in touch: today (2026-11-27, " in cli("contacts", "show", name, env=FRIDAY).output
 
 
 def test_ambiguous_name_lists_the_candidates(cli):
