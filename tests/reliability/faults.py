@@ -143,6 +143,48 @@ def steps(home: Path, between, fake, failures: list[str], plan=None) -> None:
                 failures.append(f"{day} {' '.join(arguments)} exited {code}: {output.strip()[-400:]}")
 
 
+def play(home: Path, fake, injector, day_two, between, after, remote, *, wall_clock_stamps: bool = False) -> Outcome:
+    """Both days in a seeded home with ``injector`` in ``fake``: what every world's ``run_*`` ends with."""
+    if injector is not None:
+        injector.fake = fake
+    fake.injector = injector
+    failures: list[str] = []
+    steps(home, lambda f: (day_two(f), between and between(f)), fake, failures, injector)
+    fake.injector = None
+    if after:
+        after(fake, home)
+    status = json.loads(connect5(home, f"{TUESDAY}T07:05:00+00:00", "status", "--json")[1])
+    calls = injector.calls if isinstance(injector, Plan) else Counter()
+    delivered = injector.delivered if isinstance(injector, Plan) else injected(fake.injected)
+    return Outcome(store_dump(home, wall_clock_stamps=wall_clock_stamps), remote(fake), delivered, calls, failures,
+                   status)
+
+
+def alone(run, root: Path, reference: Outcome, kind: FaultClass, randomness: random.Random, runs: int,
+          per_run: int) -> tuple[list[str], Counter]:
+    """``runs`` runs of a world (``run``) with ``per_run`` faults of one class: the differences, what was delivered."""
+    found, delivered = [], Counter()
+    for number in range(runs):
+        faulted = plan([kind], reference.calls, randomness, per_run)
+        outcome = run(root, f"{kind.name}-{number}".replace(" ", "_"), faulted)
+        delivered.update(outcome.injected)
+        found += [f"run {number}: {line}" for line in differences(reference, outcome)]
+    return found, delivered
+
+
+def mixed(run, root: Path, reference: Outcome, classes: list[FaultClass], expiries: dict, randomness: random.Random,
+          runs: int, per_run: int) -> tuple[list[str], Counter]:
+    """``runs`` runs with ``per_run`` faults of every class and each expiry at even odds, as ``alone``."""
+    found, delivered = [], Counter()
+    for number in range(runs):
+        faulted = plan(classes, reference.calls, randomness, per_run)
+        chosen = [expire for expire in expiries.values() if randomness.random() < 0.5]
+        outcome = run(root, f"mixed-{number}", faulted, between=lambda fake: [expire(fake) for expire in chosen])
+        delivered.update(outcome.injected)
+        found += [f"mixed {number}: {line}" for line in differences(reference, outcome)]
+    return found, delivered
+
+
 def canonical_cursors(rows: list) -> list:
     """Cursors as what they promise, without the fakes' counters (sync token sequence, delta token numbers)."""
     found = []

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
-from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from reliability.faults import (
-    MAILDIR_SOURCE, ME, MONDAY, MONDAY_START, TIMEOUT, TUESDAY, WRITING, FaultClass, Outcome, Plan, connect5,
-    import_people, injected, pinned_now, retry_after, spread, steps, store_dump, write_maildir,
+    MAILDIR_SOURCE, ME, MONDAY, MONDAY_START, TIMEOUT, WRITING, FaultClass, Outcome, import_people, pinned_now, play,
+    retry_after, spread, write_maildir,
 )
 
 
@@ -149,15 +147,4 @@ def run_google(root: Path, name: str, injector=None, between=None, *, messages: 
         (home / "config.toml").write_text(config)
         fake.token_file(home / "tokens", [GMAIL_METADATA, CALENDAR_EVENTS])
         import_people(home, home)
-        if injector is not None:
-            injector.fake = fake
-        fake.injector = injector
-        failures: list[str] = []
-        steps(home, lambda f: (google_day_two(f), between and between(f)), fake, failures, injector)
-        fake.injector = None
-        if after:
-            after(fake, home)
-        status = json.loads(connect5(home, f"{TUESDAY}T07:05:00+00:00", "status", "--json")[1])
-        calls = injector.calls if isinstance(injector, Plan) else Counter()
-        delivered = injector.delivered if isinstance(injector, Plan) else injected(fake.injected)
-        return Outcome(store_dump(home), google_remote(fake), delivered, calls, failures, status)
+        return play(home, fake, injector, google_day_two, between, after, google_remote)

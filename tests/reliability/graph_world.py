@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
-from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 from reliability.faults import (
-    MAILDIR_SOURCE, ME, MONDAY, MONDAY_START, TIMEOUT, TUESDAY, WRITING, FaultClass, Outcome, Plan, connect5,
-    import_people, injected, retry_after, spread, steps, store_dump, write_maildir,
+    MAILDIR_SOURCE, ME, MONDAY, MONDAY_START, TIMEOUT, WRITING, FaultClass, Outcome, connect5, import_people, play,
+    retry_after, spread, write_maildir,
 )
 
 
@@ -125,16 +123,4 @@ def run_graph(root: Path, name: str, injector=None, between=None, *, messages: i
         import_people(home, home)
         code, output = connect5(home, f"{MONDAY}T05:50:00+00:00", "auth", "outlook", "--client-id", GRAPH_CLIENT_ID)
         assert code == 0, output
-        if injector is not None:
-            injector.fake = fake
-        fake.injector = injector
-        failures: list[str] = []
-        steps(home, lambda f: (graph_day_two(f), between and between(f)), fake, failures, injector)
-        fake.injector = None
-        if after:
-            after(fake, home)
-        status = json.loads(connect5(home, f"{TUESDAY}T07:05:00+00:00", "status", "--json")[1])
-        calls = injector.calls if isinstance(injector, Plan) else Counter()
-        delivered = injector.delivered if isinstance(injector, Plan) else injected(fake.injected)
-        return Outcome(store_dump(home, wall_clock_stamps=True), graph_remote(fake), delivered, calls, failures,
-                       status)
+        return play(home, fake, injector, graph_day_two, between, after, graph_remote, wall_clock_stamps=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections import Counter
 
 import pytest
 
@@ -51,13 +50,8 @@ def test_the_clean_run_did_the_work_and_runs_the_same_twice(clean):
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_each_fault_class_alone_changes_nothing(clean, name):
     root, reference = clean
-    randomness = random.Random(name)
-    found, delivered = [], Counter()
-    for run in range(RUNS_PER_CLASS):
-        plan = faults.plan([CLASSES[name]], reference.calls, randomness, FAULTS_PER_RUN)
-        outcome = google_world.run_google(root, f"{name}-{run}".replace(" ", "_"), plan)
-        delivered.update(outcome.injected)
-        found += [f"run {run}: {line}" for line in faults.differences(reference, outcome)]
+    found, delivered = faults.alone(google_world.run_google, root, reference, CLASSES[name], random.Random(name),
+                                    RUNS_PER_CLASS, FAULTS_PER_RUN)
     assert found == [], "\n".join(found)
     assert delivered[name] >= RUNS_PER_CLASS, delivered
 
@@ -71,15 +65,8 @@ def test_an_expired_cursor_changes_nothing(clean, name):
 
 def test_faults_mixed_at_random_change_nothing(clean):
     root, reference = clean
-    randomness = random.Random(5)
-    found, delivered = [], Counter()
-    for run in range(MIXED):
-        plan = faults.plan(list(CLASSES.values()), reference.calls, randomness, 8)
-        expiries = [e for e in google_world.GOOGLE_EXPIRIES.values() if randomness.random() < 0.5]
-        outcome = google_world.run_google(root, f"mixed-{run}", plan,
-                                    between=lambda fake: [expire(fake) for expire in expiries])
-        delivered.update(outcome.injected)
-        found += [f"mixed {run}: {line}" for line in faults.differences(reference, outcome)]
+    found, delivered = faults.mixed(google_world.run_google, root, reference, list(CLASSES.values()),
+                                    google_world.GOOGLE_EXPIRIES, random.Random(5), MIXED, 8)
     assert found == [], "\n".join(found)
     assert len(delivered) >= 4, delivered
 

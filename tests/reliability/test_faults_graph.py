@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections import Counter
 
 import pytest
 
@@ -54,13 +53,8 @@ def test_the_clean_run_did_the_work_and_runs_the_same_twice(clean):
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_each_fault_class_alone_changes_nothing(clean, name):
     root, reference = clean
-    randomness = random.Random(name)
-    found, delivered = [], Counter()
-    for run in range(RUNS_PER_CLASS):
-        plan = faults.plan([CLASSES[name]], reference.calls, randomness, FAULTS_PER_RUN)
-        outcome = graph_world.run_graph(root, f"{name}-{run}".replace(" ", "_"), plan)
-        delivered.update(outcome.injected)
-        found += [f"run {run}: {line}" for line in faults.differences(reference, outcome)]
+    found, delivered = faults.alone(graph_world.run_graph, root, reference, CLASSES[name], random.Random(name),
+                                    RUNS_PER_CLASS, FAULTS_PER_RUN)
     assert found == [], "\n".join(found)
     assert delivered[name] >= RUNS_PER_CLASS, delivered
 
@@ -74,15 +68,8 @@ def test_an_expired_delta_link_changes_nothing(clean, name):
 
 def test_faults_mixed_at_random_change_nothing(clean):
     root, reference = clean
-    randomness = random.Random(5)
-    found, delivered = [], Counter()
-    for run in range(MIXED):
-        plan = faults.plan(list(CLASSES.values()), reference.calls, randomness, 6)
-        expiries = [e for e in graph_world.GRAPH_EXPIRIES.values() if randomness.random() < 0.5]
-        outcome = graph_world.run_graph(root, f"mixed-{run}", plan,
-                                   between=lambda fake: [expire(fake) for expire in expiries])
-        delivered.update(outcome.injected)
-        found += [f"mixed {run}: {line}" for line in faults.differences(reference, outcome)]
+    found, delivered = faults.mixed(graph_world.run_graph, root, reference, list(CLASSES.values()),
+                                    graph_world.GRAPH_EXPIRIES, random.Random(5), MIXED, 6)
     assert found == [], "\n".join(found)
     assert len(delivered) >= 3, delivered
 
