@@ -7,6 +7,8 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+from fakes.graph.wiring import CLIENT_ID, home_config
+
 from reliability.faults import (
     MAILDIR_SOURCE, ME, MONDAY, MONDAY_START, TIMEOUT, WRITING, FaultClass, Outcome, connect5, import_people, play,
     retry_after, spread, write_maildir,
@@ -15,27 +17,7 @@ from reliability.faults import (
 
 # -- the Graph world -------------------------------------------------------------------------------
 
-GRAPH_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
-CLOUD = ('tenant = "organizations"\nauthority = "{g.authority}"\ngraph_url = "{g.url}"\nca_bundle = "{g.ca_path}"\n'
-         'timeout_seconds = {timeout}\n')
-GRAPH_CONFIG = """
-[me]
-name = "Ada Lovelace"
-emails = ["{me}"]
-timezone = "Europe/Berlin"
-
-[block]
-writer = "outlook"
-{cloud}
-[[sources]]
-name = "outlook-mail"
-type = "outlook-mail"
-page_size = 25
-{cloud}
-[[sources]]
-name = "outlook-calendar"
-type = "outlook-calendar"
-{cloud}"""
+GRAPH_CLIENT_ID = CLIENT_ID
 
 
 def graph_classes() -> list[FaultClass]:
@@ -116,7 +98,7 @@ def run_graph(root: Path, name: str, injector=None, between=None, *, messages: i
     os.environ["CONNECT5_NOW"] = f"{MONDAY}T05:00:00+00:00"
     with FakeGraph(username=ME) as fake:
         seed_graph(fake, messages, meetings)
-        config = GRAPH_CONFIG.format(me=ME, cloud=CLOUD.format(g=fake, timeout=TIMEOUT))
+        config = home_config(fake, me=ME, timezone="Europe/Berlin", mail_extra="page_size = 25\n", timeout=TIMEOUT)
         if maildir:
             config += MAILDIR_SOURCE.format(path=write_maildir(home / "Maildir"))
         (home / "config.toml").write_text(config)

@@ -16,34 +16,15 @@ import os
 import random
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from click.testing import CliRunner
 from fakes.graph import FakeGraph
-from fakes.graph.wiring import CLIENT_ID
+from fakes.graph.wiring import CLIENT_ID, home_config
 
 from reliability import harness
 
 FULL = os.environ.get("CONNECT5_SLOW") == "1"
 POINTS = 60 if FULL else 8
 ME = "me@example.com"
-CLOUD = 'tenant = "organizations"\nauthority = "{g.authority}"\ngraph_url = "{g.url}"\nca_bundle = "{g.ca_path}"\n'
-CONFIG = """
-[me]
-name = "Ada Lovelace"
-emails = ["{me}"]
-timezone = "Europe/Berlin"
-
-[block]
-writer = "outlook"
-{cloud}
-[[sources]]
-name = "outlook-mail"
-type = "outlook-mail"
-{cloud}
-[[sources]]
-name = "outlook-calendar"
-type = "outlook-calendar"
-{cloud}"""
 STEPS = [
     harness.Step("sync", ("sync",), "2026-03-02T05:55:00+00:00"),
     harness.Step("run-once-monday", ("run", "--once"), "2026-03-02T07:30:00+00:00"),
@@ -77,7 +58,7 @@ def prepare(tmp_path, name: str, graph: FakeGraph, monkeypatch):
 
     home = tmp_path / name
     home.mkdir()
-    (home / "config.toml").write_text(CONFIG.format(me=ME, cloud=CLOUD.format(g=graph)))
+    (home / "config.toml").write_text(home_config(graph, me=ME, timezone="Europe/Berlin"))
     csv = tmp_path / "Connections.csv"
     rows = ["First Name,Last Name,URL,Email Address,Company,Position,Connected On"]
     rows += [f"{f},{l},https://www.linkedin.com/in/{s},{a},Co {n % 9},Engineer,01 Jan 2019"

@@ -8,47 +8,23 @@ Outlook, get a reply and a booking, and watch the funnel move.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
 from fakes.graph import FakeGraph
-from fakes.graph.wiring import CLIENT_ID
+from fakes.graph.wiring import CLIENT_ID, home_config
 
 from daemon.cli import main
 
 MONDAY = "2026-03-02"
 PEOPLE = [("Grace", "Hopper", "grace", "grace@navy.example"), ("Alan", "Turing", "alan", "alan@bletchley.example"),
           ("Edsger", "Dijkstra", "edsger", "edsger@tue.example")]
-CLOUD = """tenant = "organizations"
-authority = "{graph.authority}"
-graph_url = "{graph.url}"
-ca_bundle = "{graph.ca_path}"
-"""
-CONFIG = """
-[me]
-name = "Ada Lovelace"
-emails = ["me@example.com"]
-timezone = "UTC"
-
-[block]
-writer = "outlook"
-{cloud}
-[[sources]]
-name = "outlook-mail"
-type = "outlook-mail"
-{cloud}
-[[sources]]
-name = "outlook-calendar"
-type = "outlook-calendar"
-{cloud}"""
-
-
 class World:
     def __init__(self, root, monkeypatch, graph: FakeGraph):
         self.home, self.monkeypatch, self.graph = root / "home", monkeypatch, graph
         self.home.mkdir()
-        (self.home / "config.toml").write_text(CONFIG.format(cloud=CLOUD.format(graph=graph)))
+        (self.home / "config.toml").write_text(home_config(graph))
 
     def at(self, moment: str) -> None:
         self.monkeypatch.setenv("CONNECT5_NOW", moment)

@@ -27,6 +27,16 @@ def account_options(graph, **extra) -> dict:
     }
 
 
+def home_config(graph, *, me: str = ME, timezone: str = "UTC", mail_extra: str = "", timeout: float | None = None) -> str:
+    """A connect5 ``config.toml``: the Outlook block writer and both Outlook sources, all pointed at ``graph``."""
+    cloud = (f'tenant = "organizations"\nauthority = "{graph.authority}"\ngraph_url = "{graph.url}"\n'
+             f'ca_bundle = "{graph.ca_path}"\n' + (f"timeout_seconds = {timeout}\n" if timeout else ""))
+    return (f'\n[me]\nname = "Ada Lovelace"\nemails = ["{me}"]\ntimezone = "{timezone}"\n\n'
+            f'[block]\nwriter = "outlook"\n{cloud}\n'
+            f'[[sources]]\nname = "outlook-mail"\ntype = "outlook-mail"\n{mail_extra}{cloud}\n'
+            f'[[sources]]\nname = "outlook-calendar"\ntype = "outlook-calendar"\n{cloud}')
+
+
 def sign_in(graph, tokens_dir: Path) -> str:
     """Run the device-code flow against the fake, as `connect5 auth outlook` does."""
     from connectors.outlook import AccountOptions, auth
