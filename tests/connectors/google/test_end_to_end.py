@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from fakes.google import FakeGoogle
+from fakes.home import CliHome
 
 from connectors.google import CALENDAR_EVENTS, GMAIL_METADATA
-from daemon.cli import main
 
 MONDAY = "2026-03-02"
 ME = "ada@example.com"
@@ -48,24 +47,14 @@ def when(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-class World:
+class World(CliHome):
+    day = MONDAY
+
     def __init__(self, root: Path, fake: FakeGoogle, monkeypatch):
-        self.home, self.fake, self.monkeypatch = root / "home", fake, monkeypatch
-        self.home.mkdir()
+        super().__init__(root / "home", monkeypatch)
+        self.fake = fake
         (self.home / "config.toml").write_text(CONFIG.format(fake=fake, me=ME))
         fake.token_file(self.home / "tokens", [GMAIL_METADATA, CALENDAR_EVENTS])
-
-    def at(self, moment: str) -> None:
-        self.monkeypatch.setenv("CONNECT5_NOW", moment)
-
-    def connect5(self, *arguments: str):
-        result = CliRunner().invoke(main, ["--home", str(self.home), *arguments])
-        assert result.exit_code == 0, result.output
-        return result
-
-    def states(self) -> dict[str, str]:
-        data = json.loads(self.connect5("today", "--date", MONDAY, "--no-block", "--json").output)
-        return {pick["name"]: pick["state"] for pick in data["picks"]}
 
 
 @pytest.fixture

@@ -14,29 +14,20 @@ import pytest
 from click.testing import CliRunner
 from fakes.graph import FakeGraph
 from fakes.graph.wiring import CLIENT_ID, home_config
+from fakes.home import CliHome
 
 from daemon.cli import main
 
 MONDAY = "2026-03-02"
 PEOPLE = [("Grace", "Hopper", "grace", "grace@navy.example"), ("Alan", "Turing", "alan", "alan@bletchley.example"),
           ("Edsger", "Dijkstra", "edsger", "edsger@tue.example")]
-class World:
+class World(CliHome):
+    day = MONDAY
+
     def __init__(self, root, monkeypatch, graph: FakeGraph):
-        self.home, self.monkeypatch, self.graph = root / "home", monkeypatch, graph
-        self.home.mkdir()
+        super().__init__(root / "home", monkeypatch)
+        self.graph = graph
         (self.home / "config.toml").write_text(home_config(graph))
-
-    def at(self, moment: str) -> None:
-        self.monkeypatch.setenv("CONNECT5_NOW", moment)
-
-    def connect5(self, *arguments: str):
-        result = CliRunner().invoke(main, ["--home", str(self.home), *arguments])
-        assert result.exit_code == 0, result.output
-        return result
-
-    def states(self) -> dict[str, str]:
-        data = json.loads(self.connect5("today", "--date", MONDAY, "--no-block", "--json").output)
-        return {pick["name"]: pick["state"] for pick in data["picks"]}
 
 
 @pytest.fixture
