@@ -10,6 +10,16 @@ from daemon.store import Store, parse_moment
 from rules.outcomes import Interaction, outcome
 
 
+def refresh_touched(store: Store, keys: Iterable[str], zone: str | None = None) -> int:
+    """After the interactions of ``keys`` changed: their last touch, then their picks' funnel.
+
+    Returns how many picks changed state. Call inside a transaction.
+    """
+    keys = set(keys)
+    store.refresh_last_touch(keys)
+    return refresh_outcomes(store, keys, clock.now(), zone)
+
+
 def refresh_outcomes(store: Store, keys: Iterable[str], now: datetime, zone: str | None = None) -> int:
     """Recompute the picks of ``keys``; returns how many changed state. Call inside a transaction."""
     zone = zone or clock.system_zone_name()

@@ -15,7 +15,7 @@ from connectors import base
 from connectors.records import Batch, CalendarItem, MailItem
 from daemon import clock
 from daemon.config import Config, Source
-from daemon.outcomes import refresh_outcomes
+from daemon.outcomes import refresh_touched
 from daemon.paths import Home
 from daemon.store import Store
 
@@ -108,8 +108,7 @@ def _pull(store, connector, source, cursor, matcher, report, zone, progress) -> 
                 else:
                     touched |= _mail_item(store, item, matcher, report)
             if touched:
-                store.refresh_last_touch(touched)
-                report.changed_picks += refresh_outcomes(store, touched, clock.now(), zone)
+                report.changed_picks += refresh_touched(store, touched, zone)
             store.set_cursor(source.name, batch.cursor, type_name=source.type, items=len(batch.items))
         report.batches += 1
         report.touched |= touched

@@ -79,7 +79,7 @@ def tag(app, name: str, tags: tuple[str, ...], remove: bool, as_json: bool) -> N
 def done(app, name: str, given: str | None, as_json: bool) -> None:
     """Record that you reached out to NAME (LinkedIn, phone, anything connect5 cannot see)."""
     from daemon import clock
-    from daemon.outcomes import refresh_outcomes
+    from daemon.outcomes import refresh_touched
 
     store = app.store(create=False)
     row = find_contact(store, name)
@@ -95,8 +95,7 @@ def done(app, name: str, given: str | None, as_json: bool) -> None:
             source="manual", external_id=f"done:{row['key']}:{moment.date().isoformat()}", kind="done",
             direction="out", at=moment, contact_keys=[row["key"]],
         )
-        store.refresh_last_touch([row["key"]])
-        refresh_outcomes(store, [row["key"]], clock.now(), clock.zone_name(app.config.me.timezone))
+        refresh_touched(store, [row["key"]], clock.zone_name(app.config.me.timezone))
     _say(as_json, {"contact": row["name"], "done": moment.isoformat()}, f"{row['name']}: reached out, noted")
 
 

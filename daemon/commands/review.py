@@ -188,8 +188,7 @@ def assign_review(store, row: dict[str, Any], key: str, zone: str | None = None)
     The items the row held (the messages and events that raised it) become
     ``key``'s interactions, so last-in-touch and the funnel count them.
     """
-    from daemon import clock
-    from daemon.outcomes import refresh_outcomes
+    from daemon.outcomes import refresh_touched
     from daemon.store import utc_now
 
     taught, removed = [], []
@@ -206,8 +205,7 @@ def assign_review(store, row: dict[str, Any], key: str, zone: str | None = None)
         if row["kind"] == "name":
             store.add_alias(row["value"], key, source=f"review:{row['id']}")
         credited = store.credit_held(row["id"], key)
-        store.refresh_last_touch([key])
-        refresh_outcomes(store, [key], clock.now(), zone)
+        refresh_touched(store, [key], zone)
         resolved = {"action": "assigned", "contact_key": key, "at": utc_now(), "taught": taught, "removed": removed,
                     "credited": credited}
         store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), row["id"]])
@@ -239,8 +237,7 @@ def forget_address(store, address: str, zone: str | None = None) -> dict[str, An
 
 
 def _reopen(store, review_id: int, zone: str | None = None) -> list[dict[str, Any]]:
-    from daemon import clock
-    from daemon.outcomes import refresh_outcomes
+    from daemon.outcomes import refresh_touched
 
     rows = store.query("SELECT resolved FROM review WHERE id = ?", [review_id])
     if not rows or not rows[0]["resolved"]:
@@ -250,8 +247,7 @@ def _reopen(store, review_id: int, zone: str | None = None) -> list[dict[str, An
     if resolved.get("credited"):
         key = resolved["contact_key"]
         store.uncredit(review_id, key, resolved["credited"])
-        store.refresh_last_touch([key])
-        refresh_outcomes(store, [key], clock.now(), zone)
+        refresh_touched(store, [key], zone)
     for item in removed:
         store.execute(
             "INSERT OR IGNORE INTO contact_emails (email, contact_key, source, learned_from, added_at)"
