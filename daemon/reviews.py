@@ -33,6 +33,10 @@ def _iso(moment: datetime | None) -> str | None:
     return iso(moment) if moment is not None else None
 
 
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 class ReviewTables:
     def add_review(self, kind: str, value: str, candidates: list[str], reason: str, source: str) -> int:
         """Open (or see again) the review row for ``kind``/``value``; returns its id."""
@@ -106,21 +110,17 @@ class ReviewTables:
                 ).fetchone()
                 if same is not None:
                     target = tuple(same)
-            row = self.db.execute(
-                "SELECT id FROM interactions WHERE source = ? AND external_id = ?", list(target)
-            ).fetchone()
-            if row is None:
-                self.db.execute(
-                    "INSERT INTO interactions (source, external_id, message_id, kind, direction, at, status,"
-                    " updated, created, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [held["source"], held["external_id"], held["message_id"], held["kind"], held["direction"],
-                     held["at"], held["status"], held["updated"], held["created"], utc_now()],
+            row = self._interaction_id(target)
+            if row is None:  # never stored: nobody it named was known
+                self.add_interaction(
+                    source=held["source"], external_id=held["external_id"], kind=held["kind"],
+                    direction=held["direction"], at=_moment(held["at"]), contact_keys=(),
+                    message_id=held["message_id"], status=held["status"], created=_moment(held["created"]),
+                    updated=_moment(held["updated"]),
                 )
-                row = self.db.execute(
-                    "SELECT id FROM interactions WHERE source = ? AND external_id = ?", list(target)
-                ).fetchone()
+                row = self._interaction_id(target)
             linked = self.db.execute(
-                "INSERT OR IGNORE INTO interaction_contacts (interaction_id, contact_key) VALUES (?, ?)", [row[0], key]
+                "INSERT OR IGNORE INTO interaction_contacts (interaction_id, contact_key) VALUES (?, ?)", [row, key]
             ).rowcount > 0
             credited.append({**held, "target": list(target), "linked": linked})
         self.drop_held(review_id)
@@ -129,20 +129,24 @@ class ReviewTables:
     def uncredit(self, review_id: int, key: str, credited: list[dict[str, Any]]) -> None:
         """Undo ``credit_held``: unlink what it linked, drop what is left with nobody, hold the items again."""
         for item in credited:
-            row = self.db.execute(
-                "SELECT id FROM interactions WHERE source = ? AND external_id = ?", list(item["target"])
-            ).fetchone()
+            row = self._interaction_id(item["target"])
             if row is not None and item["linked"]:
                 self.db.execute(
-                    "DELETE FROM interaction_contacts WHERE interaction_id = ? AND contact_key = ?", [row[0], key]
+                    "DELETE FROM interaction_contacts WHERE interaction_id = ? AND contact_key = ?", [row, key]
                 )
                 self.db.execute(
                     "DELETE FROM interactions WHERE id = ? AND NOT EXISTS"
                     " (SELECT 1 FROM interaction_contacts WHERE interaction_id = ?)",
-                    [row[0], row[0]],
+                    [row, row],
                 )
             self.db.execute(
                 f"INSERT OR REPLACE INTO review_held (review_id, {', '.join(HELD_FIELDS)})"
                 f" VALUES (?, {', '.join('?' * len(HELD_FIELDS))})",
                 [review_id, *(item[name] for name in HELD_FIELDS)],
             )
+
+    def _interaction_id(self, target) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM interactions WHERE source = ? AND external_id = ?", list(target)
+        ).fetchone()
+        return row[0] if row else None
