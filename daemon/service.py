@@ -59,7 +59,10 @@ def executable() -> list[str]:
 
 def quote(word: str) -> str:
     """One word of an ``ExecStart=`` line: systemd's quoting, and ``%``/``$`` escaped (systemd.service(5))."""
-    escaped = word.replace("%", "%%").replace("$", "$$")
+    return _quoted(word.replace("%", "%%").replace("$", "$$"))
+
+
+def _quoted(escaped: str) -> str:
     if escaped and not any(c in escaped for c in " \t\"'\\;"):
         return escaped
     return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -95,10 +98,7 @@ def unit_environment(home_option: str | None = None) -> dict[str, str]:
 
 def quote_assignment(name: str, value: str) -> str:
     """One ``Environment=`` assignment: ``%`` escaped, quoted when needed ("$" is not special there)."""
-    text = f"{name}={value}".replace("%", "%%")
-    if not any(c in text for c in " \t\"'\\;"):
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return _quoted(f"{name}={value}".replace("%", "%%"))
 
 
 def render(command: list[str], environment: dict[str, str] | None = None) -> str:
