@@ -9,13 +9,11 @@ nobody. Each step is detected by ``connect5 run --once``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from fakes.home import CliHome
 
-from daemon.cli import main
 from daemon.store import open_store
 
 MONDAY = "2026-03-02"
@@ -45,12 +43,14 @@ path = ["{calendar}"]
 """
 
 
-class World:
+class World(CliHome):
     """The files outside connect5 that a person's mail client and calendar write."""
 
+    day = MONDAY
+
     def __init__(self, root: Path, monkeypatch):
-        self.root, self.monkeypatch = root, monkeypatch
-        self.home = root / "home"
+        super().__init__(root / "home", monkeypatch)
+        self.root = root
         self.maildir = root / "Maildir"
         self.calendar = root / "calendar.ics"
         self.events: list[str] = []
@@ -58,17 +58,8 @@ class World:
         for folder in (self.maildir, self.maildir / ".Sent"):
             for sub in ("cur", "new", "tmp"):
                 (folder / sub).mkdir(parents=True)
-        self.home.mkdir()
         (self.home / "config.toml").write_text(CONFIG.format(maildir=self.maildir, calendar=self.calendar))
         self.write_calendar()
-
-    def at(self, moment: str) -> None:
-        self.monkeypatch.setenv("CONNECT5_NOW", moment)
-
-    def connect5(self, *arguments: str):
-        result = CliRunner().invoke(main, ["--home", str(self.home), *arguments])
-        assert result.exit_code == 0, result.output
-        return result
 
     def mail(self, headers: str, *, sent: bool = False) -> None:
         """Written into tmp/, then renamed: how delivery agents and clients store mail."""
@@ -91,10 +82,6 @@ class World:
         lines += [f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{address}" for address in attendees]
         self.events.append("\r\n".join(lines + ["END:VEVENT"]) + "\r\n")
         self.write_calendar()
-
-    def states(self) -> dict[str, str]:
-        data = json.loads(self.connect5("today", "--date", MONDAY, "--no-block", "--json").output)
-        return {pick["name"]: pick["state"] for pick in data["picks"]}
 
     def snapshot(self) -> dict[str, list]:
         store = open_store(self.home / "connect5.db", create=False)

@@ -185,6 +185,20 @@ def mixed(run, root: Path, reference: Outcome, classes: list[FaultClass], expiri
     return found, delivered
 
 
+def seeded_mail(randomness: random.Random, messages: int):
+    """The scenario's mail before Monday, as (kind, number, when, address) for each world's fake to hold.
+
+    kind is "news" (from a stranger), "reply" (from ``address``, a contact) or
+    "sent" (to ``address``); the same seed gives both worlds the same mail.
+    """
+    start = MONDAY_START - timedelta(days=50)
+    for number in range(messages):
+        when = spread(start, randomness, 49)
+        address = randomness.choice(WRITING)[3]
+        roll = randomness.random()
+        yield ("news" if roll < 0.4 else "reply" if roll < 0.7 else "sent"), number, when, address
+
+
 def canonical_cursors(rows: list) -> list:
     """Cursors as what they promise, without the fakes' counters (sync token sequence, delta token numbers)."""
     found = []

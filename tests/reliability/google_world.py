@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reliability.faults import (
     MAILDIR_SOURCE, ME, MONDAY, MONDAY_START, TIMEOUT, WRITING, FaultClass, Outcome, import_people, pinned_now, play,
-    retry_after, spread, write_maildir,
+    retry_after, seeded_mail, write_maildir,
 )
 
 
@@ -77,14 +77,10 @@ timeout_seconds = {timeout}
 
 def seed_google(fake, messages: int, meetings: int) -> None:
     randomness = random.Random(11)
-    start = MONDAY_START - timedelta(days=50)
-    for number in range(messages):
-        when = spread(start, randomness, 49)
-        address = randomness.choice(WRITING)[3]
-        roll = randomness.random()
-        if roll < 0.4:
+    for kind, number, when, address in seeded_mail(randomness, messages):
+        if kind == "news":
             fake.mailbox.add(sender=f"news{number}@stranger.example", to=ME, subject=f"news {number}", at=when)
-        elif roll < 0.7:
+        elif kind == "reply":
             fake.mailbox.add(sender=address, to=ME, subject=f"Re: hello {number}", at=when)
         else:
             fake.mailbox.add(sender=ME, to=address, subject=f"hello {number}", at=when, labels=("SENT",))

@@ -11,7 +11,7 @@ from fakes.graph.wiring import CLIENT_ID, home_config
 
 from reliability.faults import (
     MAILDIR_SOURCE, ME, MONDAY, MONDAY_START, TIMEOUT, WRITING, FaultClass, Outcome, connect5, import_people, play,
-    retry_after, spread, write_maildir,
+    retry_after, seeded_mail, write_maildir,
 )
 
 
@@ -44,14 +44,10 @@ GRAPH_EXPIRIES = {"expired deltaLink (410 syncStateNotFound)": lambda fake: fake
 
 def seed_graph(fake, messages: int, meetings: int) -> None:
     randomness = random.Random(11)
-    start = MONDAY_START - timedelta(days=50)
-    for number in range(messages):
-        when = spread(start, randomness, 49)
-        address = randomness.choice(WRITING)[3]
-        roll = randomness.random()
-        if roll < 0.4:
+    for kind, number, when, address in seeded_mail(randomness, messages):
+        if kind == "news":
             fake.mailbox.add("inbox", sender=f"news{number}@stranger.example", received=when)
-        elif roll < 0.7:
+        elif kind == "reply":
             fake.mailbox.add("inbox", sender=address, to=[ME], subject=f"Re: hello {number}", received=when)
         else:
             fake.mailbox.add("sentitems", sender=ME, to=[address], subject=f"hello {number}", received=when)
