@@ -30,6 +30,9 @@ def refresh_outcomes(store: Store, keys: Iterable[str], now: datetime, zone: str
         )
         if not picks:
             continue
+        starts = [clock.at_local(_day(row["day"]), "00:00", zone) for row in picks]
+        # Stored times are UTC text; the first pick began at local midnight, which east
+        # of UTC is the day before in UTC, so compare with that moment, not the bare date.
         items = [
             Interaction(row["kind"], row["direction"], parse_moment(row["at"]), row["status"],
                         parse_moment(row["changed"]))
@@ -38,10 +41,9 @@ def refresh_outcomes(store: Store, keys: Iterable[str], now: datetime, zone: str
                 " CASE WHEN i.created IS NULL AND i.updated IS NULL THEN i.recorded_at ELSE '' END) AS changed"
                 " FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
                 " WHERE c.contact_key = ? AND i.at >= ?",
-                [key, picks[0]["day"]],
+                [key, clock.iso(starts[0])],
             )
         ]
-        starts = [clock.at_local(_day(row["day"]), "00:00", zone) for row in picks]
         for index, row in enumerate(picks):
             until = starts[index + 1] if index + 1 < len(picks) else None
             result = outcome(starts[index], until, items, now)

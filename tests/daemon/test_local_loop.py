@@ -27,8 +27,8 @@ PEOPLE = [  # first, last, slug, address
 CONFIG = """
 [me]
 name = "Ada Lovelace"
-emails = ["ada@example.com"]
-timezone = "UTC"
+emails = {emails}
+timezone = "{timezone}"
 
 [[sources]]
 name = "mail"
@@ -48,7 +48,7 @@ class World(CliHome):
 
     day = MONDAY
 
-    def __init__(self, root: Path, monkeypatch):
+    def __init__(self, root: Path, monkeypatch, timezone: str = "UTC", emails: tuple[str, ...] = ("ada@example.com",)):
         super().__init__(root / "home", monkeypatch)
         self.root = root
         self.maildir = root / "Maildir"
@@ -58,7 +58,9 @@ class World(CliHome):
         for folder in (self.maildir, self.maildir / ".Sent"):
             for sub in ("cur", "new", "tmp"):
                 (folder / sub).mkdir(parents=True)
-        (self.home / "config.toml").write_text(CONFIG.format(maildir=self.maildir, calendar=self.calendar))
+        addresses = "[" + ", ".join(f'"{address}"' for address in emails) + "]"
+        (self.home / "config.toml").write_text(
+            CONFIG.format(maildir=self.maildir, calendar=self.calendar, emails=addresses, timezone=timezone))
         self.write_calendar()
 
     def mail(self, headers: str, *, sent: bool = False) -> None:
@@ -93,17 +95,22 @@ class World(CliHome):
             store.close()
 
 
-@pytest.fixture
-def world(tmp_path, monkeypatch):
-    world = World(tmp_path, monkeypatch)
+def picked_world(tmp_path, monkeypatch, morning: str = f"{MONDAY}T07:30:00+00:00", **options) -> World:
+    """Everyone imported, and the morning job run at ``morning``: all five are picked."""
+    world = World(tmp_path, monkeypatch, **options)
     rows = ["First Name,Last Name,URL,Email Address,Company,Position,Connected On"]
     rows += [f"{first},{last},https://www.linkedin.com/in/{slug},{address},Co {slug},Engineer,01 Jan 2019"
              for first, last, slug, address in PEOPLE]
     (tmp_path / "Connections.csv").write_text("\n".join(rows) + "\n")
     world.connect5("import", "linkedin", str(tmp_path / "Connections.csv"))
-    world.at(f"{MONDAY}T07:30:00+00:00")
+    world.at(morning)
     world.connect5("run", "--once")  # the morning job: all five are picked, the block written
     return world
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    return picked_world(tmp_path, monkeypatch)
 
 
 def write_to_everyone(world: World) -> None:
@@ -232,3 +239,19 @@ Message-ID: <reply-grace@navy.example>
     world.connect5("run", "--once")
     world.connect5("sync")
     assert world.snapshot() == first
+
+
+def test_a_reply_before_utc_midnight_on_the_picks_first_day_counts_east_of_utc(tmp_path, monkeypatch):
+    # In Tokyo 00:00-09:00 local is still the day before in UTC: the morning job and
+    # the default 09:00 block both fall in it.
+    world = picked_world(tmp_path, monkeypatch, morning=f"{MONDAY}T07:30:00+09:00", timezone="Asia/Tokyo")
+    world.mail("""
+From: Grace Hopper <grace@navy.example>
+To: Ada Lovelace <ada@example.com>
+Subject: Good morning
+Date: Mon, 02 Mar 2026 08:15:00 +0900
+Message-ID: <early-grace@navy.example>
+""")
+    world.at(f"{MONDAY}T08:20:00+09:00")
+    world.connect5("run", "--once")
+    assert world.states()["Grace Hopper"] == "replied"
