@@ -143,7 +143,7 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
     if match.noise:
         report.noise += 1
         return set()
-    _remember(store, item, match, matcher, report, _mail_facts(item, "email", item.direction))
+    _remember(store, item, match, matcher, report, _mail_facts(item, "email", match.direction))
     if not match.contacts:
         report.unknown += 1
         return set()
@@ -151,7 +151,7 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
         report.duplicates += 1
         return set()
     store.add_interaction(
-        source=item.source, external_id=item.external_id, kind="email", direction=item.direction,
+        source=item.source, external_id=item.external_id, kind="email", direction=match.direction,
         at=item.sent_at, contact_keys=match.contacts, message_id=item.message_id,
     )
     report.interactions += 1

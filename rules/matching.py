@@ -60,6 +60,7 @@ class MailMatch:
     ambiguous: tuple[ReviewItem, ...] = ()
     noise: str = ""
     reasons: tuple[str, ...] = ()
+    direction: Direction = "in"  # ``direction_of`` the message: store this, not the connector's guess
 
     @property
     def reason(self) -> str:
@@ -84,12 +85,17 @@ class EventMatch:
 
 
 def direction_of(item: MailItem, own: Iterable[str]) -> Direction:
-    """ "out" when the sender is one of our own addresses, else "in"."""
-    own_addresses = {normalise_address(address) for address in own}
-    if item.sender and normalise_address(item.sender.email) in own_addresses:
+    """ "out" when the connector said so or the sender is one of our own addresses, else "in".
+
+    Decided here, after ``normalise_address``, because a connector compares
+    addresses as they are spelt: ``Ada.Lovelace@gmail.com`` and
+    ``adalovelace+work@googlemail.com`` are both ``adalovelace@gmail.com``.
+    """
+    if item.direction == "out":
+        return "out"
+    if item.sender and normalise_address(item.sender.email) in _normalised_own(own):
         return "out"
     return "in"
-
 
 
 class _Collector:
@@ -192,15 +198,17 @@ def _unique(keys: Iterable[str], excluded: frozenset[str]) -> list[str]:
 def match_mail(item: MailItem, own: frozenset[str], addresses: Mapping[str, list[str]], names: NameIndex) -> MailMatch:
     """The contacts a message touches: the sender of inbound mail, every To/Cc of outbound.
 
+    Outbound is ``direction_of``: mail from any spelling of an own address.
     ``addresses`` maps normalised address -> contact keys. Noise touches nobody.
     """
     noise = noise_reason(item)
+    direction = direction_of(item, own)
     if noise:
-        return MailMatch(noise=noise, reasons=(noise,))
-    if item.direction != "out" and _unknown_sender(item, own, addresses, names):
+        return MailMatch(noise=noise, reasons=(noise,), direction=direction)
+    if direction != "out" and _unknown_sender(item, own, addresses, names):
         return _NOBODY  # most mail: from someone outside the network, nothing to collect
     collector = _Collector(own, addresses, names)
-    if item.direction == "out":
+    if direction == "out":
         for recipient in item.recipients:
             collector.person("recipient", recipient.email, recipient.name, may_learn=True)
     elif item.sender:
@@ -212,6 +220,7 @@ def match_mail(item: MailItem, own: frozenset[str], addresses: Mapping[str, list
         learned=tuple(collector.learned),
         ambiguous=tuple(collector.ambiguous),
         reasons=tuple(collector.reasons),
+        direction=direction,
     )
 
 

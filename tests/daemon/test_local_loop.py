@@ -255,3 +255,27 @@ Message-ID: <early-grace@navy.example>
     world.at(f"{MONDAY}T08:20:00+09:00")
     world.connect5("run", "--once")
     assert world.states()["Grace Hopper"] == "replied"
+
+
+def test_sent_mail_from_gmail_spellings_of_our_address_is_reaching_out(tmp_path, monkeypatch):
+    world = picked_world(tmp_path, monkeypatch, emails=("adalovelace@gmail.com",))
+    world.mail("""
+From: Ada Lovelace <Ada.Lovelace@gmail.com>
+To: Grace Hopper <grace@navy.example>
+Subject: Long time no see
+Date: Mon, 02 Mar 2026 09:00:00 +0000
+Message-ID: <out-grace@gmail.com>
+""", sent=True)
+    world.mail("""
+From: adalovelace+work@googlemail.com
+To: Alan Turing <alan@bletchley.example>
+Subject: Long time no see
+Date: Mon, 02 Mar 2026 09:01:00 +0000
+Message-ID: <out-alan@gmail.com>
+""", sent=True)
+    world.at(f"{MONDAY}T09:30:00+00:00")
+    world.connect5("run", "--once")
+    states = world.states()
+    assert (states["Grace Hopper"], states["Alan Turing"]) == ("reached_out", "reached_out")
+    directions = {row["message_id"]: row["direction"] for row in world.snapshot()["interactions"]}
+    assert directions == {"out-grace@gmail.com": "out", "out-alan@gmail.com": "out"}

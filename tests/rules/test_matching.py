@@ -126,6 +126,14 @@ def test_direction_is_out_when_the_sender_is_one_of_our_addresses():
     assert direction_of(mail(sender=None), OWN) == "in"
 
 
+@pytest.mark.parametrize("sender", ["Me.Myself@gmail.com", "memyself+work@googlemail.com", "ME.MYSELF@GMAIL.COM"])
+def test_mail_from_a_gmail_spelling_of_our_address_is_outbound_and_touches_its_recipients(sender):
+    # The connector compared spellings and said "in"; rules know Gmail's rules.
+    result = match_mail(mail(sender=Address(sender, "Me Myself"), to=("ada@example.com",), direction="in"),
+                        frozenset({"memyself@gmail.com"}), ADDRESSES, NAMES)
+    assert (result.direction, result.contacts) == ("out", ("ada",))
+
+
 @pytest.mark.parametrize(
     ("item", "contacts", "learned", "review"),
     [
