@@ -8,7 +8,9 @@ of "contact" addresses. File mtimes follow the Date header, as after delivery.
 Then times, in one run and on the same (warm) files:
 
 (a) ``MaildirSource.sync(None)`` fully consumed, in this process (one core);
-(b) ``notmuch new`` on a fresh database (NOTMUCH_CONFIG pointing at a temporary
+(b) the floor: the same files listed, stat-ed, opened, read and closed with no
+    parsing, the system calls every reader pays from Python;
+(c) ``notmuch new`` on a fresh database (NOTMUCH_CONFIG pointing at a temporary
     config; install with ``apt-get install notmuch``), when notmuch is installed.
 
     .venv/bin/python bench/maildir_ingest.py [--messages N] [--seed S] [--fresh-mtimes] [--keep DIR]
@@ -150,6 +152,25 @@ def time_maildir(root: Path) -> tuple[float, float, int, int]:
     return time.perf_counter() - started, time.process_time() - cpu_started, items, len(cursor)
 
 
+def time_floor(root: Path) -> tuple[float, int]:
+    """Cpu seconds of only the system calls any reader makes, from Python: list, stat, open, read, close.
+
+    No parsing, no items: what a message costs before the connector does anything
+    of its own, so the gap between this and ``time_maildir`` is the part code can win.
+    """
+    folders = [os.path.join(path, sub) for path, names, _ in os.walk(root) for sub in ("new", "cur") if sub in names]
+    started, count = time.process_time(), 0
+    for folder in folders:
+        with os.scandir(folder) as scanner:
+            for child in scanner:
+                child.stat()
+                descriptor = os.open(child.path, os.O_RDONLY)
+                os.read(descriptor, 8192)
+                os.close(descriptor)
+                count += 1
+    return time.process_time() - started, count
+
+
 def time_notmuch(root: Path, work: Path) -> float | None:
     if shutil.which("notmuch") is None:
         print("notmuch: not installed (apt-get install notmuch), skipped")
@@ -187,6 +208,9 @@ def main() -> None:
         print(f"maildir sync: {items} items in {wall:.3f} s (cpu {cpu:.3f} s, best of 3) = {rate:,.0f} messages/s "
               f"({items / cpu:,.0f} per cpu-second, {cpu / items * 1e6:.0f} cpu-us a message); "
               f"cursor {cursor_size:,} bytes")
+        floor_cpu, floor_count = min(time_floor(root) for _ in range(3))
+        print(f"floor: list, stat, open, read 8 KB and close alone take {floor_cpu / floor_count * 1e6:.0f} cpu-us a "
+              f"message here (best of 3), a ceiling of {floor_count / floor_cpu:,.0f} messages/s before any parsing")
         calibration = time.process_time()
         sum(range(10**7))
         print(f"machine: sum(range(10**7)) takes {time.process_time() - calibration:.3f} cpu-s here "

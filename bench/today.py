@@ -7,6 +7,13 @@ the first run of a day (picks chosen and the block written) and a repeat
 (frozen picks, block already up to date).
 
     .venv/bin/python bench/today.py [--contacts 30000] [--interactions 1000000] [--runs 10]
+                                    [--keep DIR] [--breakdown]
+
+``--breakdown`` also prints where a repeated ``connect5 today`` spends its time
+beyond ``--version``: the wall time of each phase (interpreter and site start-up,
+importing the CLI, importing what ``today`` needs, running it, interpreter exit;
+medians) and the import time of each module ``today`` loads that ``--version``
+does not (``-X importtime`` self times, medians).
 
 Goals: picking <= 50 ms; the whole command <= 1.3 x --version.
 """
@@ -93,12 +100,76 @@ def wall(command: list[str], runs: int, before=None) -> list[float]:
     return timings
 
 
+# Run in a child: the phases of one ``connect5`` command, as wall-clock stamps on stderr.
+PHASES = """
+import sys, time
+stamps = [time.time()]
+import daemon.cli
+stamps.append(time.time())
+if sys.argv[-1] == "today":
+    import daemon.commands.today, daemon.morning, daemon.logs
+stamps.append(time.time())
+sys.argv = ["connect5", *sys.argv[1:]]
+try:
+    daemon.cli.main()
+except SystemExit:
+    pass
+stamps.append(time.time())
+sys.stderr.write(" ".join(map(repr, stamps)) + "\\n")
+"""
+
+
+def phases(arguments: list[str], runs: int) -> dict[str, float]:
+    env = {**os.environ, "CONNECT5_NOW": NOW}
+    rows = []
+    for _ in range(runs):
+        started = time.time()
+        result = subprocess.run([sys.executable, "-c", PHASES, *arguments], check=True, capture_output=True,
+                                text=True, env=env)
+        ended = time.time()
+        stamps = [float(value) for value in result.stderr.split()[-4:]]
+        rows.append((stamps[0] - started, stamps[1] - stamps[0], stamps[2] - stamps[1], stamps[3] - stamps[2],
+                     ended - stamps[3]))
+    names = ("start-up and site", "import the CLI (click)", "import what the command needs", "run", "exit")
+    return {name: statistics.median(column) for name, column in zip(names, zip(*rows))}
+
+
+def import_times(arguments: list[str], runs: int) -> dict[str, float]:
+    """Median ``-X importtime`` self time (seconds) of every module one command imports."""
+    env = {**os.environ, "CONNECT5_NOW": NOW}
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "daemon", *arguments], check=True,
+                                capture_output=True, text=True, env=env)
+        for line in result.stderr.splitlines():
+            if line.startswith("import time:") and "self [us]" not in line:
+                own, _, name = line[len("import time:"):].split("|")
+                samples.setdefault(name.strip(), []).append(int(own) / 1e6)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def breakdown(home: Path, runs: int) -> None:
+    today = ["--home", str(home), "today"]
+    version, command = phases(["--version"], runs), phases(today, runs)
+    print("where the time goes (medians, ms):  --version  today")
+    for name in version:
+        print(f"  {name:<32} {version[name] * 1000:8.1f} {command[name] * 1000:6.1f}")
+    base, extra = import_times(["--version"], runs), import_times(today, runs)
+    only = {name: seconds for name, seconds in extra.items() if name not in base}
+    ours = sum(seconds for name, seconds in only.items() if name.split(".")[0] in ("daemon", "connectors", "rules"))
+    print(f"modules today imports beyond --version: {len(only)}, {sum(only.values()) * 1000:.1f} ms of import time "
+          f"(-X importtime self times; {ours * 1000:.1f} ms in connect5's own modules)")
+    for name, seconds in sorted(only.items(), key=lambda pair: -pair[1])[:15]:
+        print(f"  {seconds * 1000:5.1f} ms  {name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=30_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="Build the store here, or reuse the one already there.")
+    parser.add_argument("--breakdown", action="store_true", help="Also print where a repeated run spends its time.")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = arguments.keep or Path(scratch)
@@ -140,6 +211,8 @@ def main() -> None:
             print(f"{label}: median {median * 1000:.0f} ms ({median / base:.2f} x --version), "
                   f"best {best * 1000:.0f} ms ({best / base_best:.2f} x)")
         print("goal: today <= 1.3 x --version")
+        if arguments.breakdown:
+            breakdown(home, arguments.runs)
 
 
 if __name__ == "__main__":
