@@ -207,6 +207,9 @@ def _linkedin_notice(store: Store, item: MailItem, notice, matcher: Matcher, rep
     if key is None:
         report.unknown += 1
         return set()
+    if _duplicate(store, item):
+        report.duplicates += 1
+        return set()
     store.add_interaction(
         source=item.source, external_id=item.external_id, kind="linkedin", direction="in",
         at=item.sent_at, contact_keys=[key], message_id=item.message_id,

@@ -63,10 +63,12 @@ class World(CliHome):
             CONFIG.format(maildir=self.maildir, calendar=self.calendar, emails=addresses, timezone=timezone))
         self.write_calendar()
 
-    def mail(self, headers: str, *, sent: bool = False) -> None:
+    def mail(self, headers: str, *, sent: bool = False, folder: str = "") -> None:
         """Written into tmp/, then renamed: how delivery agents and clients store mail."""
         self.count += 1
-        folder = self.maildir / ".Sent" if sent else self.maildir
+        folder = self.maildir / ".Sent" if sent else self.maildir / folder if folder else self.maildir
+        for sub in ("cur", "new", "tmp"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
         name = f"1772400000.M{self.count}P1.test"
         (folder / "tmp" / name).write_text(headers.strip() + "\n\nNever read.\n")
         (folder / "tmp" / name).rename(folder / ("cur" if sent else "new") / (name + (":2,S" if sent else "")))
@@ -279,3 +281,20 @@ Message-ID: <out-alan@gmail.com>
     assert (states["Grace Hopper"], states["Alan Turing"]) == ("reached_out", "reached_out")
     directions = {row["message_id"]: row["direction"] for row in world.snapshot()["interactions"]}
     assert directions == {"out-grace@gmail.com": "out", "out-alan@gmail.com": "out"}
+
+
+def test_a_linkedin_notification_filed_in_two_folders_counts_once(world):
+    notice = """
+From: "Katherine Johnson via LinkedIn" <messages-noreply@linkedin.com>
+To: Ada Lovelace <ada@example.com>
+Subject: Katherine just messaged you
+Date: Mon, 02 Mar 2026 12:00:00 +0000
+Message-ID: <notice-1@linkedin.com>
+X-LinkedIn-Class: MBR-TO-MBR
+"""
+    world.mail(notice)
+    world.mail(notice, folder=".[Gmail].All Mail")
+    world.at(f"{MONDAY}T12:05:00+00:00")
+    world.connect5("run", "--once")
+    assert [row["kind"] for row in world.snapshot()["interactions"]] == ["linkedin"]
+    assert world.states()["Katherine Johnson"] == "replied"
