@@ -2,12 +2,15 @@
 
 At most ``HEADER_LIMIT`` bytes of a file are read, in growing chunks that stop as
 soon as the blank line ending the headers is in hand, so a huge attachment costs
-nothing and a file without a header block cannot make us read gigabytes.
+nothing and a file without a header block cannot make us read gigabytes. A
+settled file shorter than that with no blank line at all is a message without a
+body when every line of it is a header field.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -29,6 +32,9 @@ WANTED_FIELDS = ADDRESS_FIELDS + IDENTITY_FIELDS + KEPT_FIELDS
 _MESSAGE_FIELDS = frozenset({"from", "to", "date", "subject", "message-id"})
 _ALWAYS_THERE = frozenset(ADDRESS_FIELDS + IDENTITY_FIELDS)
 
+
+# RFC 5322 3.6.8: a field name is printable US-ASCII except the colon.
+_FIELD_LINE = re.compile(rb"[!-9;-~]+:")
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
@@ -79,7 +85,27 @@ def read_header_block(path: str, mtime_ns: int, now_ns: int) -> bytes:
         raise UnreadableMessageError(f"header block longer than {HEADER_LIMIT // 1024} KB")
     if now_ns - mtime_ns < SETTLING_NS:
         raise MessageNotReadyError(path)
+    if _only_header_lines(data):
+        # RFC 5322 3.5: the body, and the blank line before it, are optional.
+        return data
     raise UnreadableMessageError("no blank line after the headers")
+
+
+def _only_header_lines(data: bytes) -> bool:
+    """True when every line of ``data`` is a header field or the continuation of one.
+
+    A settled file without a blank line is a header block only then; a line of
+    anything else may be body text, which is never read as a header.
+    """
+    lines = data.split(b"\n")
+    if lines[-1] in (b"", b"\r"):
+        lines.pop()  # the line end of the last field
+    for index, line in enumerate(lines):
+        if index and line[:1] in (b" ", b"\t"):
+            continue
+        if not _FIELD_LINE.match(line):
+            return False
+    return True
 
 
 def build_item(block: bytes, external_id: str, mtime_ns: int, identity: Identity) -> MailItem:

@@ -152,7 +152,7 @@ def test_bad_files_are_skipped_and_logged_while_the_others_are_returned(tmp_path
     inbox = make_folder(tmp_path / "Maildir")
     old = time.time() - 3600
     bad = {
-        "no blank line": deliver(inbox, b"From: a@b.org\nSubject: cut short", mtime=old),
+        "body without a blank line": deliver(inbox, b"From: a@b.org\nSubject: cut short\nbody text here\n", mtime=old),
         "garbage": deliver(inbox, bytes(range(256)) * 8 + b"\n\n" + os.urandom(500), mtime=old),
         "empty": deliver(inbox, b"", mtime=old),
         "huge header": deliver(inbox, b"Subject: " + b"x" * (2 * 1024 * 1024) + b"\n\nbody", mtime=old),
@@ -166,6 +166,26 @@ def test_bad_files_are_skipped_and_logged_while_the_others_are_returned(tmp_path
         assert str(path) in caplog.text
     caplog.clear()
     assert pull(make_source(inbox), cursor)[0] == [] and not caplog.text
+
+
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n"])
+def test_a_settled_message_of_headers_only_without_a_blank_line_is_read(tmp_path, caplog, ending):
+    # RFC 5322 3.5: the body, and so the blank line, are optional.
+    inbox = make_folder(tmp_path / "Maildir")
+    text = b"From: Bob <bob@example.org>\nTo: ada@example.com\nSubject: no body,\n folded\nMessage-ID: <nb@b.org>"
+    deliver(inbox, text.replace(b"\n", ending or b"\n") + ending, mtime=time.time() - 3600)
+    with caplog.at_level(logging.WARNING, logger="connectors.maildir"):
+        [item] = pull(make_source(inbox))[0]
+    assert (item.subject, item.message_id, item.sender) == ("no body, folded", "nb@b.org", Address("bob@example.org", "Bob"))
+    assert not caplog.text
+
+
+def test_a_settled_header_only_file_that_is_not_mail_is_still_skipped(tmp_path, caplog):
+    inbox = make_folder(tmp_path / "Maildir")
+    path = deliver(inbox, b"Content-Type: text/plain\nX-Whatever: 1\n", mtime=time.time() - 3600)
+    with caplog.at_level(logging.WARNING, logger="connectors.maildir"):
+        assert pull(make_source(inbox))[0] == []
+    assert str(path) in caplog.text and "not a mail message" in caplog.text
 
 
 def test_file_being_written_without_tmp_is_read_on_the_next_sync(tmp_path, caplog):
