@@ -1,8 +1,12 @@
 """Waking the daemon when mail lands: a watchdog observer over the Maildir roots.
 
 Each existing root is watched recursively, so folders created later are covered
-too; only files created in or moved into a ``new/`` or ``cur/`` directory (and new
-directories) count. A root that does not exist yet is waited for by watching its
+too; only files created in, moved into, or closed after writing in a ``new/`` or
+``cur/`` directory (and new directories) count. The close matters for tools that
+write straight into ``new/`` instead of renaming from ``tmp/``: the creation wakes
+a sync that finds the file half written and defers it, and only the close (inotify
+``IN_CLOSE_WRITE``, watchdog's "closed"; Linux only, elsewhere the poll finds it)
+says it is whole. A root that does not exist yet is waited for by watching its
 nearest existing parent. Wake-ups are debounced: a burst of deliveries calls
 ``wake()`` once, ``DEBOUNCE_SECONDS`` after the first file of the burst.
 """
@@ -17,6 +21,7 @@ from collections.abc import Callable
 from watchdog.events import (
     DirCreatedEvent,
     DirMovedEvent,
+    FileClosedEvent,
     FileCreatedEvent,
     FileMovedEvent,
     FileSystemEvent,
@@ -27,7 +32,8 @@ from watchdog.observers import Observer
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 0.2
-_EVENTS = [FileCreatedEvent, FileMovedEvent, DirCreatedEvent, DirMovedEvent]
+# Not FileClosedNoWriteEvent: our own reads of every file would wake us again.
+_EVENTS = [FileCreatedEvent, FileMovedEvent, FileClosedEvent, DirCreatedEvent, DirMovedEvent]
 
 
 class _Handler(FileSystemEventHandler):
@@ -36,7 +42,7 @@ class _Handler(FileSystemEventHandler):
         self._any_directory = any_directory  # watching a parent, waiting for a root to appear
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in ("created", "moved"):
+        if event.event_type not in ("created", "moved", "closed"):
             return
         path = event.dest_path if event.event_type == "moved" else event.src_path
         path = os.fsdecode(path)

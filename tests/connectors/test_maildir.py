@@ -245,6 +245,29 @@ def test_watcher_wakes_within_a_second_of_a_delivery(tmp_path):
         watcher.stop()
 
 
+def test_watcher_wakes_when_a_file_written_straight_into_new_is_closed(tmp_path):
+    # Tools that skip tmp/ create the file, write, pause, write and close: the creation's
+    # wake-up finds it half written and defers it; the close must wake us again.
+    inbox = make_folder(tmp_path / "Maildir")
+    source = make_source(inbox)
+    woken = threading.Event()
+    watcher = source.watch(woken.set)
+    try:
+        with open(inbox / "new" / "1750000000.direct.testhost", "wb") as file:
+            file.write(b"From: Bob <bob@example.org>\nTo: ada@example.com\n")
+            file.flush()
+            assert wait_for(woken, 1.5)  # the creation
+            items, cursor = pull(source)
+            assert items == []  # deferred: no blank line yet, not settled
+            time.sleep(0.3)  # past the creation's debounce
+            woken.clear()
+            file.write(b"Subject: written in two steps\nMessage-ID: <two@example.org>\n\nbody\n")
+        assert wait_for(woken, 1.5)
+    finally:
+        watcher.stop()
+    assert subjects(pull(source, cursor)[0]) == ["written in two steps"]
+
+
 def test_watcher_on_a_missing_path_waits_for_it_to_appear(tmp_path):
     root = tmp_path / "Maildir"
     woken = threading.Event()
