@@ -21,21 +21,68 @@ def today_for(app: App, given: str | None = None) -> date:
 
 
 def find_contact(store, query: str) -> dict[str, Any]:
-    """The one contact ``query`` names: exact key or URL, else a unique name or prefix."""
-    from rules.names import NameIndex
-
-    row = store.contact(query.strip())
+    """The one contact ``query`` names: exact key or profile URL, else a unique name or prefix."""
+    row = _by_key(store, query.strip())
     if row is not None:
         return row
-    index = NameIndex(store.db.execute("SELECT key, name FROM contacts").fetchall())
+    index = _name_index(store)
     keys = index.prefix_lookup(query)
     if not keys:
         raise UserError(f"no contact matches {query!r} (try `connect5 contacts list`)")
     if len(keys) > 1:
-        names = sorted(index.name_of(key) for key in keys)
-        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        raise UserError(f"{query!r} matches {len(keys)} contacts: {shown}; say more of the name")
+        raise UserError(_ambiguous(store, index, query, keys))
     return store.contact(keys[0])
+
+
+def find_contact_in(store, words: tuple[str, ...] | list[str]) -> tuple[dict[str, Any], list[str]]:
+    """The contact named by the longest run of leading ``words`` (at least one word left over), and the rest.
+
+    For commands whose name is followed by more words (``tag Zoë Øster mentor``).
+    When no run names exactly one contact, the error is the one for all but the last word.
+    """
+    index = None
+    for size in range(len(words) - 1, 0, -1):
+        query = " ".join(words[:size])
+        row = _by_key(store, query.strip())
+        if row is None:
+            index = index or _name_index(store)
+            keys = index.prefix_lookup(query)
+            row = store.contact(keys[0]) if len(keys) == 1 else None
+        if row is not None:
+            return row, list(words[size:])
+    return find_contact(store, " ".join(words[:-1])), list(words[-1:])
+
+
+def _by_key(store, query: str) -> dict[str, Any] | None:
+    """The contact whose key or profile URL is ``query`` (a trailing slash or query string ignored)."""
+    row = store.contact(query)
+    if row is not None or "/" not in query:
+        return row
+    trimmed = query.split("?", 1)[0].rstrip("/")
+    rows = store.query("SELECT * FROM contacts WHERE key = ? OR lower(profile_url) = lower(?)"
+                       " OR lower(rtrim(profile_url, '/')) = lower(?) LIMIT 1", [trimmed, trimmed, trimmed])
+    return rows[0] if rows else None
+
+
+def _name_index(store):
+    from rules.names import NameIndex
+
+    return NameIndex(store.db.execute("SELECT key, name FROM contacts").fetchall())
+
+
+def _ambiguous(store, index, query: str, keys: list[str]) -> str:
+    names = sorted(index.name_of(key) for key in keys)
+    if len(set(names)) == 1:
+        # The same name twice or more: only the profile URL (or key) tells them apart.
+        people = []
+        for key in keys[:8]:
+            row = store.contact(key)
+            detail = ", ".join(part for part in (row["company"], row["profile_url"] or key) if part)
+            people.append(f"{row['name']} ({detail})")
+        return (f"{query!r} matches {len(keys)} contacts named {names[0]}: {'; '.join(people)}; "
+                "say which by profile URL")
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    return f"{query!r} matches {len(keys)} contacts: {shown}; say more of the name"
 
 
 def json_option(function):

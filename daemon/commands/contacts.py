@@ -7,7 +7,7 @@ import json
 import click
 
 from daemon.cli import echo_json, pass_app
-from daemon.commands.common import find_contact, json_option
+from daemon.commands.common import find_contact, json_option, today_for
 
 
 @click.group()
@@ -17,7 +17,7 @@ def contacts() -> None:
 
 @contacts.command("list")
 @click.option("--tag", help="Only contacts with this tag.")
-@click.option("--limit", type=int, default=0, help="At most this many (0 = all).")
+@click.option("--limit", type=click.IntRange(min=0), default=0, help="At most this many (0 = all).")
 @json_option
 @pass_app
 def list_contacts(app, tag: str | None, limit: int, as_json: bool) -> None:
@@ -28,11 +28,12 @@ def list_contacts(app, tag: str | None, limit: int, as_json: bool) -> None:
         " tags, excluded, snoozed_until, missing_since, last_picked_on FROM contacts"
         " ORDER BY coalesce(last_touch_at, connected_on, '') , name"
     )
+    today = today_for(app).isoformat()
     for row in rows:
         row["tags"] = json.loads(row["tags"])
-        row["state"] = state_of(row)
+        row["state"] = state_of(row, today)
     if tag:
-        rows = [row for row in rows if tag in row["tags"]]
+        rows = [row for row in rows if tag.strip().lower() in row["tags"]]
     if limit:
         rows = rows[:limit]
     if as_json:
@@ -46,12 +47,13 @@ def list_contacts(app, tag: str | None, limit: int, as_json: bool) -> None:
     click.echo(f"{len(rows)} contacts")
 
 
-def state_of(row: dict) -> str:
+def state_of(row: dict, today: str) -> str:
+    """``today`` (ISO): a snooze that has ended says nothing any more."""
     if row.get("missing_since"):
         return "gone from export"
     if row.get("excluded"):
         return "excluded"
-    if row.get("snoozed_until"):
+    if row.get("snoozed_until") and row["snoozed_until"] > today:
         return f"snoozed until {row['snoozed_until']}"
     return "active"
 
@@ -65,7 +67,7 @@ def show(app, name: tuple[str, ...], as_json: bool) -> None:
     store = app.store(create=False)
     row = find_contact(store, " ".join(name))
     row["tags"] = json.loads(row["tags"])
-    row["state"] = state_of(row)
+    row["state"] = state_of(row, today_for(app).isoformat())
     row["emails"] = store.emails_of(row["key"])
     row["interactions"] = store.interactions_of(row["key"])
     row["picks"] = store.query(

@@ -9,61 +9,102 @@ from datetime import date, datetime, time, timedelta
 import click
 
 from daemon.cli import UserError, echo_json, pass_app
-from daemon.commands.common import find_contact, json_option, today_for
+from daemon.commands.common import find_contact, find_contact_in, json_option, today_for
+
+# Far enough for "never" in practice, near enough for date arithmetic.
+LONGEST_SNOOZE_DAYS = 100 * 365
 
 
 def parse_until(text: str, today: date) -> date:
-    """``30d``, ``8w``, ``3m`` (30-day months) or a date, as the first day back."""
+    """``30d``, ``8w``, ``3m`` (30-day months) or a date, as the first day back (after ``today``)."""
     match = re.fullmatch(r"(\d+)\s*([dwm])", text.strip().lower())
     if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        return today + timedelta(days=amount * {"d": 1, "w": 7, "m": 30}[unit])
+        days = int(match.group(1)) * {"d": 1, "w": 7, "m": 30}[match.group(2)]
+        if days > LONGEST_SNOOZE_DAYS:
+            raise click.BadParameter(f"{text!r} is more than 100 years; `connect5 exclude NAME` leaves someone out for good")
+        if days == 0:
+            raise click.BadParameter(f"{text!r} is no time at all; say 30d, 8w or 3m")
+        return today + timedelta(days=days)
     try:
-        return date.fromisoformat(text)
+        until = date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r}: say 30d, 8w, 3m or YYYY-MM-DD") from None
+    if until <= today:
+        raise click.BadParameter(f"{until} is not after today ({today}); a snooze ends on a day still to come")
+    return until
+
+
+def _is_duration(text: str) -> bool:
+    return bool(re.fullmatch(r"\d+\s*[dwm]|\d{4}-\d{2}-\d{2}", text.strip().lower()))
 
 
 @click.command()
-@click.argument("name")
-@click.argument("duration", default="30d")
+@click.argument("words", nargs=-1, required=True, metavar="NAME... [DURATION]")
 @json_option
 @pass_app
-def snooze(app, name: str, duration: str, as_json: bool) -> None:
-    """Leave NAME out of picks for DURATION (default 30d)."""
-    store = app.store(create=False)
-    row = find_contact(store, name)
+def snooze(app, words: tuple[str, ...], as_json: bool) -> None:
+    """Leave NAME out of picks for DURATION: 30d, 8w, 3m or YYYY-MM-DD (default 30d)."""
+    duration = "30d"
+    if len(words) > 1 and _is_duration(words[-1]):
+        words, duration = words[:-1], words[-1]
     until = parse_until(duration, today_for(app))
+    store = app.store(create=False)
+    row = find_contact(store, " ".join(words))
     with store.atomic():
         store.set_contact(row["key"], snoozed_until=until.isoformat())
-    _say(as_json, {"contact": row["name"], "snoozed_until": until.isoformat()}, f"{row['name']}: snoozed until {until}")
+    _say(as_json, {"contact": row["name"], "snoozed_until": until.isoformat()},
+         f"{row['name']}: snoozed until {until}" + _still_picked(app, store, row))
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", nargs=-1, required=True)
 @click.option("--undo", is_flag=True, help="Include them again.")
 @json_option
 @pass_app
-def exclude(app, name: str, undo: bool, as_json: bool) -> None:
+def exclude(app, name: tuple[str, ...], undo: bool, as_json: bool) -> None:
     """Never pick NAME (or, with --undo, include them again)."""
     store = app.store(create=False)
-    row = find_contact(store, name)
+    row = find_contact(store, " ".join(name))
     with store.atomic():
         store.set_contact(row["key"], excluded=0 if undo else 1)
-    words = "included again" if undo else "excluded from picks"
+    words = "included again" if undo else "excluded from picks" + _still_picked(app, store, row)
     _say(as_json, {"contact": row["name"], "excluded": not undo}, f"{row['name']}: {words}")
 
 
+def _still_picked(app, store, row: dict) -> str:
+    """A hint when ``row`` is one of today's five, which stay as they were chosen."""
+    day = today_for(app)
+    picked = store.db.execute("SELECT 1 FROM picks WHERE day = ? AND contact_key = ? AND skipped = 0",
+                              [day.isoformat(), row["key"]]).fetchone()
+    if picked is None:
+        return ""
+    return f" (still one of today's five: `connect5 skip {row['name']}` swaps them for the next in line)"
+
+
+def clean_tags(tags) -> list[str]:
+    """Tags as stored and matched against ``[picking] cadence``: trimmed, lower-case, never empty."""
+    cleaned = [text.strip().lower() for text in tags]
+    if not all(cleaned):
+        raise click.BadParameter("a tag cannot be empty", param_hint="TAG")
+    return cleaned
+
+
 @click.command()
-@click.argument("name")
-@click.argument("tags", nargs=-1, required=True)
+@click.argument("words", nargs=-1, required=True, metavar="NAME... TAG...")
 @click.option("--remove", is_flag=True, help="Remove the tags instead.")
 @json_option
 @pass_app
-def tag(app, name: str, tags: tuple[str, ...], remove: bool, as_json: bool) -> None:
-    """Add TAGS to NAME (tags may carry their own cadence in [picking] cadence)."""
+def tag(app, words: tuple[str, ...], remove: bool, as_json: bool) -> None:
+    """Add TAGs to NAME (tags may carry their own cadence in [picking] cadence).
+
+    The name is the longest run of leading words that names one contact, so
+    `tag Zoë Øster mentor` tags Zoë Øster; quote a name to be explicit.
+    """
+    if len(words) < 2:
+        raise click.UsageError("say a name and at least one tag: connect5 tag NAME TAG")
     store = app.store(create=False)
-    row = find_contact(store, name)
+    row, rest = find_contact_in(store, words)
+    tags = clean_tags(rest)
     current = json.loads(row["tags"])
     wanted = [t for t in current if t not in tags] if remove else sorted(set(current) | set(tags))
     with store.atomic():
@@ -72,20 +113,22 @@ def tag(app, name: str, tags: tuple[str, ...], remove: bool, as_json: bool) -> N
 
 
 @click.command()
-@click.argument("name")
-@click.option("--date", "given", metavar="YYYY-MM-DD", help="When (default: now).")
+@click.argument("name", nargs=-1, required=True)
+@click.option("--date", "given", metavar="YYYY-MM-DD", help="When (default: now; never a day to come).")
 @json_option
 @pass_app
-def done(app, name: str, given: str | None, as_json: bool) -> None:
+def done(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
     """Record that you reached out to NAME (LinkedIn, phone, anything connect5 cannot see)."""
     from daemon import clock
     from daemon.outcomes import refresh_touched
 
     store = app.store(create=False)
-    row = find_contact(store, name)
+    row = find_contact(store, " ".join(name))
     moment = clock.now()
     if given:
         day = today_for(app, given)
+        if day > today_for(app):
+            raise UserError(f"{day} is still to come; `done` records what already happened")
         zone = clock.zone_name(app.config.me.timezone)
         from zoneinfo import ZoneInfo
 
@@ -100,11 +143,11 @@ def done(app, name: str, given: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", nargs=-1, required=True)
 @click.option("--date", "given", metavar="YYYY-MM-DD", help="The day of the pick (default: today).")
 @json_option
 @pass_app
-def skip(app, name: str, given: str | None, as_json: bool) -> None:
+def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
     """Swap NAME, one of the day's five, for the next in line."""
     from daemon import morning
 
@@ -116,11 +159,16 @@ def skip(app, name: str, given: str | None, as_json: bool) -> None:
         raise UserError(f"nobody is picked on {day} (run `connect5 today`)")
     from rules.names import NameIndex
 
+    name = " ".join(name)
     index = NameIndex([(row["contact_key"], row["name"]) for row in picks])
     keys = index.prefix_lookup(name)
     if len(keys) != 1:
         names = ", ".join(row["name"] for row in picks)
         raise UserError(f"{name!r} is not exactly one of {day}'s picks: {names}")
+    state = next(row["state"] for row in picks if row["contact_key"] == keys[0])
+    if state != "picked":
+        raise UserError(f"{index.name_of(keys[0])} is already {state.replace('_', ' ')} on {day}; "
+                        "skipping would drop that from the funnel")
     replacement = morning.skip(store, config, day, keys[0])
     skipped_name = index.name_of(keys[0])
     if day >= current:

@@ -1,0 +1,155 @@
+"""The people commands as a user types them: names unquoted, dates that make no sense, frozen picks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+FRIDAY = {"CONNECT5_NOW": "2026-11-27T06:00:00+00:00"}
+SUNDAY = {"CONNECT5_NOW": "2026-11-29T06:00:00+00:00"}
+
+NETWORK = """First Name,Last Name,URL,Email Address,Company,Position,Connected On
+Zoë,Øster,https://www.linkedin.com/in/zoe-oster,,Nordlys,Engineer,01 Mar 2019
+Jürgen,Groß,https://www.linkedin.com/in/juergen-gross,,Bahn,Planner,02 Mar 2019
+Ann,Lee,https://www.linkedin.com/in/ann-lee-acme,,Acme,Buyer,03 Mar 2019
+Ann,Lee,https://www.linkedin.com/in/ann-lee-globex,,Globex,Seller,04 Mar 2019
+Grace,Hopper,https://www.linkedin.com/in/grace-hopper,,Navy,Admiral,05 Mar 2019
+Alan,Turing,https://www.linkedin.com/in/alan-turing,,Bletchley,Analyst,06 Mar 2019
+Ada,King,https://www.linkedin.com/in/ada-king,,Analytical,Countess,07 Mar 2019
+"""
+
+
+@pytest.fixture
+def people(cli, tmp_path: Path):
+    cli.write_config('[me]\ntimezone = "Europe/London"\nname = "Owner"\n')
+    export = tmp_path / "Connections.csv"
+    export.write_text(NETWORK, encoding="utf-8")
+    cli("import", "linkedin", str(export))
+    return cli
+
+
+def show(cli, name: str, env=FRIDAY) -> dict:
+    return json.loads(cli("contacts", "show", name, "--json", env=env).stdout)
+
+
+def test_every_people_command_takes_a_name_without_quotes(people):
+    people("snooze", "Jürgen", "Groß", "8w", env=FRIDAY)
+    assert show(people, "jurgen gross")["snoozed_until"] == "2027-01-22"
+    people("snooze", "Zoë", "Øster", env=FRIDAY)  # no duration: the default 30 days
+    assert show(people, "zoe")["snoozed_until"] == "2026-12-27"
+    people("exclude", "Grace", "Hopper", env=FRIDAY)
+    assert show(people, "grace")["excluded"] == 1
+    people("done", "Alan", "Turing", env=FRIDAY)
+    assert show(people, "alan")["last_touch_kind"] == "done"
+
+
+def test_tag_takes_the_longest_run_of_words_that_names_one_person(people):
+    result = people("tag", "Zoë", "Øster", "Mentor", "  investor ", env=FRIDAY)
+    assert "tags investor, mentor" in result.stdout
+    assert show(people, "zoe")["tags"] == ["investor", "mentor"]
+    people("tag", "grace", "mentor", env=FRIDAY)  # a unique prefix, then the tag
+    assert show(people, "grace")["tags"] == ["mentor"]
+    refused = people("tag", "grace", "   ", ok=False, env=FRIDAY)
+    assert refused.exit_code == 2 and "a tag cannot be empty" in refused.output
+
+
+def test_tags_meet_their_cadence_whatever_their_case(people):
+    from daemon import config as config_module
+    from daemon import morning
+    from daemon.store import open_store
+
+    people.write_config('[me]\ntimezone = "Europe/London"\n[picking]\ncadence = { Mentor = 60 }\n')
+    people("tag", "Ada King", "MENTOR", env=FRIDAY)
+    store = open_store(people.home / "connect5.db")
+    try:
+        # A tag stored in capitals by an older version still meets its cadence.
+        store.set_contact("https://www.linkedin.com/in/grace-hopper", tags='["Mentor"]')
+        settings = morning.settings_of(config_module.load(people.home / "config.toml"))
+        tags = {candidate.key: candidate.tags for candidate in morning.load_candidates(store)}
+    finally:
+        store.close()
+    assert settings.cadence == {"mentor": 60}
+    assert tags["https://www.linkedin.com/in/ada-king"] == ("mentor",)
+    assert tags["https://www.linkedin.com/in/grace-hopper"] == ("mentor",)
+
+
+def test_snooze_refuses_a_past_day_and_an_absurd_length_in_one_line(people):
+    past = people("snooze", "grace", "2020-01-01", ok=False, env=FRIDAY)
+    assert past.exit_code == 2 and "not after today" in past.output
+    huge = people("snooze", "grace", "9999999d", ok=False, env=FRIDAY)
+    assert huge.exit_code == 2 and "more than 100 years" in huge.output
+    assert "Traceback" not in past.output + huge.output
+
+
+def test_a_snooze_that_has_ended_no_longer_shows(people):
+    people("snooze", "grace", "2026-12-01", env=FRIDAY)
+    assert show(people, "grace")["state"] == "snoozed until 2026-12-01"
+    later = {"CONNECT5_NOW": "2026-12-02T06:00:00+00:00"}
+    assert show(people, "grace", env=later)["state"] == "active"
+    listed = json.loads(people("contacts", "list", "--json", env=later).stdout)
+    assert {row["name"]: row["state"] for row in listed}["Grace Hopper"] == "active"
+
+
+def test_done_refuses_a_day_still_to_come(people):
+    result = people("done", "grace", "--date", "2027-05-01", ok=False, env=FRIDAY)
+    assert result.exit_code == 1 and "still to come" in result.output
+    assert show(people, "grace")["interactions"] == []
+
+
+def test_skip_refuses_a_pick_already_reached_out_to(people):
+    picks = json.loads(people("today", "--json", "--no-block", env=FRIDAY).stdout)["picks"]
+    first = picks[0]["contact_key"]
+    people("done", first, env=FRIDAY)
+    result = people("skip", picks[0]["name"].split()[0], ok=False, env=FRIDAY)
+    if "is not exactly one of" in result.output:  # two picks share the first name: use the whole name
+        result = people("skip", picks[0]["name"], ok=False, env=FRIDAY)
+    assert result.exit_code == 1 and "already reached out" in result.output
+    after = json.loads(people("today", "--json", "--no-block", env=FRIDAY).stdout)["picks"]
+    assert [pick["contact_key"] for pick in after] == [pick["contact_key"] for pick in picks]
+
+
+def test_two_people_of_one_name_are_told_apart_by_profile_url(people):
+    result = people("contacts", "show", "ann lee", ok=False, env=FRIDAY)
+    assert result.exit_code == 1
+    assert "Acme, https://www.linkedin.com/in/ann-lee-acme" in result.output
+    assert "Globex, https://www.linkedin.com/in/ann-lee-globex" in result.output
+    assert "profile URL" in result.output
+    # The URL as a browser shows it, with a trailing slash, names one of them.
+    assert show(people, "https://www.linkedin.com/in/ann-lee-globex/")["company"] == "Globex"
+
+
+def test_excluding_one_of_todays_five_says_they_stay_until_skipped(people):
+    picks = json.loads(people("today", "--json", "--no-block", env=FRIDAY).stdout)["picks"]
+    key = picks[0]["contact_key"]
+    result = people("exclude", key, env=FRIDAY)
+    assert "still one of today's five" in result.stdout and "connect5 skip" in result.stdout
+    others = people("exclude", "--undo", key, env=FRIDAY)
+    assert "still one of" not in others.stdout
+
+
+def test_today_on_a_day_without_a_block_picks_nobody_and_says_when_the_next_is(people):
+    result = people("today", env=SUNDAY)
+    assert "Sun 2026-11-29 is not one of your block days" in result.stdout
+    assert "the next is Mon 2026-11-30" in result.stdout
+    assert not (people.home / "connect5.ics").exists()
+    data = json.loads(people("today", "--json", "--date", "2026-11-28", env=FRIDAY).stdout)
+    assert data["block_day"] is False and data["next_block_day"] == "2026-11-30" and data["picks"] == []
+    weekday = json.loads(people("today", "--json", "--no-block", env=FRIDAY).stdout)
+    assert weekday["block_day"] is True and len(weekday["picks"]) == 5
+
+
+def test_a_config_file_named_on_the_command_line_must_exist(people, tmp_path: Path):
+    result = people("--config", str(tmp_path / "typo.toml"), "today", ok=False, env=FRIDAY)
+    assert result.exit_code == 1 and "typo.toml does not exist" in result.output
+
+
+def test_contacts_list_refuses_a_negative_limit(people):
+    result = people("contacts", "list", "--limit", "-1", ok=False, env=FRIDAY)
+    assert result.exit_code == 2
+
+
+def test_import_lists_its_subcommands(cli):
+    result = cli("import", "--help")
+    assert "linkedin" in result.stdout and "vcard" in result.stdout
