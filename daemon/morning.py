@@ -32,12 +32,22 @@ class PastDayError(Exception):
     """Picks cannot be made for a day that has gone by."""
 
 
+class NotABlockDay(Exception):
+    """``day`` is not one of ``[picking] days``: nobody is picked and no block is written."""
+
+    def __init__(self, day: date, days: list[str]):
+        self.day, self.next_day = day, clock.next_block_day(day, days)
+        super().__init__(f"{day:%a %Y-%m-%d} is not one of your block days ({', '.join(days)}); "
+                         f"the next is {self.next_day:%a %Y-%m-%d}")
+
+
 def settings_of(config: Config) -> picker.Settings:
     return picker.Settings(
         per_day=config.picking.per_day,
         cooldown_days=config.picking.cooldown_days,
         max_per_company=config.picking.max_per_company,
-        cadence=dict(config.picking.cadence),
+        # Tags are matched case-blind: `tag` stores them lower-case, older stores may not.
+        cadence={tag.lower(): days for tag, days in config.picking.cadence.items()},
         workdays_per_week=len(config.picking.days),
     )
 
@@ -96,7 +106,7 @@ def _tags(text: str) -> list[str]:
         return []
     import json
 
-    return json.loads(text)
+    return [tag.lower() for tag in json.loads(text)]
 
 
 def picks_of(store: Store, day: date, *, include_skipped: bool = False) -> list[dict[str, Any]]:
@@ -116,6 +126,8 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
         return existing
     if day < today:
         raise PastDayError(f"{day} has gone by and has no picks; only today or later can be picked")
+    if not clock.is_block_day(day, config.picking.days):
+        raise NotABlockDay(day, config.picking.days)
     _choose(store, config, day, taken=(), count=None, first_slot=0)
     return picks_of(store, day)
 

@@ -26,6 +26,13 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
         picks = morning.ensure_picks(store, config, day, current)
     except morning.PastDayError as error:
         raise UserError(str(error)) from None
+    except morning.NotABlockDay as error:
+        if as_json:
+            echo_json({"day": day.isoformat(), "block_day": False, "next_block_day": error.next_day.isoformat(),
+                       "block": "", "picks": []})
+        else:
+            click.echo(f"{error}: nobody to pick, no block")
+        return
     block_note = ""
     if not no_block and picks and day >= current:
         try:
@@ -39,7 +46,8 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
             block_note = f"block not written: {error}"
     where = morning.ics_path(config, app.home) if config.block.writer == "ics" else config.block.writer
     if as_json:
-        echo_json({"day": day.isoformat(), "block": block_note, "calendar": str(where), "picks": [_public(p) for p in picks]})
+        echo_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),
+                   "picks": [_public(p) for p in picks]})
         return
     _print(day, picks, block_note, where)
 
