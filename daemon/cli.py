@@ -57,9 +57,14 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self.lazy[name][1]) for name in sorted(self.lazy)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
+        # Lazy commands by their one-line help (importing them would defeat the point);
+        # commands defined in place (the `import` group's) by their own.
+        rows = {name: help_text for name, (_, help_text) in self.lazy.items()}
+        for name, command in self.commands.items():
+            rows.setdefault(name, command.get_short_help_str(limit=formatter.width))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(rows.items()))
 
 
 @dataclass
@@ -82,6 +87,9 @@ class App:
         if self._config is None:
             from daemon import config
 
+            if self.config_option and not self.home.config_file.exists():
+                # Only the default file may be missing (defaults apply); a named one is a typo.
+                raise UserError(f"config file {self.home.config_file} does not exist (`connect5 init` writes one)")
             try:
                 self._config = config.load(self.home.config_file)
             except config.ConfigError as error:

@@ -175,7 +175,7 @@ def _block(table: Any, problems: list[str]) -> BlockSettings | None:
         # loads only when a block is written, which keeps `connect5 today` quick.
         return settings
     writer = base.writer_class(settings.writer)
-    options = _section(writer.Options, rest, "block", problems)
+    options = _section(writer.Options, rest, "block", problems, also_known=common)
     return dataclasses.replace(settings, options=options)
 
 
@@ -194,6 +194,9 @@ def _sources(tables: Any, problems: list[str]) -> list[Source]:
         if name in names:
             problems.append(f"{where}: the name is used twice")
         names.add(name)
+        if type_name is None:
+            problems.append(f"{where}.type: missing; say one of {', '.join(base.SOURCES)}")
+            continue
         if type_name not in base.SOURCES:
             problems.append(f"{where}.type: {type_name!r} is not one of {', '.join(base.SOURCES)}")
             continue
@@ -204,8 +207,11 @@ def _sources(tables: Any, problems: list[str]) -> list[Source]:
     return sources
 
 
-def _section(cls: type, table: Any, where: str, problems: list[str]) -> Any:
-    """Build dataclass ``cls`` from ``table``, adding a problem per bad key."""
+def _section(cls: type, table: Any, where: str, problems: list[str], also_known=()) -> Any:
+    """Build dataclass ``cls`` from ``table``, adding a problem per bad key.
+
+    ``also_known``: keys of the same TOML table read elsewhere, named with the known ones.
+    """
     if not isinstance(table, dict):
         problems.append(f"[{where}]: must be a table")
         return None
@@ -214,7 +220,7 @@ def _section(cls: type, table: Any, where: str, problems: list[str]) -> Any:
     values = {}
     for key, value in table.items():
         if key not in fields:
-            problems.append(f"{where}.{key}: unknown key (known: {', '.join(sorted(fields))})")
+            problems.append(f"{where}.{key}: unknown key (known: {', '.join(sorted({*fields, *also_known}))})")
             continue
         wrong = _type_problem(value, hints[key])
         if wrong:

@@ -35,7 +35,13 @@ SERIES_DELETED_HINT = (
 @json_option
 @pass_app
 def status(app, as_json: bool) -> None:
-    """Sources, cursors, last sync and error per source, the next morning job and today's five."""
+    """Sources, cursors, last sync and error per source, the next morning job and today's five.
+
+    \b
+    Exit status: 0 the daemon runs and all is well; 1 a user error;
+    3 the daemon is not running; 4 something needs attention (a failing or
+    stopped source, a deleted block series), whether or not it runs.
+    """
     report = collect(app)
     if as_json:
         echo_json(report)

@@ -114,3 +114,19 @@ def test_bad_config_is_one_line_on_stderr_and_exit_1(cli):
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "picking.per_day" in result.stderr
+
+
+def test_a_source_without_a_type_is_called_missing(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[sources]]\nname = "mail"\npath = "/tmp"\n')
+    with pytest.raises(config.ConfigError, match=r"sources\.mail\.type: missing; say one of maildir"):
+        config.load(path)
+
+
+def test_an_unknown_block_key_names_every_key_the_block_knows(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[block]\ntitel = "x"\n')
+    with pytest.raises(config.ConfigError) as raised:
+        config.load(path)
+    known = re.search(r"block\.titel: unknown key \(known: ([^)]*)\)", str(raised.value)).group(1).split(", ")
+    assert {"title", "time", "minutes", "writer", "opener", "horizon_days", "path"} <= set(known)
