@@ -13,6 +13,7 @@ Modules: ``archive`` finds and opens the files (zip-bomb guarded, streaming),
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 
 from connectors.base import NotAnExportError
@@ -36,27 +37,32 @@ __all__ = [
 ]
 
 
-def read_export(path: Path, *, owner_url: str | None = None, max_member_bytes: int = MAX_MEMBER_BYTES) -> Export:
+def read_export(
+    path: Path, *, owner_url: str | None = None, now: datetime | None = None, max_member_bytes: int = MAX_MEMBER_BYTES
+) -> Export:
     """Read a LinkedIn export (file, folder or zip).
 
     ``owner_url`` is the user's own profile URL (config ``me.linkedin_url``); it
     decides which messages are outbound. Without it the owner is guessed.
+    ``now`` (aware) skips messages dated more than a day after it.
+    Skips name the file they are in: its own name, or the member's inside a zip.
     Raises ``NotAnExportError`` (one line, naming what was expected) when ``path``
     is not a LinkedIn export, or when a member would inflate past
     ``max_member_bytes``.
     """
     located = locate(Path(path))
     with open_member(located, located.connections, max_member_bytes) as stream:
-        connections = read_connections(stream, what=f"{located.connections}")
+        connections = read_connections(stream, what=f"{located.connections}", file=_file_name(located.connections))
     touches, message_skipped, owner = [], [], None
     if located.messages is not None:
+        file = _file_name(located.messages)
         try:
             with open_member(located, located.messages, max_member_bytes) as stream:
-                touches, message_skipped, owner = read_messages(stream, f"{located.messages}", owner_url)
+                touches, message_skipped, owner = read_messages(stream, f"{located.messages}", owner_url, file, now)
         except NotAnExportError as error:
             # Contacts are the point of the import; a bad messages.csv must not lose them.
-            log.warning("messages not imported: %s", error)
-            message_skipped = [Skipped(1, str(error), "messages.csv")]
+            log.info("messages not imported: %s", error)  # reported in message_skipped
+            message_skipped = [Skipped(1, str(error), file)]
     elif owner_url:
         try:
             owner = normalise_profile_url(owner_url)
@@ -71,3 +77,7 @@ def read_export(path: Path, *, owner_url: str | None = None, max_member_bytes: i
         message_skipped=message_skipped,
         owner_url=owner,
     )
+
+
+def _file_name(member: str | Path) -> str:
+    return str(member).replace("\\", "/").rsplit("/", 1)[-1]

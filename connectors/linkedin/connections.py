@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import itertools
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -34,6 +33,7 @@ from connectors.linkedin.fields import (
     normalise_profile_url,
     parse_connected_on,
 )
+from connectors.linkedin.reader import CsvRecords
 from connectors.linkedin.report import Skipped
 from connectors.records import Contact
 
@@ -85,14 +85,17 @@ class _Layout:
 
 
 def read_connections(stream: TextIO, what: str, file: str = "Connections.csv") -> ConnectionsResult:
-    """Contacts from one Connections.csv text stream; ``what`` names it in errors."""
+    """Contacts from one Connections.csv text stream; ``what`` names it in errors, ``file`` in skips."""
     result = ConnectionsResult()
-    records = records_of(stream, result.skipped, file)
-    head = list(itertools.islice(records, _HEAD_RECORDS))
-    layout = _find_layout(head, what)
+    reader = CsvRecords(stream, result.skipped, file)
+    head = _semicolon_head(reader, _head(reader))
+    layout = _find_layout([(line, row) for line, row, _ in head], what)
     result.format = layout.format
+    # Read the head again knowing the width, so a stray quote in it loses one line too.
+    reader.fits = lambda row: len(_shaped(row, layout.width)) == layout.width
+    reader.read_again([line for _, _, lines in head[layout.start :] for line in lines])
     seen: dict[str, int] = {}
-    for line, row in itertools.chain(head[layout.start :], records):
+    for line, row in reader:
         outcome = _read_row(row, layout)
         if isinstance(outcome, Contact):
             if outcome.key in seen:
@@ -106,9 +109,8 @@ def read_connections(stream: TextIO, what: str, file: str = "Connections.csv") -
         result.skipped.append(Skipped(line, outcome, file))
         if outcome == _HIDDEN:
             result.hidden_count += 1
-            log.debug("%s:%d: %s", file, line, outcome)
-        else:
-            log.warning("%s:%d skipped: %s", file, line, outcome)
+        # The caller reports every skip; a log line each would show them twice.
+        log.debug("%s:%d skipped: %s", file, line, outcome)
     log.info(
         "%s: %d contacts, %d hidden members, %d other rows skipped (%s format)",
         what, len(result.contacts), result.hidden_count, len(result.skipped) - result.hidden_count, result.format,
@@ -116,25 +118,22 @@ def read_connections(stream: TextIO, what: str, file: str = "Connections.csv") -
     return result
 
 
-def records_of(stream: TextIO, skipped: list[Skipped], file: str) -> Iterator[tuple[int, list[str]]]:
-    """(first physical line, fields) for each CSV record; unparseable records are skipped."""
-    reader = csv.reader(stream)
-    previous = 0
-    errors = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:  # e.g. a field over the size limit; the reader can go on
-            errors += 1
-            skipped.append(Skipped(previous + 1, f"unreadable CSV: {error}", file))
-            if errors > 100 and errors > reader.line_num // 2:
-                raise NotAnExportError(f"{file} is mostly unreadable as CSV ({error})") from error
-            previous = reader.line_num
-            continue
-        yield previous + 1, row
-        previous = reader.line_num
+def _head(reader: CsvRecords) -> list[tuple[int, list[str], list[str]]]:
+    """The first records, each with the physical lines behind it."""
+    return [(line, row, reader.last_lines) for line, row in itertools.islice(reader, _HEAD_RECORDS)]
+
+
+def _semicolon_head(
+    reader: CsvRecords, head: list[tuple[int, list[str], list[str]]]
+) -> list[tuple[int, list[str], list[str]]]:
+    """The head again, split on ``;``, when its header is (European Excel saves CSV that way)."""
+    for index, (_, row, lines) in enumerate(head):
+        if len(row) == 1 and ";" in row[0] and len(lines) == 1:
+            cells = next(csv.reader(lines, delimiter=";"), [])
+            if _header_columns(cells) is not None:
+                reader.read_again([text for _, _, taken in head[index:] for text in taken], delimiter=";")
+                return head[:index] + _head(reader)
+    return head
 
 
 def _find_layout(head: list[tuple[int, list[str]]], what: str) -> _Layout:
@@ -172,7 +171,20 @@ def _recovered(row: list[str], expected: int) -> list[str]:
     """Undo a whole row wrapped in one quoted field: parse that field as a row."""
     if len(row) == 1 and expected > 1 and "," in row[0]:
         # skipinitialspace: spreadsheets write `a, "b, c"` inside the wrapped text.
-        return next(csv.reader([row[0]], skipinitialspace=True), row)
+        try:
+            return next(csv.reader([row[0]], skipinitialspace=True), row)
+        except csv.Error:  # a line break inside the wrapped text: not a wrapped row
+            return row
+    return row
+
+
+def _shaped(row: list[str], width: int) -> list[str]:
+    """``row`` unwrapped and without blank cells past ``width``: ``width`` cells when it fits."""
+    if len(row) == width:
+        return row
+    row = _recovered(row, width)
+    if len(row) > width:
+        row = row[:width] + _trimmed(row[width:])
     return row
 
 
@@ -184,9 +196,7 @@ def _read_row(row: list[str], layout: _Layout) -> Contact | str | None:
     if len(row) != width:
         if not any(cell.strip() for cell in row):
             return None
-        row = _recovered(row, width)
-        if len(row) > width:
-            row = row[:width] + _trimmed(row[width:])
+        row = _shaped(row, width)
         if len(row) != width:
             return f"expected {width} columns, found {len(row)}"
     if layout.indices == _CANONICAL:

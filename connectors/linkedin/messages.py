@@ -19,11 +19,11 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TextIO
 
-from connectors.linkedin.connections import records_of
 from connectors.linkedin.fields import normalise_profile_url, parse_message_time
+from connectors.linkedin.reader import CsvRecords
 from connectors.linkedin.report import Skipped
 from connectors.records import Touch
 
@@ -40,6 +40,7 @@ _COLUMNS = {
 _REQUIRED = ("conversation", "sender", "recipients", "date")
 _URL_SEPARATORS = re.compile(r"[\s,;]+")
 _HEAD_RECORDS = 5
+_FUTURE_SLACK = timedelta(days=1)  # a message "tomorrow" is a time zone away, not an error
 
 
 @dataclass(frozen=True)
@@ -52,22 +53,29 @@ class _Message:
 
 
 def read_messages(
-    stream: TextIO, what: str, owner_url: str | None = None, file: str = "messages.csv"
+    stream: TextIO, what: str, owner_url: str | None = None, file: str = "messages.csv", now: datetime | None = None
 ) -> tuple[list[Touch], list[Skipped], str | None]:
-    """(touches, skipped rows, owner URL used) from one messages.csv text stream."""
+    """(touches, skipped rows, owner URL used) from one messages.csv text stream.
+
+    With ``now``, messages dated more than a day after it are skipped: a wrong clock
+    or a damaged date must not make someone "in touch today" for years.
+    """
     skipped: list[Skipped] = []
-    records = records_of(stream, skipped, file)
+    reader = CsvRecords(stream, skipped, file)
+    records = iter(reader)
     columns, width = _find_header(records)
     if columns is None:
         log.warning("%s is not a LinkedIn messages.csv; no messages imported", what)
         reason = "not a LinkedIn messages.csv: expected a header with CONVERSATION ID, SENDER PROFILE URL, DATE"
         return [], [Skipped(1, reason, file)], None
+    reader.fits = lambda row: len(row) == width
+    latest = now + _FUTURE_SLACK if now is not None else None
     messages = []
     for line, row in records:
-        outcome = _read_row(row, columns, width, line)
+        outcome = _read_row(row, columns, width, line, latest)
         if isinstance(outcome, str):
             skipped.append(Skipped(line, outcome, file))
-            log.warning("%s:%d skipped: %s", file, line, outcome)
+            log.debug("%s:%d skipped: %s", file, line, outcome)  # the caller reports it
         elif outcome is not None:
             messages.append(outcome)
     owner = _owner(messages, owner_url, what)
@@ -88,7 +96,9 @@ def _find_header(records: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, in
     return None, 0
 
 
-def _read_row(row: list[str], columns: dict[str, int], width: int, line: int) -> _Message | str | None:
+def _read_row(
+    row: list[str], columns: dict[str, int], width: int, line: int, latest: datetime | None
+) -> _Message | str | None:
     if not any(cell.strip() for cell in row):
         return None
     if len(row) != width:
@@ -99,6 +109,8 @@ def _read_row(row: list[str], columns: dict[str, int], width: int, line: int) ->
     at = parse_message_time(when)
     if at is None:
         return f"unreadable date {when[:40]!r}"
+    if latest is not None and at > latest:
+        return f"dated in the future ({when[:40]})"
     return _Message(
         line=line,
         conversation=row[columns["conversation"]].strip(),

@@ -189,6 +189,56 @@ def test_malformed_rows_are_skipped_with_their_physical_line_and_the_rest_import
     assert str(export.skipped[0]) == "Connections.csv:8: unreadable date 'xx'"
 
 
+def test_a_stray_quote_loses_only_its_own_line_and_the_skip_names_the_real_file(tmp_path):
+    # What `sed '10s/^\([A-Za-z]*\),/\1,"/'` does to the sample: an opening quote that
+    # the reader pairs with the next quote in the file, six lines further down.
+    lines = (SAMPLES / "export-2024.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[9].startswith("Farid,Abara,")
+    lines[9] = lines[9].replace("Farid,", 'Farid,"', 1)
+    path = tmp_path / "export-2024.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    export = read_export(path)
+    assert len(export.contacts) == 1351 - 1
+    assert "https://www.linkedin.com/in/farid-7d9e44c5" not in {contact.key for contact in export.contacts}
+    broken = [str(skip) for skip in export.skipped if skip.reason != "hidden member: only a date"]
+    assert broken == [
+        "export-2024.csv:10: a quote opened on this line runs on to line 16; "
+        "this line skipped, lines 11–16 read as rows of their own"
+    ]
+    assert str(export.skipped[-1]).startswith("export-2024.csv:")
+
+
+def test_a_quote_never_closed_loses_one_line_not_the_rest_of_the_file(tmp_path):
+    rows = [
+        "Ada,Byron,https://www.linkedin.com/in/ada,,Engines,Analyst,05 Mar 2024",  # line 5
+        'Ben,"Ng,https://www.linkedin.com/in/ben,,Acme,CTO,06 Mar 2024',  # line 6
+        "Cleo,Hart,https://www.linkedin.com/in/cleo,,Acme,CTO,07 Mar 2024",  # line 7
+        'Dev,Rao,https://www.linkedin.com/in/dev,,"Acme,CTO,08 Mar 2024',  # line 8
+        "Esme,Ito,https://www.linkedin.com/in/esme,,Acme,CEO,09 Mar 2024",  # line 9
+    ]
+    path = tmp_path / "Connections.csv"
+    path.write_text(connections_csv(rows), encoding="utf-8")
+    export = read_export(path)
+    assert [contact.first_name for contact in export.contacts] == ["Ada", "Cleo", "Esme"]
+    assert [(skip.line, skip.reason.split(";")[0]) for skip in export.skipped] == [
+        (6, "a quote opened on this line runs on to line 8"),
+        (8, "a quote opened on this line runs on to line 9"),
+    ]
+
+
+def test_a_semicolon_separated_resave_is_read(tmp_path):
+    text = connections_csv(
+        ["Ada;Byron;https://www.linkedin.com/in/ada;;Engines, Ltd.;Analyst;05 Mar 2024",
+         'Ben;Ng;https://www.linkedin.com/in/ben;;"Acme; Sons";CTO;06 Mar 2024'],
+        header=HEADER_2024.replace(",", ";"),
+    )
+    path = tmp_path / "Connections.csv"
+    path.write_text(text, encoding="utf-8")
+    export = read_export(path)
+    assert export.format == "2024" and not export.skipped
+    assert [(c.name, c.company) for c in export.contacts] == [("Ada Byron", "Engines, Ltd."), ("Ben Ng", "Acme; Sons")]
+
+
 def test_headerless_file_with_a_url_column_uses_seven_columns(tmp_path):
     path = tmp_path / "Connections.csv"
     rows = [

@@ -165,3 +165,18 @@ def test_a_stray_nul_byte_skips_only_its_row(tmp_path):
     export = read_export(path)
     assert [contact.name for contact in export.contacts] == ["Ada Lovelace", "Grace Hopper"]
     assert [(item.line, item.reason) for item in export.skipped] == [(3, "damaged row: it holds a NUL byte")]
+
+
+def test_messages_dated_more_than_a_day_ahead_are_skipped_with_their_line(tmp_path):
+    rows = [
+        message_row("c1", ME, ALICE, "2026-11-27 05:00:00 UTC"),  # line 2: today
+        message_row("c1", ALICE, ME, "2026-11-28 04:00:00 UTC"),  # line 3: tomorrow, a zone away
+        message_row("c2", BOB, ME, "2030-06-01 10:00:00 UTC"),  # line 4: a wrong clock
+    ]
+    (tmp_path / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
+    (tmp_path / "messages.csv").write_text(messages_csv(rows), encoding="utf-8")
+    export = read_export(tmp_path, owner_url=ME, now=datetime(2026, 11, 27, 6, tzinfo=timezone.utc))
+    assert [(t.contact_key, t.direction) for t in export.messages] == [(ALICE, "out"), (ALICE, "in")]
+    assert [str(s) for s in export.message_skipped] == [
+        "messages.csv:4: dated in the future (2030-06-01 10:00:00 UTC)"
+    ]
