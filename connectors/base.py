@@ -59,6 +59,33 @@ class SourceUnavailable(ConnectorError):
     """The source cannot be read right now (missing path, network down). Retried later."""
 
 
+def unreachable(address: str, error: BaseException) -> str:
+    """One line for a service that cannot be reached: its host, the innermost reason, what to do.
+
+    requests wraps the socket's error three deep (ConnectionError → MaxRetryError
+    → NewConnectionError → gaierror); only the innermost says what happened.
+    """
+    from urllib.parse import urlsplit
+
+    host = urlsplit(address).netloc or address
+    return f"cannot reach {host}: {_innermost_reason(error)}; check the network"
+
+
+def _innermost_reason(error: BaseException) -> str:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    last = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        last = current
+        inner = (current.__cause__, getattr(current, "reason", None), *current.args[:1], current.__context__)
+        current = next((candidate for candidate in inner if isinstance(candidate, BaseException)), None)
+    text = (str(last).splitlines() or [type(last).__name__])[0]
+    return text[:200]
+
+
 class BlockSeriesDeleted(ConnectorError):
     """The user deleted our recurring block: writing stops until they say otherwise."""
 

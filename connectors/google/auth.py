@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from connectors.base import AuthError, SourceUnavailable
+from connectors.base import AuthError, SourceUnavailable, unreachable
 from connectors.files import write_private
 from connectors import google
 from connectors.google import auth_command
@@ -123,7 +123,7 @@ def _saving_class() -> Any:
                     ) from None
                 raise SourceUnavailable(f"Google token refresh failed: {error}") from None
             except exceptions.TransportError as error:
-                raise SourceUnavailable(f"cannot reach Google's token endpoint: {error}") from None
+                raise SourceUnavailable(unreachable(self.token_uri, error)) from None
             self._on_refresh(self)
 
     _SAVING_CLASS = SavingCredentials

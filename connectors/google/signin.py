@@ -66,7 +66,14 @@ def sign_in(client_config: dict[str, Any], scopes: list[str], show_url: Callable
     if error:
         raise SignInError(f"Google refused the sign-in: {error[0]}")
     # oauthlib wants the redirect as https; the loopback redirect is plain http by design.
-    flow.fetch_token(authorization_response=answer.replace("http://", "https://", 1))
+    import requests
+
+    try:
+        flow.fetch_token(authorization_response=answer.replace("http://", "https://", 1))
+    except requests.RequestException as error:
+        from connectors.base import unreachable
+
+        raise SignInError(unreachable(token_uri, error)) from None
     return flow.credentials
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.base import AuthError, SourceUnavailable
+from connectors.base import AuthError, SourceUnavailable, unreachable
 from connectors.outlook import GLOBAL_AUTHORITY, SIGN_IN_COMMAND, AccountOptions
 from connectors.files import read_json, write_json, write_private
 
@@ -61,6 +61,12 @@ def qualified(graph_url: str, names: Iterable[str]) -> list[str]:
     parts = urlsplit(graph_url)
     resource = f"{parts.scheme}://{parts.netloc}"
     return [f"{resource}/{name}" for name in names]
+
+
+def _requests_errors() -> type[Exception]:
+    import requests
+
+    return requests.RequestException
 
 
 @dataclass(frozen=True)
@@ -118,16 +124,19 @@ class SignIn:
         self.cache = msal.SerializableTokenCache()
         self._seen = None
         self._reload()
-        self.app = msal.PublicClientApplication(
-            account.client_id,
-            authority=account.authority_url,
-            token_cache=self.cache,
-            http_client=session or http_session(account.ca_bundle),
-            # Instance discovery asks login.microsoftonline.com whether the host is
-            # known; the authority is the user's own config (national cloud, test
-            # fake), and msal still does OpenID tenant discovery against it.
-            instance_discovery=False,
-        )
+        try:
+            self.app = msal.PublicClientApplication(
+                account.client_id,
+                authority=account.authority_url,
+                token_cache=self.cache,
+                http_client=session or http_session(account.ca_bundle),
+                # Instance discovery asks login.microsoftonline.com whether the host is
+                # known; the authority is the user's own config (national cloud, test
+                # fake), and msal still does OpenID tenant discovery against it, here.
+                instance_discovery=False,
+            )
+        except OSError as error:  # that discovery found no network: requests' errors are OSErrors
+            raise SourceUnavailable(unreachable(account.authority_url, error)) from None
 
     @classmethod
     def shared(cls, account: Account) -> SignIn:
@@ -155,7 +164,7 @@ class SignIn:
             except ValueError as error:  # msal's reading of a token answer that is not JSON (a proxy's error page)
                 raise SourceUnavailable(f"Microsoft's token endpoint answered with no token: {error}") from None
             except OSError as error:  # requests' connection errors and timeouts are OSErrors
-                raise SourceUnavailable(f"cannot reach Microsoft's token endpoint: {error}") from None
+                raise SourceUnavailable(unreachable(self.account.authority_url, error)) from None
             finally:
                 self._save()
         if result and "access_token" in result:
@@ -171,15 +180,23 @@ class SignIn:
 
     def device_flow(self, scopes: list[str], show: Callable[[str], None]) -> str:
         """Sign in with a code typed at microsoft.com/devicelogin; returns the user name."""
-        flow = self.app.initiate_device_flow(scopes=scopes)
-        if "user_code" not in flow:
-            raise AuthError(f"device sign-in could not start: {flow.get('error_description') or flow.get('error')}")
-        show(flow["message"])
-        return self._finish(self.app.acquire_token_by_device_flow(flow))
+        try:
+            flow = self.app.initiate_device_flow(scopes=scopes)
+            if "user_code" not in flow:
+                raise AuthError(f"device sign-in could not start: {flow.get('error_description') or flow.get('error')}")
+            show(flow["message"])
+            result = self.app.acquire_token_by_device_flow(flow)
+        except _requests_errors() as error:
+            raise SourceUnavailable(unreachable(self.account.authority_url, error)) from None
+        return self._finish(result)
 
     def browser_flow(self, scopes: list[str]) -> str:
         """Sign in in a browser, answered on http://localhost (the app's redirect URI)."""
-        return self._finish(self.app.acquire_token_interactive(scopes, prompt="select_account"))
+        try:
+            result = self.app.acquire_token_interactive(scopes, prompt="select_account")
+        except _requests_errors() as error:  # not OSError: the redirect listener's own errors are not the network
+            raise SourceUnavailable(unreachable(self.account.authority_url, error)) from None
+        return self._finish(result)
 
     def _finish(self, result: dict) -> str:
         if "access_token" not in result:

@@ -49,7 +49,7 @@ def _scopes(config) -> tuple[str, ...]:
 @pass_app
 def outlook(app, client_id: str | None, tenant: str | None, browser: bool) -> None:
     """Sign in to Outlook / Microsoft 365; the daemon then gets tokens silently."""
-    from connectors.base import AuthError
+    from connectors.base import AuthError, SourceUnavailable
     from connectors.outlook import auth
 
     config = app.config
@@ -66,7 +66,7 @@ def outlook(app, client_id: str | None, tenant: str | None, browser: bool) -> No
             username = sign_in.browser_flow(scopes)
         else:
             username = sign_in.device_flow(scopes, show=lambda message: click.echo(message, err=True))
-    except AuthError as error:
+    except (AuthError, SourceUnavailable) as error:  # not signed in; no network (already one line)
         raise UserError(str(error)) from None
     except ValueError as error:  # msal: the authority could not be discovered
         raise UserError(f"cannot reach the sign-in service: {error}") from None
