@@ -47,7 +47,13 @@ class ReviewTables:
             " last_seen = excluded.last_seen, seen = review.seen + 1, candidates = excluded.candidates",
             [kind, value, json.dumps(sorted(candidates)), reason, source, now, now],
         )
-        return self.db.execute("SELECT id FROM review WHERE kind = ? AND value = ?", [kind, value]).fetchone()[0]
+        review_id, resolved = self.db.execute(
+            "SELECT id, resolved FROM review WHERE kind = ? AND value = ?", [kind, value]).fetchone()
+        if resolved and _decided_only_its_items(self, review_id, json.loads(resolved)):
+            # Assigning a name that taught no address and left no alias decided the
+            # items it held, nothing more: a new item under that name is a new question.
+            self.db.execute("UPDATE review SET resolved = NULL, reason = ? WHERE id = ?", [reason, review_id])
+        return review_id
 
     def hold_for_review(
         self,
@@ -150,3 +156,10 @@ class ReviewTables:
             "SELECT id FROM interactions WHERE source = ? AND external_id = ?", list(target)
         ).fetchone()
         return row[0] if row else None
+
+
+def _decided_only_its_items(store, review_id: int, resolved: dict) -> bool:
+    if resolved.get("action") != "assigned" or resolved.get("taught") or resolved.get("removed"):
+        return False
+    alias = store.db.execute("SELECT 1 FROM contact_aliases WHERE source = ?", [f"review:{review_id}"]).fetchone()
+    return alias is None

@@ -202,7 +202,10 @@ def assign_review(store, row: dict[str, Any], key: str, zone: str | None = None)
                               [address, holder["contact_key"]])
             store.add_emails(key, [address], source="review", learned_from=f"review:{row['id']}")
             taught.append(address)
-        if row["kind"] == "name":
+        if row["kind"] == "name" and not taught and not _shared_name(store, row["value"]):
+            # A name that is no one's exact name ("Bob" for Bob Stone) now means this
+            # contact. A name several contacts carry never does: that would send every
+            # later message under it to the one chosen here; each goes to review instead.
             store.add_alias(row["value"], key, source=f"review:{row['id']}")
         credited = store.credit_held(row["id"], key)
         refresh_touched(store, [key], zone)
@@ -211,6 +214,15 @@ def assign_review(store, row: dict[str, Any], key: str, zone: str | None = None)
         store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), row["id"]])
         store.log_event("info", f"review #{row['id']} assigned to {key}", source="review")
     return {"taught": taught, "removed": removed, "credited": len(credited)}
+
+
+def _shared_name(store, name: str) -> bool:
+    """True when two or more contacts are called ``name`` (as names are compared)."""
+    from rules.names import normalise_name
+
+    wanted = normalise_name(name)
+    carriers = [key for key, other in store.db.execute("SELECT key, name FROM contacts") if normalise_name(other) == wanted]
+    return len(carriers) > 1
 
 
 def forget_address(store, address: str, zone: str | None = None) -> dict[str, Any]:
@@ -254,6 +266,7 @@ def _reopen(store, review_id: int, zone: str | None = None) -> list[dict[str, An
             " VALUES (?, ?, ?, ?, ?)",
             [item["email"], item["contact_key"], item["source"], item["learned_from"], item["added_at"]],
         )
+    store.execute("DELETE FROM contact_aliases WHERE source = ?", [f"review:{review_id}"])
     store.execute("UPDATE review SET resolved = NULL WHERE id = ?", [review_id])
     return removed
 

@@ -185,7 +185,7 @@ def test_review_times_follow_the_daemon_clock(home):
     assert row["last_seen"].startswith("2026-03-18")
 
 
-def test_after_assigning_a_linkedin_name_the_next_message_from_it_counts(home):
+def test_after_assigning_a_linkedin_name_two_contacts_share_the_next_message_is_asked_again(home):
     def notice(number: int) -> str:
         return f"""
 From: "Bob Stone via LinkedIn" <messages-noreply@linkedin.com>
@@ -202,11 +202,41 @@ X-LinkedIn-Class: MBR-TO-MBR
     assert connect5(home, "review", "assign", str(row["id"]), BOB_ACME).exit_code == 0
     deliver(home.parent / "Maildir", "5.notice.host", notice(2))
     assert connect5(home, "sync").exit_code == 0
+    # Both contacts are called Bob Stone: deciding one notice decides nothing about the
+    # next, which waits in review rather than going to the Bob chosen the first time.
+    assert contacts_of(home, "notice-2@linkedin.com") == set()
+    (again,) = [item for item in listed(home) if item["kind"] == "name"]
+    assert again["id"] == row["id"]  # the same question, open again
+    assert connect5(home, "review", "assign", str(row["id"]), BOB_INITECH).exit_code == 0
+    assert contacts_of(home, "notice-2@linkedin.com") == {BOB_INITECH}
+    assert contacts_of(home, "notice-1@linkedin.com") == {BOB_ACME}
+
+
+def test_assigning_a_name_two_contacts_share_teaches_the_address_and_no_alias(home):
     store = open_store(home / "connect5.db")
-    touched = store.query("SELECT contact_key FROM interaction_contacts c JOIN interactions i"
-                          " ON i.id = c.interaction_id WHERE i.message_id = 'notice-2@linkedin.com'")
+    review_id = store.add_review("name", "Bob Stone", [BOB_ACME, BOB_INITECH],
+                                 "sender bob.private@home.example is unknown but called Bob Stone", "mail")
     store.close()
-    assert touched == [{"contact_key": BOB_ACME}] or any(item["kind"] == "name" for item in listed(home))
+    assert connect5(home, "review", "assign", str(review_id), BOB_INITECH).exit_code == 0
+    assert state(home, "SELECT * FROM contact_aliases") == []
+    assert state(home, "SELECT contact_key FROM contact_emails WHERE email = 'bob.private@home.example'") == [
+        {"contact_key": BOB_INITECH}]
+
+
+def test_forget_takes_back_an_alias_a_review_added(home):
+    store = open_store(home / "connect5.db")
+    review_id = store.add_review("name", "Amazing Grace", [GRACE], "a LinkedIn message from Amazing Grace", "mail")
+    store.close()
+    assert connect5(home, "review", "assign", str(review_id), GRACE).exit_code == 0
+    assert state(home, "SELECT name, contact_key FROM contact_aliases") == [
+        {"name": "Amazing Grace", "contact_key": GRACE}]
+    from daemon.commands.review import _reopen
+
+    store = open_store(home / "connect5.db")
+    with store.atomic():
+        _reopen(store, review_id)
+    store.close()
+    assert state(home, "SELECT * FROM contact_aliases") == []
 
 
 # -- deciding a review credits what raised it -----------------------------------
