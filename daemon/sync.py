@@ -226,7 +226,7 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
         report.noise += 1
         return set()
     facts = {"source": item.source, "external_id": item.external_id, "kind": "meeting", "direction": "both",
-             "at": item.start, "status": item.status, "created": item.created, "updated": item.updated}
+             "at": item.start, "status": match.status, "created": item.created, "updated": item.updated}
     _remember(store, item, match, matcher, report, facts)
     known = store.db.execute(
         "SELECT id FROM interactions WHERE source = ? AND external_id = ?", [item.source, item.external_id]
@@ -243,7 +243,7 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
         return {row[0] for row in rows}
     store.add_interaction(
         source=item.source, external_id=item.external_id, kind="meeting", direction="both",
-        at=item.start, contact_keys=match.contacts, status=item.status,
+        at=item.start, contact_keys=match.contacts, status=match.status,
         created=item.created, updated=item.updated,
     )
     report.interactions += 1

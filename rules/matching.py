@@ -69,7 +69,12 @@ class MailMatch:
 
 @dataclass(frozen=True)
 class EventMatch:
-    """What one calendar event means; ``cancelled`` and ``ignored`` (our own block) flag it."""
+    """What one calendar event means; ``cancelled`` and ``ignored`` (our own block) flag it.
+
+    ``declined``: one of our own addresses declined it. ``status`` is what to
+    store: the event's own, but "cancelled" when it is off for us (cancelled or
+    declined), since a meeting we will not attend is no booked call.
+    """
 
     contacts: tuple[str, ...] = ()
     learned: tuple[Learned, ...] = ()
@@ -78,6 +83,8 @@ class EventMatch:
     cancelled: bool = False
     ignored: bool = False
     reasons: tuple[str, ...] = ()
+    declined: bool = False
+    status: str = "confirmed"
 
     @property
     def reason(self) -> str:
@@ -255,7 +262,9 @@ def match_event(
 
     Attendees who declined are left out (they are not meeting us). When we
     organised the event an attendee's display name may teach an address, as
-    outbound mail does. Cancelled events still match, flagged ``cancelled``.
+    outbound mail does. Cancelled events still match, flagged ``cancelled``;
+    so do events we declined, flagged ``declined``: both have ``status``
+    "cancelled", so the meeting still counts once it is accepted again.
     """
     if item.ours:
         return EventMatch(ignored=True, reasons=("our own block",))
@@ -265,6 +274,10 @@ def match_event(
         return EventMatch(noise=noise, cancelled=item.status == "cancelled", reasons=(noise,))
     collector = _Collector(own, addresses, names)
     we_organised = item.organizer is not None and normalise_address(item.organizer.email) in collector.own
+    declined = any(
+        attendee.status == "declined" and normalise_address(attendee.email) in collector.own
+        for attendee in item.attendees
+    )
     for role, attendee in people.values():
         if attendee.status == "declined":
             collector.reasons.append(f"{role} {normalise_address(attendee.email)} declined")
@@ -274,6 +287,8 @@ def match_event(
         collector.title(item.title)
     if item.status == "cancelled":
         collector.reasons.append("the event is cancelled")
+    elif declined:
+        collector.reasons.append("you declined it: not a booked call")
     if not collector.reasons:
         collector.reasons.append("nobody in the event is a known contact")
     return EventMatch(
@@ -282,6 +297,8 @@ def match_event(
         ambiguous=tuple(collector.ambiguous),
         cancelled=item.status == "cancelled",
         reasons=tuple(collector.reasons),
+        declined=declined,
+        status="cancelled" if declined else item.status,
     )
 
 

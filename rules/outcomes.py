@@ -9,7 +9,8 @@ reply.
   implies it, since people rarely answer unasked.
 - replied: an inbound e-mail or LinkedIn message from them.
 - call booked: a meeting with them (not our block; noise filtered by
-  ``rules.matching``) created or changed after the pick began, not cancelled.
+  ``rules.matching``) created or changed after the pick began, not cancelled
+  (a meeting you declined is stored as cancelled: ``EventMatch.status``).
 - met: that meeting has started.
 """
 

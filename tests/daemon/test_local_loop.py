@@ -79,11 +79,12 @@ class World(CliHome):
         temporary.write_text(text)
         temporary.replace(self.calendar)
 
-    def book(self, uid: str, start: str, created: str, organizer: str, attendees: list[str], title: str) -> None:
+    def book(self, uid: str, start: str, created: str, organizer: str, attendees: list[str], title: str,
+             answer: str = "ACCEPTED") -> None:
         lines = [f"BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{created}", f"CREATED:{created}",
                  f"LAST-MODIFIED:{created}", f"DTSTART:{start}", f"DURATION:PT30M", f"SUMMARY:{title}",
                  f"ORGANIZER:mailto:{organizer}"]
-        lines += [f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{address}" for address in attendees]
+        lines += [f"ATTENDEE;PARTSTAT={answer}:mailto:{address}" for address in attendees]
         self.events.append("\r\n".join(lines + ["END:VEVENT"]) + "\r\n")
         self.write_calendar()
 
@@ -298,3 +299,15 @@ X-LinkedIn-Class: MBR-TO-MBR
     world.connect5("run", "--once")
     assert [row["kind"] for row in world.snapshot()["interactions"]] == ["linkedin"]
     assert world.states()["Katherine Johnson"] == "replied"
+
+
+def test_a_meeting_we_declined_is_neither_booked_nor_met(world):
+    write_to_everyone(world)
+    world.book("call-1@test", "20260304T140000Z", "20260302T130000Z", "grace@navy.example",
+               ["ada@example.com"], "Catch-up", answer="DECLINED")
+    world.at(f"{MONDAY}T13:30:00+00:00")
+    world.connect5("run", "--once")
+    assert world.states()["Grace Hopper"] == "reached_out"
+    world.at("2026-03-04T15:00:00+00:00")
+    world.connect5("run", "--once")
+    assert world.states()["Grace Hopper"] == "reached_out"

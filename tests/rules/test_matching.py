@@ -254,6 +254,21 @@ def test_a_cancelled_event_still_matches_but_is_flagged():
     assert result.contacts == ("ada",) and result.cancelled
 
 
+@pytest.mark.parametrize("own", ["me@example.com", "Me.Myself+cal@googlemail.com"])
+def test_an_event_we_declined_is_stored_as_cancelled(own):
+    item = event(organizer="ada@example.com", attendees=[Attendee(own, status="declined")])
+    result = match_event(item, OWN, ADDRESSES, NAMES)
+    assert result.contacts == ("ada",) and result.declined and not result.cancelled
+    assert result.status == "cancelled" and "you declined" in result.reason
+
+
+@pytest.mark.parametrize("answer", ["accepted", "tentative", "needsAction", "unknown"])
+def test_an_event_we_did_not_decline_keeps_its_status(answer):
+    item = event(organizer="ada@example.com", attendees=[Attendee("me@example.com", status=answer)])
+    result = match_event(item, OWN, ADDRESSES, NAMES)
+    assert (result.contacts, result.declined, result.status) == (("ada",), False, "confirmed")
+
+
 def test_our_own_block_is_ignored():
     result = match_event(event("Connect 5", attendees=["ada@example.com"], ours=True), OWN, ADDRESSES, NAMES)
     assert result.ignored and result.contacts == ()
