@@ -33,7 +33,9 @@ from connectors.records import Attendee, Batch, CalendarItem
 log = logging.getLogger(__name__)
 
 WINDOW_SLACK = timedelta(days=7)
-MASTER_SELECT = "subject,organizer,attendees,categories,isCancelled,createdDateTime,lastModifiedDateTime,type"
+MASTER_SELECT = (
+    "subject,organizer,attendees,responseStatus,categories,isCancelled,createdDateTime,lastModifiedDateTime,type"
+)
 RESPONSES = {
     "accepted": "accepted", "declined": "declined", "tentativelyAccepted": "tentative",
     "organizer": "organizer", "none": "needsAction", "notResponded": "needsAction",
@@ -157,7 +159,10 @@ class OutlookCalendarSource:
 
     def _build(self, event_id: str, series_id: str, details: dict, owner: dict) -> CalendarItem:
         organizer = attendee(details.get("organizer"), "organizer")
-        attendees = tuple(a for a in map(attendee, details.get("attendees") or []) if a)
+        attendees = self._with_own_answer(
+            [a for a in map(attendee, details.get("attendees") or []) if a],
+            ((details.get("responseStatus") or {}).get("response") or ""),
+        )
         created, updated = details.get("createdDateTime"), details.get("lastModifiedDateTime")
         return CalendarItem(
             source=self.context.name,
@@ -173,6 +178,28 @@ class OutlookCalendarSource:
             updated=graph_datetime(updated) if updated else None,
             ours=_is_ours(owner),
         )
+
+    def _with_own_answer(self, attendees: list[Attendee], response: str) -> tuple[Attendee, ...]:
+        """The attendees, ours carrying the event's ``responseStatus``: the mailbox's own answer.
+
+        Graph keeps attendees' answers on the organiser's copy; on ours, our own
+        answer is the event's ``responseStatus``
+        (https://learn.microsoft.com/graph/api/resources/event). Rules need a
+        decline to tell it from a booked call; when our address is not among the
+        attendees (invited through a list), a declined one is added for it.
+        """
+        status = RESPONSES.get(response)
+        if status is None or status == "organizer":
+            return tuple(attendees)
+        own = {address.lower() for address in self.context.own_addresses}
+        found = False
+        for index, person in enumerate(attendees):
+            if person.email.lower() in own:
+                attendees[index] = Attendee(person.email, person.name, status)
+                found = True
+        if not found and status == "declined" and own:
+            attendees.append(Attendee(min(own), "", status))
+        return tuple(attendees)
 
     # -- the window -----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fakes.graph import instance_id
-from fakes.graph.wiring import NOW
+from fakes.graph.wiring import ME, NOW
 
 from connectors.base import CursorExpired
 from connectors.outlook import BLOCK_PROPERTY_ID, BLOCK_PROPERTY_VALUE, CATEGORY
@@ -30,6 +30,28 @@ def test_first_sync_lists_events_with_attendees_and_their_answers(graph, calenda
     assert [(a.email, a.status) for a in item.attendees] == [("ada@example.org", "accepted"), ("bob@example.org", "tentative")]
     assert item.start == NOW + timedelta(days=2) and item.end == item.start + timedelta(minutes=30)
     assert item.organizer.status == "organizer"
+
+
+def test_our_own_answer_comes_from_the_events_response_status(graph, calendar_source):
+    # On our copy Graph leaves our attendee entry at "none"; responseStatus is our answer.
+    declined = {"response": "declined", "time": "2026-02-01T10:00:00Z"}
+    organizer = {"emailAddress": {"address": "ada@example.org", "name": "Ada"}}
+    listed = graph.calendar.add_event("Listed", NOW + timedelta(days=2), attendees=[(ME, "none")],
+                                      organizer=organizer, responseStatus=declined)
+    unlisted = graph.calendar.add_event("Via a list", NOW + timedelta(days=3), attendees=[("team@example.org", "none")],
+                                        organizer=organizer, responseStatus=declined)
+    accepted = graph.calendar.add_event("Accepted", NOW + timedelta(days=4), attendees=[(ME, "none")],
+                                        organizer=organizer, responseStatus={"response": "accepted"})
+    series = graph.calendar.add_series("Weekly", NOW + timedelta(days=1), attendees=[(ME, "none")],
+                                       organizer=organizer, responseStatus=declined)
+    items = items_of(calendar_source(backfill_months=1, months_ahead=1).sync(None))
+    answers = {item.external_id: [(a.email, a.status) for a in item.attendees] for item in items}
+    assert answers[listed] == [(ME, "declined")]
+    assert answers[unlisted] == [("team@example.org", "needsAction"), (ME, "declined")]
+    assert answers[accepted] == [(ME, "accepted")]
+    occurrences = [item for item in items if item.series_id == series]
+    assert occurrences and all(
+        [(a.email, a.status) for a in item.attendees] == [(ME, "declined")] for item in occurrences)
 
 
 def test_occurrences_take_title_and_attendees_from_their_series(graph, calendar_source):
