@@ -11,6 +11,7 @@ import codecs
 import contextlib
 import io
 import logging
+import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,19 +66,43 @@ def locate(path: Path) -> Located:
         raise NotAnExportError(f"{path} does not exist; expected a LinkedIn export zip, folder or Connections.csv")
     if path.is_dir():
         return _locate_in_folder(path)
+    _check_readable_file(path)
     if zipfile.is_zipfile(path):
         return _locate_in_zip(path)
+    if _looks_like_zip(path):
+        raise NotAnExportError(
+            f"{path} is not a readable zip (damaged or incomplete download?); download the LinkedIn export again"
+        )
     return Located(description=str(path), connections=path)
+
+
+def _check_readable_file(path: Path) -> None:
+    """Refuse what cannot be read as a file (a FIFO would block, a folder or no permission would raise)."""
+    if not path.is_file():
+        raise NotAnExportError(f"{path} is not a regular file; expected a LinkedIn export zip, folder or Connections.csv")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as error:
+        raise NotAnExportError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _looks_like_zip(path: Path) -> bool:
+    """A zip whose end (the central directory) is missing: a local header at the start, or a .zip name."""
+    with open(path, "rb") as raw:
+        start = raw.read(4)
+    return start == b"PK\x03\x04" or path.suffix.lower() == ".zip"
 
 
 def _locate_in_folder(folder: Path) -> Located:
     found: dict[str, Path] = {}
-    for candidate in sorted(folder.rglob("*.csv"), key=lambda p: (len(p.parts), str(p))):
+    for candidate in sorted(folder.rglob("*.csv"), key=lambda p: (not p.is_file(), len(p.parts), str(p))):
         name = candidate.name.lower()
-        if name in (CONNECTIONS, MESSAGES) and name not in found and candidate.is_file():
+        if name in (CONNECTIONS, MESSAGES) and name not in found:
             found[name] = candidate
     if CONNECTIONS not in found:
         raise NotAnExportError(f"{folder} holds no Connections.csv; expected an unpacked LinkedIn data export")
+    _check_readable_file(found[CONNECTIONS])
     return Located(description=str(folder), connections=found[CONNECTIONS], messages=found.get(MESSAGES))
 
 
@@ -106,9 +131,15 @@ def open_member(located: Located, member: str | Path, limit: int = MAX_MEMBER_BY
     if located.zip_path is None:
         path = Path(member)
         what = str(path)
-        if path.stat().st_size > limit:
-            raise NotAnExportError(f"{what} is larger than {limit // (1024 * 1024)} MB; not a LinkedIn export file")
-        with open(path, "rb") as raw:
+        if not path.is_file():  # opening a FIFO would wait forever
+            raise NotAnExportError(f"{what} is not a regular file; expected a LinkedIn CSV")
+        try:
+            raw = open(path, "rb")  # closed below; an OSError here is the user's to fix, not a bug
+        except OSError as error:
+            raise NotAnExportError(f"cannot read {what}: {error.strerror or error}") from None
+        with raw:
+            if os.fstat(raw.fileno()).st_size > limit:
+                raise NotAnExportError(f"{what} is larger than {limit // (1024 * 1024)} MB; not a LinkedIn export file")
             yield _text(raw, limit, what)
         return
     what = f"{member} in {located.zip_path}"

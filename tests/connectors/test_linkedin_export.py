@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -179,4 +180,49 @@ def test_messages_dated_more_than_a_day_ahead_are_skipped_with_their_line(tmp_pa
     assert [(t.contact_key, t.direction) for t in export.messages] == [(ALICE, "out"), (ALICE, "in")]
     assert [str(s) for s in export.message_skipped] == [
         "messages.csv:4: dated in the future (2030-06-01 10:00:00 UTC)"
+    ]
+
+
+def test_a_truncated_zip_is_called_a_damaged_download_not_a_bad_csv(tmp_path):
+    rows = [f"Ada{n},Byron,https://www.linkedin.com/in/ada{n},,Engines,Analyst,05 Mar 2024" for n in range(2000)]
+    archive = write_zip(tmp_path / "export.zip", {"Basic/Connections.csv": connections_csv(rows), "Basic/x.csv": os.urandom(40_000)})
+    for name in ("trunc.zip", "download"):  # known by its first bytes even without the .zip name
+        path = tmp_path / name
+        path.write_bytes(archive.read_bytes()[:30_000])
+        with pytest.raises(NotAnExportError, match=r"not a readable zip \(damaged or incomplete download"):
+            read_export(path)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "dangling link"])
+def test_a_connections_csv_that_cannot_be_read_as_a_file_is_one_line(tmp_path, kind):
+    export = tmp_path / "export"
+    export.mkdir()
+    target = export / "Connections.csv"
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)  # opening it would wait for a writer forever
+    else:
+        target.symlink_to(tmp_path / "gone.csv")
+    for path in (export, target) if kind == "fifo" else (export,):
+        with pytest.raises(NotAnExportError, match="Connections.csv is not a regular file") as raised:
+            read_export(path)
+        assert "\n" not in str(raised.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_a_connections_csv_without_read_permission_is_one_line(tmp_path):
+    (tmp_path / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
+    (tmp_path / "Connections.csv").chmod(0)
+    with pytest.raises(NotAnExportError, match="cannot read .*Connections.csv: Permission denied"):
+        read_export(tmp_path)
+
+
+def test_a_messages_csv_that_is_a_folder_costs_only_the_messages(tmp_path):
+    (tmp_path / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
+    (tmp_path / "messages.csv").mkdir()
+    export = read_export(tmp_path)
+    assert len(export.contacts) == 1
+    assert [str(skip) for skip in export.message_skipped] == [
+        f"messages.csv:1: {tmp_path / 'messages.csv'} is not a regular file; expected a LinkedIn CSV"
     ]
