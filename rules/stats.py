@@ -201,8 +201,14 @@ def _summary(shown: Mapping[date, int], what: str) -> str:
     if not total:
         return f"no {what} in the last year"
     busiest = max(sorted(shown), key=lambda day: shown[day])
-    return (f"{total} {what} on {active} days in the last year; "
+    # ``what`` is a regular plural ("interactions"), so its singular drops the "s".
+    return (f"{counted(total, what.removesuffix('s'), what)} on {counted(active, 'day')} in the last year; "
             f"busiest {busiest.isoformat()} ({shown[busiest]})")
+
+
+def counted(number: int, word: str, plural: str = "") -> str:
+    """ "1 day", "2 days": ``number`` and ``word``, plural unless it is one."""
+    return f"{number} {word if number == 1 else plural or word + 's'}"
 
 
 def percent(share: float | None) -> str:
@@ -224,6 +230,7 @@ __all__ = [
     "FunnelStep",
     "Rotation",
     "STEPS",
+    "counted",
     "coverage",
     "funnel",
     "funnel_counts",

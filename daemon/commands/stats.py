@@ -181,7 +181,7 @@ def render_coverage(data: dict[str, Any]) -> list[str]:
         lines.append("  full rotation: nobody picked yet (run `connect5 today`)")
     else:
         lines.append(
-            f"  full rotation in {pace['days']} days at the current pace"
-            f" ({pace['pace_per_day']:.1f} picks a day over the last {pace['window_days']} days)"
+            f"  full rotation in {rules.counted(pace['days'], 'day')} at the current pace"
+            f" ({pace['pace_per_day']:.1f} picks a day over the last {rules.counted(pace['window_days'], 'day')})"
         )
     return lines

@@ -162,3 +162,8 @@ def test_levels_are_quarters_of_the_busiest_day(counts, expected):
 @pytest.mark.parametrize(("share", "text"), [(None, "–"), (0.84, "84%"), (0.0625, "6.2%"), (0, "0%"), (1, "100%")])
 def test_percent_reads_like_a_person_would_write_it(share, text):
     assert percent(share) == text
+
+
+def test_the_summary_says_day_and_interaction_in_the_singular_for_one():
+    assert heatmap({TODAY: 1}, TODAY)[-1].strip().startswith("1 interaction on 1 day in the last year")
+    assert "2 interactions on 1 day" in heatmap({TODAY: 2}, TODAY)[-1]
