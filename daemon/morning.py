@@ -132,6 +132,29 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
     return picks_of(store, day)
 
 
+def refresh_started(store: Store, config: Config, now: datetime) -> int:
+    """Contacts whose interactions have begun since the last look: their last touch and funnel.
+
+    A meeting turns a "call booked" pick into "met" when it starts, and a message
+    dated ahead starts counting when its time comes, with no sync to tell us.
+    The first look only notes the time. Returns how many picks changed state.
+    """
+    from daemon.outcomes import refresh_outcomes
+
+    moment = clock.iso(now)
+    with store.atomic():
+        since = store.meta("started_checked_at")
+        store.set_meta("started_checked_at", moment)
+        if since is None or since >= moment:
+            return 0
+        keys = {row[0] for row in store.db.execute(
+            "SELECT DISTINCT c.contact_key FROM interactions i INDEXED BY interactions_at"
+            " JOIN interaction_contacts c ON c.interaction_id = i.id"
+            " WHERE i.at > ? AND i.at <= ? AND i.status != 'cancelled'", [since, moment])}
+        store.refresh_last_touch(keys, now)
+        return refresh_outcomes(store, keys, now, clock.zone_name(config.me.timezone))
+
+
 def choose(store: Store, config: Config, day: date, *, taken=(), count: int | None = None,
            shortlist: bool = True) -> picker.Result:
     """What the picker would choose for ``day`` (reads only)."""

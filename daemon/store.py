@@ -139,13 +139,22 @@ class Store(ContactTables, ReviewTables):
             self.refresh_last_touch(touched)
         return stored, unknown
 
-    def refresh_last_touch(self, keys: Iterable[str]) -> None:
-        """Recompute last-in-touch for ``keys`` from their interactions (cancelled ones excluded)."""
+    def refresh_last_touch(self, keys: Iterable[str], now: datetime | None = None) -> None:
+        """Recompute last-in-touch for ``keys`` from their interactions (cancelled ones excluded).
+
+        A meeting counts from when it is booked, even ahead (a booked call is being in
+        touch); anything else only once its time has come, so a message whose Date
+        lies years ahead cannot keep its sender out of the rotation until then.
+        """
+        from daemon import clock
+
+        moment = iso(now or clock.now())
         for key in keys:
             row = self.db.execute(
                 "SELECT i.at, i.kind FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
-                " WHERE c.contact_key = ? AND i.status != 'cancelled' ORDER BY i.at DESC LIMIT 1",
-                [key],
+                " WHERE c.contact_key = ? AND i.status != 'cancelled' AND (i.at <= ? OR i.kind = 'meeting')"
+                " ORDER BY i.at DESC LIMIT 1",
+                [key, moment],
             ).fetchone()
             at, kind = row if row else (None, None)
             self.db.execute(

@@ -59,9 +59,11 @@ def _months_between(earlier: date, later: date) -> int:
 
 
 def describe_ago(then: date, today: date) -> str:
-    """How long ago ``then`` was, in the largest unit that reads naturally."""
+    """How long ago ``then`` was, in the largest unit that reads naturally (a booked meeting: how far ahead)."""
     days = (today - then).days
-    if days <= 0:
+    if days < 0:
+        return _ahead(-days, then, today)
+    if days == 0:
         return "today"
     if days == 1:
         return "yesterday"
@@ -73,6 +75,17 @@ def describe_ago(then: date, today: date) -> str:
     if months < 24:
         return f"{_plural(max(months, 1), 'month')} ago"
     return f"{_plural(months // 12, 'year')} ago"
+
+
+def _ahead(days: int, then: date, today: date) -> str:
+    if days == 1:
+        return "tomorrow"
+    if days < 14:
+        return f"in {days} days"
+    if days < 60:
+        return f"in {_plural(days // 7, 'week')}"
+    months = _months_between(today, then)
+    return f"in {_plural(max(months, 1), 'month')}" if months < 24 else f"in {_plural(months // 12, 'year')}"
 
 
 def describe_last_touch(

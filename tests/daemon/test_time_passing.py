@@ -1,0 +1,83 @@
+"""What changes with time alone: a booked call becomes a meeting held, a message dated ahead starts to count."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from connectors.records import Contact
+from daemon import config as config_module
+from daemon import morning
+from daemon.outcomes import refresh_touched
+from daemon.store import open_store
+
+GRACE = "https://www.linkedin.com/in/grace"
+ALAN = "https://www.linkedin.com/in/alan"
+FRIDAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONNECT5_NOW", "2026-11-27T06:00:00+00:00")
+    (tmp_path / "config.toml").write_text('[me]\ntimezone = "UTC"\n[picking]\nper_day = 2\n')
+    config = config_module.load(tmp_path / "config.toml")
+    store = open_store(tmp_path / "connect5.db")
+    store.import_contacts([Contact(key=GRACE, name="Grace Hopper", connected_on=date(2019, 1, 1)),
+                           Contact(key=ALAN, name="Alan Turing", connected_on=date(2019, 1, 2))],
+                          source="linkedin", snapshot=True)
+    yield store, config
+    store.close()
+
+
+def last_touch(store, key: str) -> str | None:
+    return store.contact(key)["last_touch_at"]
+
+
+def test_a_message_dated_years_ahead_is_not_a_last_touch_until_its_time(world):
+    store, _ = world
+    with store.atomic():
+        store.add_interaction(source="mail", external_id="past", kind="email", direction="in",
+                              at=datetime(2026, 10, 1, 9, tzinfo=UTC), contact_keys=[ALAN])
+        store.add_interaction(source="mail", external_id="bogus", kind="email", direction="in",
+                              at=datetime(2030, 6, 1, 9, tzinfo=UTC), contact_keys=[ALAN])
+        refresh_touched(store, [ALAN], "UTC")
+    assert last_touch(store, ALAN) == "2026-10-01T09:00:00+00:00"
+
+
+def test_a_booked_meeting_counts_as_in_touch_ahead_of_its_time(world):
+    store, _ = world
+    with store.atomic():
+        store.add_interaction(source="cal", external_id="call", kind="meeting", direction="both",
+                              at=datetime(2026, 12, 3, 15, tzinfo=UTC), contact_keys=[GRACE],
+                              created=datetime(2026, 11, 27, 7, tzinfo=UTC))
+        refresh_touched(store, [GRACE], "UTC")
+    assert last_touch(store, GRACE) == "2026-12-03T15:00:00+00:00"
+
+
+def test_a_booked_call_becomes_met_when_it_starts_with_no_sync(world):
+    store, config = world
+    picks = morning.ensure_picks(store, config, FRIDAY, FRIDAY)
+    assert {row["contact_key"] for row in picks} == {GRACE, ALAN}
+    assert morning.refresh_started(store, config, datetime(2026, 11, 27, 6, tzinfo=UTC)) == 0  # the first look
+    with store.atomic():
+        store.add_interaction(source="cal", external_id="call", kind="meeting", direction="both",
+                              at=datetime(2026, 11, 27, 15, tzinfo=UTC), contact_keys=[GRACE],
+                              created=datetime(2026, 11, 27, 8, tzinfo=UTC))
+        refresh_touched(store, [GRACE], "UTC")
+    state = {row["contact_key"]: row["state"] for row in morning.picks_of(store, FRIDAY)}
+    assert state[GRACE] == "call_booked"
+    assert morning.refresh_started(store, config, datetime(2026, 11, 27, 14, tzinfo=UTC)) == 0
+    assert morning.refresh_started(store, config, datetime(2026, 11, 27, 15, 30, tzinfo=UTC)) == 1
+    state = {row["contact_key"]: row["state"] for row in morning.picks_of(store, FRIDAY)}
+    assert state == {GRACE: "met", ALAN: "picked"}
+    assert morning.refresh_started(store, config, datetime(2026, 11, 27, 16, tzinfo=UTC)) == 0  # seen once
+
+
+def test_a_last_touch_ahead_reads_as_how_far_ahead():
+    from rules.block import describe_last_touch
+
+    when = datetime(2027, 7, 20, 10, tzinfo=UTC)
+    assert describe_last_touch(when, "meeting", None, date(2027, 3, 26)) == "in 3 months (2027-07-20, meeting)"
+    assert describe_last_touch(datetime(2027, 3, 27, tzinfo=UTC), "meeting", None, date(2027, 3, 26)) \
+        == "tomorrow (2027-03-27, meeting)"
