@@ -58,6 +58,8 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
         f"{source.name}: {report.items} items, {report.interactions} interactions"
         f" ({report.noise} noise, {report.duplicates} duplicates, {report.unknown} unknown)"
     )
+    if report.cancelled:
+        line += f", {report.cancelled} cancelled"
     if report.learned:
         line += f", {report.learned} addresses learned"
     if report.review:
@@ -67,7 +69,7 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
     return {
         "source": source.name, "error": "", "stopped": False, "line": line, "items": report.items,
         "interactions": report.interactions, "noise": report.noise, "duplicates": report.duplicates,
-        "unknown": report.unknown, "learned": report.learned, "review": report.review,
+        "unknown": report.unknown, "cancelled": report.cancelled, "learned": report.learned, "review": report.review,
         "resynced": report.resynced, "changed_picks": report.changed_picks,
         "synced_at": clock.now().isoformat(timespec="seconds"),
     }

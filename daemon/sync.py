@@ -30,7 +30,8 @@ class SyncReport:
     interactions: int = 0
     noise: int = 0
     duplicates: int = 0
-    unknown: int = 0
+    unknown: int = 0  # matched nobody and left nothing to review
+    cancelled: int = 0  # meetings stored or marked as cancelled (or declined by you)
     learned: int = 0
     review: int = 0
     resynced: bool = False
@@ -145,7 +146,7 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
         return set()
     _remember(store, item, match, matcher, report, _mail_facts(item, "email", match.direction))
     if not match.contacts:
-        report.unknown += 1
+        report.unknown += not match.ambiguous  # what went to review is counted there
         return set()
     if _duplicate(store, item):
         report.duplicates += 1
@@ -205,7 +206,7 @@ def _linkedin_notice(store: Store, item: MailItem, notice, matcher: Matcher, rep
         _review(store, review, item.source, _mail_facts(item, "linkedin", "in"))
         report.review += 1
     if key is None:
-        report.unknown += 1
+        report.unknown += review is None
         return set()
     if _duplicate(store, item):
         report.duplicates += 1
@@ -232,21 +233,24 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
         "SELECT id FROM interactions WHERE source = ? AND external_id = ?", [item.source, item.external_id]
     ).fetchone()
     if not match.contacts and known is None:
-        report.unknown += 1
+        report.unknown += not match.ambiguous
         return set()
     if item.status == "cancelled" and known is not None:
         # A cancellation may carry no times (Graph's @removed, an ICS id that vanished):
         # keep the meeting's own start, change only its status.
         store.execute("UPDATE interactions SET status = 'cancelled' WHERE id = ?", [known[0]])
         rows = store.db.execute("SELECT contact_key FROM interaction_contacts WHERE interaction_id = ?", [known[0]])
-        report.interactions += 1
+        report.cancelled += 1
         return {row[0] for row in rows}
     store.add_interaction(
         source=item.source, external_id=item.external_id, kind="meeting", direction="both",
         at=item.start, contact_keys=match.contacts, status=match.status,
         created=item.created, updated=item.updated,
     )
-    report.interactions += 1
+    if match.status == "cancelled":
+        report.cancelled += 1
+    else:
+        report.interactions += 1
     if known is not None:
         rows = store.db.execute("SELECT contact_key FROM interaction_contacts WHERE interaction_id = ?", [known[0]])
         return {row[0] for row in rows} | set(match.contacts)

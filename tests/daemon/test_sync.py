@@ -63,6 +63,36 @@ def test_a_cancellation_without_times_keeps_the_meetings_start(world):
     assert store.contact("ada")["last_touch_at"] is None
 
 
+def test_the_report_counts_a_cancellation_as_a_cancellation_not_an_interaction(world):
+    from daemon.runner import sync_one
+
+    store, config, home, source = world
+    calendar = MemoryCalendar()
+    calendar.batches = [Batch((meeting("e1", NOW + timedelta(days=3)),), "c1")]
+    sync_one(store, config, home, source, connector=calendar)
+    calendar.batches = [Batch((meeting("e1", NOW + timedelta(days=3), status="cancelled"),
+                               meeting("e2", NOW + timedelta(days=4), status="cancelled")), "c2")]
+    outcome = sync_one(store, config, home, source, connector=calendar)
+    assert (outcome["interactions"], outcome["cancelled"]) == (0, 2)
+    assert outcome["line"] == "cal: 2 items, 0 interactions (0 noise, 0 duplicates, 0 unknown), 2 cancelled"
+
+
+def test_the_report_counts_an_item_put_in_review_once_not_also_as_unknown(world):
+    from daemon.runner import sync_one
+
+    store, config, home, source = world
+    store.import_contacts([Contact("sam-1", "Sam Lee", emails=("sam@example.com",), source="vcard"),
+                           Contact("sam-2", "Sam Lee", emails=("sam@example.com",), source="vcard")],
+                          source="vcard", snapshot=True)
+    calendar = MemoryCalendar()
+    shared = CalendarItem(source="cal", external_id="e1", start=NOW, end=NOW + timedelta(minutes=30),
+                          title="Chat", attendees=(Attendee("sam@example.com", "Sam Lee", "accepted"),))
+    calendar.batches = [Batch((shared,), "c1")]
+    outcome = sync_one(store, config, home, source, connector=calendar)
+    assert (outcome["unknown"], outcome["review"]) == (0, 1)
+    assert outcome["line"] == "cal: 1 items, 0 interactions (0 noise, 0 duplicates, 0 unknown), 1 to review"
+
+
 def test_a_full_resync_forgets_only_meetings_that_have_not_started(world):
     store, config, home, source = world
     calendar = MemoryCalendar()
