@@ -177,8 +177,11 @@ def render_coverage(data: dict[str, Any]) -> list[str]:
         f"  picked at least once           {covered['picked_at_least_once']:>{width}}"
         f"  {rules.percent(covered['picked_share'])}",
     ]
-    if pace["days"] is None:
+    if pace["days"] is None and not pace["window_days"]:
         lines.append("  full rotation: nobody picked yet (run `connect5 today`)")
+    elif pace["days"] is None:
+        lines.append(f"  full rotation: no picks in the last {rules.counted(pace['window_days'], 'day')}"
+                     " (everyone in cooldown, snoozed or excluded?), so no pace to go by")
     else:
         lines.append(
             f"  full rotation in {rules.counted(pace['days'], 'day')} at the current pace"

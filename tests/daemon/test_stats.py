@@ -143,3 +143,11 @@ def test_heatmap_style_follows_the_terminal_and_no_color(monkeypatch, tty, no_co
     monkeypatch.setenv("NO_COLOR", no_color)
     monkeypatch.setenv("TERM", term)
     assert style_for(_Stream(tty)) == style
+
+
+def test_a_pace_window_without_picks_is_not_called_nobody_picked_yet(home, monkeypatch):
+    # Picks stopped on 2026-03-06; two months later the 28-day window holds none.
+    monkeypatch.setenv("CONNECT5_NOW", "2026-05-18T17:00:00+00:00")
+    text = run(home).output
+    assert "nobody picked yet" not in text
+    assert "no picks in the last 28 days" in text
