@@ -114,6 +114,7 @@ class Daemon:
     last_morning: str = ""
     config_mtime: tuple = ()
     config_watcher: object | None = None
+    config_problem: str = ""  # why the config file was refused, until a reload succeeds
 
     # -- setup ------------------------------------------------------------
 
@@ -230,10 +231,13 @@ class Daemon:
         except ConfigError as error:
             self.remember_config_mtime()
             log.error("config not reloaded, keeping the running one: %s", error)
-            self.notifier.ready(f"config error, running on the old config: {error.problems[0]}")
+            more = len(error.problems) - 1
+            self.config_problem = error.problems[0] + (f" (and {more} more)" if more else "")
+            self.notifier.ready(self.status_line())
             return
         self.stop_sources()
         self.config = fresh
+        self.config_problem = ""
         self.last_morning = ""
         self.start_sources()
         self.remember_config_mtime()
@@ -248,10 +252,14 @@ class Daemon:
         return bool(stamp) and stamp != self.config_mtime
 
     def status_line(self) -> str:
-        """One line for ``systemctl status``: each source's last sync or trouble, then the next block."""
+        """One line for ``systemctl status``: each source's last sync or trouble, then the next block.
+
+        A refused config leads every line until a reload succeeds: systemd shows
+        only the latest STATUS, and the next sync must not hide the problem.
+        """
         zone = clock.zone_name(self.config.me.timezone)
         synced = {row[0]: row[1] for row in self.store.db.execute("SELECT source, last_sync_at FROM cursors")}
-        parts = []
+        parts = [f"config error (old config in use): {self.config_problem}"] if self.config_problem else []
         for name, state in self.sources.items():
             if state.stopped:
                 parts.append(f"{name} stopped: {state.stopped}")
@@ -262,10 +270,8 @@ class Daemon:
                 parts.append(f"{name} synced {moment:%H:%M}")
             else:
                 parts.append(f"{name} not synced yet")
-        today = clock.local_day(clock.now(), zone)
-        nxt = today if self.last_morning != today.isoformat() and clock.is_block_day(today, self.config.picking.days) \
-            else clock.next_block_day(today, self.config.picking.days)
-        parts.append(f"next block {nxt:%a} {nxt} {self.config.block.time}")
+        block = next_block(clock.now(), zone, self.config.block.time, self.config.picking.days)
+        parts.append(f"next block {block:%a %Y-%m-%d %H:%M}")
         return "; ".join(parts)
 
     def next_timeout(self, watchdog: float | None) -> float:
@@ -296,6 +302,7 @@ class Daemon:
             self.cycle(force_sync=True)
             if once:
                 return
+            self.notifier.status(self.status_line())  # what the first sync found, not 30 s later
             self._loop()
         except Interrupted as where:
             log.info("stopped during a sync of %s; what was synced is kept", where)
@@ -365,6 +372,18 @@ class Daemon:
         signal.signal(signal.SIGINT, self.request_stop)
         signal.signal(signal.SIGHUP, self.request_reload)
         signal.set_wakeup_fd(self.wakeup.writer.fileno(), warn_on_full_buffer=False)
+
+
+def next_block(now: datetime, zone: str, hhmm: str, days) -> datetime:
+    """The start of the first block after ``now``: today's while its time is ahead, else the next block day's.
+
+    A block written late (the morning job catching up after 09:00) is not the
+    next one: its time has gone by.
+    """
+    today = clock.local_day(now, zone)
+    if clock.is_block_day(today, days) and clock.at_local(today, hhmm, zone) > now:
+        return clock.at_local(today, hhmm, zone)
+    return clock.at_local(clock.next_block_day(today, days), hhmm, zone)
 
 
 def _file_stamp(path) -> tuple:

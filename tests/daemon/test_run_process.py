@@ -120,7 +120,7 @@ class FakeSystemd:
 
 
 def start_daemon(home: Path, notify: FakeSystemd | None, **extra: str) -> subprocess.Popen:
-    env = dict(os.environ, CONNECT5_HOME=str(home), CONNECT5_NOW="2026-03-02T06:00:00+00:00", **extra)
+    env = dict(os.environ, CONNECT5_HOME=str(home), **{"CONNECT5_NOW": "2026-03-02T06:00:00+00:00", **extra})
     env.pop("JOURNAL_STREAM", None)
     if notify is not None:
         env["NOTIFY_SOCKET"] = notify.address
@@ -213,6 +213,47 @@ def test_a_broken_config_keeps_the_old_one_running_and_says_what_is_wrong(daemon
     code, stderr = stop(daemon)
     assert code == 0
     assert "block.time: '25:99' is not HH:MM" in stderr
+
+
+def test_a_refused_config_stays_in_every_status_line_until_a_reload_succeeds(daemon, home, systemd):
+    systemd.wait_for("READY")
+    good = (home / "config.toml").read_text()
+    (home / "config.toml").write_text('[block]\ntime = "25:99"\n')
+    daemon.send_signal(signal.SIGHUP)
+    systemd.wait_for("RELOADING")
+    assert systemd.wait_for("READY")["STATUS"].startswith("config error (old config in use): block.time")
+    (home / "calendar.ics").unlink()  # the calendar now fails: its watcher wakes a sync, and the line changes
+    status = systemd.wait_for("STATUS")["STATUS"]
+    while "calendar failing" not in status:
+        status = systemd.wait_for("STATUS")["STATUS"]
+    assert status.startswith("config error (old config in use): block.time: '25:99' is not HH:MM; ")
+    (home / "config.tmp").write_text(good)
+    (home / "config.tmp").replace(home / "config.toml")
+    daemon.send_signal(signal.SIGHUP)
+    ready = systemd.wait_for("READY")
+    while "config error" in ready.get("STATUS", ""):  # the broken file's own change may reload once more
+        ready = systemd.wait_for("READY")
+    assert ready["STATUS"].startswith("mail ")
+
+
+@pytest.mark.parametrize("moment, expected", [
+    ("2026-03-02T13:27:00+00:00", "next block Tue 2026-03-03 09:00"),  # Monday afternoon: today's has gone by
+    ("2026-03-06T13:27:00+00:00", "next block Mon 2026-03-09 09:00"),  # Friday afternoon: over the weekend
+    ("2026-03-02T07:30:00+00:00", "next block Mon 2026-03-02 09:00"),  # after the 07:00 picking, before the block
+])
+def test_the_first_status_names_a_block_still_ahead(home, moment, expected):
+    fake = FakeSystemd()
+    process = start_daemon(home, fake, CONNECT5_NOW=moment)
+    try:
+        assert expected in fake.wait_for("READY")["STATUS"]
+        assert expected in fake.wait_for("STATUS")["STATUS"]  # after the first sync and the morning job
+        process.send_signal(signal.SIGHUP)
+        fake.wait_for("RELOADING")
+        assert expected in fake.wait_for("READY")["STATUS"]
+    finally:
+        process.kill()
+        process.communicate(timeout=10)
+        fake.close()
 
 
 def test_a_notify_socket_nobody_reads_never_keeps_the_daemon_from_stopping(home):
