@@ -49,41 +49,90 @@ def import_linkedin(store: Store, export) -> dict[str, Any]:
     }
 
 
-def import_vcards(store: Store, result, *, add_new: bool = True) -> dict[str, Any]:
-    """Enrich contacts a card names uniquely; add cards with addresses as new contacts."""
+def import_vcards(
+    store: Store, result, *, add_new: bool = True, own_addresses=(), own_profile: str = ""
+) -> dict[str, Any]:
+    """Enrich the contact a card names uniquely; add cards with addresses as new contacts.
+
+    A card is matched by its LinkedIn profile URL first, then by its addresses,
+    then by its name (and, failing that, by given and family name alone, so a
+    middle name does not hide someone). Several candidates are listed for review,
+    never guessed. Cards carrying one of ``own_addresses`` (or ``own_profile``)
+    are the user's own and are skipped.
+    """
     from rules.matching import normalise_address
     from rules.names import NameIndex
 
+    own = {normalise_address(address) for address in own_addresses}
     index = NameIndex(store.name_pairs())
     addresses = store.address_index()
     enriched = added_emails = 0
-    new, ambiguous, notes = [], [], []
+    new, ambiguous, own_cards, nothing, notes = [], [], [], [], []
     with store.atomic():
         for contact in result.contacts:
-            owners = {key for email in contact.emails for key in addresses.get(normalise_address(email), [])}
-            keys = sorted(owners) if owners else index.lookup(contact.name)
+            if own & {normalise_address(email) for email in contact.emails} or (
+                own_profile and contact.profile_url == own_profile
+            ):
+                own_cards.append(contact.name)
+                notes.append(f"skipped card {contact.name!r}: your own card (it carries an address or profile in [me])")
+                continue
+            keys = _card_matches(store, contact, addresses, index, normalise_address)
             if len(keys) == 1:
                 added_emails += store.add_emails(keys[0], contact.emails, source="vcard")
                 enriched += 1
             elif len(keys) > 1:
-                names = ", ".join(sorted({index.name_of(key) for key in keys}))
+                names = ", ".join(_described(store, key, index) for key in keys)
                 ambiguous.append(contact.name)
                 notes.append(f"ambiguous: card {contact.name!r} could be {names}; not merged")
                 store.add_review("name", contact.name, keys, "vCard name matches several contacts", "vcard")
             elif add_new and contact.emails:
                 new.append(contact)
+            else:
+                nothing.append(contact.name)
+                notes.append(f"skipped card {contact.name!r}: nothing to add (it matches no contact and has no e-mail address)")
     report = store.import_contacts(new, source="vcard", snapshot=False)
     line = (
         f"vCard: {enriched} cards matched existing contacts ({added_emails} new addresses), "
         f"{report.added} new contacts, {report.unchanged + report.updated} already known, "
         f"{len(ambiguous)} ambiguous, {len(result.skipped)} skipped"
     )
+    if nothing:
+        line += f", {len(nothing)} with nothing to add"
+    if own_cards:
+        line += f", {len(own_cards)} your own card" + ("s" if len(own_cards) > 1 else "")
     return {
         "line": line,
         "matched": enriched,
         "emails_added": added_emails + report.emails_added,
         "added": report.added,
         "ambiguous": ambiguous,
+        "own_cards": own_cards,
+        "nothing_to_add": nothing,
         "skipped": [str(item) for item in result.skipped],
         "notes": notes,
     }
+
+
+def _card_matches(store: Store, contact, addresses: dict[str, list[str]], index, normalise_address) -> list[str]:
+    """The keys a card may belong to: by profile URL, else addresses, else name."""
+    if contact.profile_url:
+        rows = store.query(
+            "SELECT key FROM contacts WHERE key = ? OR profile_url = ? ORDER BY key",
+            [contact.profile_url, contact.profile_url],
+        )
+        if rows:
+            return [row["key"] for row in rows]
+    owners = {key for email in contact.emails for key in addresses.get(normalise_address(email), [])}
+    if owners:
+        return sorted(owners)
+    keys = index.lookup(contact.name)
+    if not keys and contact.first_name and contact.last_name:  # "Grace Brewster Murray Hopper"
+        keys = index.lookup(f"{contact.first_name} {contact.last_name}")
+    return keys
+
+
+def _described(store: Store, key: str, index) -> str:
+    """A candidate as the user can tell them apart: name, company, profile URL."""
+    row = store.contact(key) or {}
+    details = [part for part in (row.get("company"), row.get("profile_url") or key) if part]
+    return f"{index.name_of(key)} ({', '.join(details)})"

@@ -54,7 +54,8 @@ def vcard(app, path: Path, quiet: bool, as_json: bool) -> None:
         result = read_vcards(path)
     except NotAnExportError as error:
         raise UserError(str(error)) from None
-    summary = importer.import_vcards(app.store(), result)
+    me = app.config.me
+    summary = importer.import_vcards(app.store(), result, own_addresses=me.emails, own_profile=_profile(me.linkedin_url))
     _report(summary, as_json, quiet)
 
 
@@ -69,3 +70,12 @@ def _report(summary: dict, as_json: bool, quiet: bool) -> None:
         click.echo(f"  skipped {problem}")
     for note in summary["notes"]:
         click.echo(f"  {note}")
+
+
+def _profile(url: str) -> str:
+    from connectors.linkedin import normalise_profile_url
+
+    try:
+        return normalise_profile_url(url) if url else ""
+    except ValueError:
+        return ""

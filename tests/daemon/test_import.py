@@ -1,0 +1,91 @@
+"""`connect5 import linkedin|vcard` end to end: real files, a real store, output as users see it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import DATA
+
+HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+
+
+def connections(cli, tmp_path: Path, *rows: str, config: str = "") -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text(HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+    cli.write_config(config)
+    cli("import", "linkedin", str(path))
+
+
+def cards(tmp_path: Path, *bodies: str) -> Path:
+    path = tmp_path / "cards.vcf"
+    path.write_text("".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{body}END:VCARD\r\n" for body in bodies), encoding="utf-8")
+    return path
+
+
+def emails_of(cli, name: str) -> set[str]:
+    return {row["email"] for row in cli.json("contacts", "show", name)["emails"]}
+
+
+def test_your_own_card_is_skipped_and_said_so(cli, tmp_path):
+    connections(cli, tmp_path, "Grace,Hopper,https://www.linkedin.com/in/grace,,Navy,Admiral,02 Feb 2020",
+                config='[me]\nname = "Ada Lovelace"\nemails = ["ADA@example.com", "a.da+cards@gmail.com"]\n')
+    result = cli("import", "vcard", str(DATA / "vcard" / "apple-3.0.vcf"))
+    assert "1 your own card" in result.stdout
+    assert "skipped card 'Ada Lovelace': your own card" in result.stdout
+    gmail = cards(tmp_path, "FN:Ada Elsewhere\r\nEMAIL:Ada@googlemail.com\r\n")
+    assert cli.json("import", "vcard", str(gmail))["own_cards"] == ["Ada Elsewhere"]
+    listed = {contact["name"] for contact in cli.json("contacts", "list")}
+    assert not {"Ada Lovelace", "Ada Elsewhere"} & listed
+
+
+def test_a_card_matches_the_contact_of_its_linkedin_profile_before_any_name(cli, tmp_path):
+    connections(
+        cli, tmp_path,
+        "Ada,King,https://www.linkedin.com/in/ada-lovelace,,Engines,Analyst,01 Jan 2019",
+        "Grace,Hopper,https://www.linkedin.com/in/grace,,Navy,Admiral,02 Feb 2020",
+        "Grace,Hopper,https://www.linkedin.com/in/grace-2,,Yale,Student,03 Mar 2021",
+    )
+    path = cards(
+        tmp_path,
+        "FN:Ada Lovelace\r\nEMAIL:ada@example.com\r\nURL:https\\://uk.linkedin.com/in/Ada-Lovelace/\r\n",
+        "FN:Grace Hopper\r\nEMAIL:grace@navy.example\r\nURL:https://www.linkedin.com/in/GRACE?trk=card\r\n",
+        "FN:Nobody Known\r\nURL:https://www.linkedin.com/in/nobody-known\r\n",
+    )
+    summary = cli.json("import", "vcard", str(path))
+    assert (summary["matched"], summary["added"], summary["ambiguous"]) == (2, 0, [])
+    assert summary["nothing_to_add"] == ["Nobody Known"]
+    assert "1 with nothing to add" in summary["line"]
+    assert emails_of(cli, "ada king") == {"ada@example.com"}
+    grace = cli.json("contacts", "show", "https://www.linkedin.com/in/grace")
+    assert {row["email"] for row in grace["emails"]} == {"grace@navy.example"}
+
+
+def test_a_middle_name_does_not_hide_a_unique_given_and_family_name(cli, tmp_path):
+    connections(cli, tmp_path, "Grace,Hopper,https://www.linkedin.com/in/grace,,Navy,Admiral,02 Feb 2020")
+    summary = cli.json("import", "vcard", str(DATA / "vcard" / "apple-3.0.vcf"))  # N:Hopper;Grace;Brewster Murray;…
+    assert summary["matched"] == 1 and summary["added"] == 1  # Grace matched, Ada is new
+    assert emails_of(cli, "grace hopper") == {"grace@navy.example"}
+
+
+def test_a_middle_name_matching_two_people_is_reported_not_guessed(cli, tmp_path):
+    connections(
+        cli, tmp_path,
+        "Grace,Hopper,https://www.linkedin.com/in/grace,,Navy,Admiral,02 Feb 2020",
+        "Grace,Hopper,https://www.linkedin.com/in/grace-2,,Yale,Student,03 Mar 2021",
+    )
+    summary = cli.json("import", "vcard", str(DATA / "vcard" / "apple-3.0.vcf"))
+    assert summary["ambiguous"] == ["Grace Brewster Murray Hopper"]
+    assert not emails_of(cli, "https://www.linkedin.com/in/grace")
+
+
+def test_the_ambiguity_note_lists_each_candidate_distinctly(cli, tmp_path):
+    connections(
+        cli, tmp_path,
+        "Ann,Lee,https://www.linkedin.com/in/ann-lee,,Acme,CTO,01 Jan 2019",
+        "Ann,Lee,https://www.linkedin.com/in/ann-lee-2,,Beta,CEO,01 Jan 2020",
+    )
+    result = cli("import", "vcard", str(cards(tmp_path, "FN:Ann Lee\r\nEMAIL:ann@example.com\r\n")))
+    assert (
+        "ambiguous: card 'Ann Lee' could be Ann Lee (Acme, https://www.linkedin.com/in/ann-lee), "
+        "Ann Lee (Beta, https://www.linkedin.com/in/ann-lee-2); not merged"
+    ) in result.stdout
