@@ -75,7 +75,7 @@ def read_vcards(path: Path) -> VcardResult:
                 raise
             # One picture or binary saved as .vcf in a folder must not lose the other files.
             result.skipped.append(Skipped(1, str(error), file.name))
-            log.warning("skipped %s", error)
+            log.debug("skipped %s", error)  # the caller reports every skip
     log.info("%s: %d contacts from vCards, %d cards skipped", path, len(result.contacts), len(result.skipped))
     return result
 
@@ -93,7 +93,7 @@ def _read_file(path: Path, result: VcardResult, seen: dict[str, int]) -> None:
             result.contacts.append(outcome)
         else:
             result.skipped.append(Skipped(card.line, outcome, path.name))
-            log.warning("%s:%d skipped: %s", path.name, card.line, outcome)
+            log.debug("%s:%d skipped: %s", path.name, card.line, outcome)  # the caller reports it
 
 
 def _decoded(path: Path) -> str:
@@ -101,7 +101,10 @@ def _decoded(path: Path) -> str:
         raise NotAnExportError(f"{path} does not exist; expected a .vcf file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise NotAnExportError(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not a vCard file")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise NotAnExportError(f"cannot read {path}: {error.strerror or error}") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
     if b"\x00" in data:

@@ -24,12 +24,12 @@ def linkedin(app, path: Path, quiet: bool, as_json: bool) -> None:
     """Import a LinkedIn data export: contacts, and messages as interactions."""
     from connectors.base import NotAnExportError
     from connectors.linkedin import read_export
-    from daemon import importer
+    from daemon import clock, importer
 
     if not path.exists():
         raise UserError(f"{path}: no such file or folder")
     try:
-        export = read_export(path, owner_url=app.config.me.linkedin_url or None)
+        export = read_export(path, owner_url=app.config.me.linkedin_url or None, now=clock.now())
     except NotAnExportError as error:
         raise UserError(str(error)) from None
     store = app.store()

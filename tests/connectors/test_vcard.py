@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -100,4 +101,12 @@ def test_files_that_are_not_vcards_are_refused(tmp_path, content, expected):
     path = tmp_path / "contacts.vcf"
     path.write_bytes(content)
     with pytest.raises(NotAnExportError, match=expected):
+        read_vcards(path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_a_vcard_without_read_permission_is_one_line(tmp_path):
+    path = write_cards(tmp_path / "cards.vcf", "BEGIN:VCARD\nVERSION:3.0\nFN:A One\nEMAIL:a@example.com\nEND:VCARD")
+    path.chmod(0)
+    with pytest.raises(NotAnExportError, match="cannot read .*cards.vcf: Permission denied"):
         read_vcards(path)

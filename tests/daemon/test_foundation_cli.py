@@ -26,7 +26,7 @@ def test_import_reports_added_and_skipped_rows_with_lines(cli):
     result = cli("import", "linkedin", str(DATA / "linkedin" / "export-2024.csv"))
     assert "1351 added" in result.stdout
     assert "19 hidden members" in result.stdout
-    assert "Connections.csv:143: hidden member" in result.stdout
+    assert "export-2024.csv:143: hidden member" in result.stdout  # skips name the real file
     again = cli.json("import", "linkedin", str(DATA / "linkedin" / "export-2024.csv"))
     assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 1351)
 

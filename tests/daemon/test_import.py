@@ -7,6 +7,7 @@ from pathlib import Path
 from conftest import DATA
 
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+FRIDAY = {"CONNECT5_NOW": "2026-11-27T06:00:00+00:00"}
 
 
 def connections(cli, tmp_path: Path, *rows: str, config: str = "") -> None:
@@ -89,3 +90,37 @@ def test_the_ambiguity_note_lists_each_candidate_distinctly(cli, tmp_path):
         "ambiguous: card 'Ann Lee' could be Ann Lee (Acme, https://www.linkedin.com/in/ann-lee), "
         "Ann Lee (Beta, https://www.linkedin.com/in/ann-lee-2); not merged"
     ) in result.stdout
+
+
+def test_each_skip_is_shown_once_with_its_real_file_and_quiet_shows_only_the_summary(cli):
+    cli.write_config("")
+    sample = str(DATA / "linkedin" / "export-2024.csv")
+    loud = cli.process("import", "linkedin", sample)
+    assert loud.returncode == 0, loud.stderr
+    assert loud.stderr == ""
+    assert (loud.stdout + loud.stderr).count("export-2024.csv:143: hidden member") == 1
+    assert "Connections.csv:" not in loud.stdout
+    quiet = cli.process("import", "linkedin", sample, "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert len(quiet.stdout.splitlines()) == 1
+    vcards = cli.process("import", "vcard", str(DATA / "vcard" / "apple-3.0.vcf"), "--quiet")
+    assert vcards.stderr == "" and len(vcards.stdout.splitlines()) == 1
+
+
+def test_messages_dated_in_the_future_are_skipped_not_made_last_in_touch(cli, tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Connections.csv").write_text(
+        HEADER + "Ada,Lovelace,https://www.linkedin.com/in/ada,,Engines,Analyst,01 Jan 2019\n", encoding="utf-8"
+    )
+    (folder / "messages.csv").write_text(
+        "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,SUBJECT,CONTENT,FOLDER\n"
+        "c1,,Owner,https://www.linkedin.com/in/owner,Ada,https://www.linkedin.com/in/ada,2026-10-01 09:00:00 UTC,,hi,INBOX\n"
+        "c1,,Owner,https://www.linkedin.com/in/owner,Ada,https://www.linkedin.com/in/ada,2030-06-01 09:00:00 UTC,,hi,INBOX\n",
+        encoding="utf-8",
+    )
+    cli.write_config('[me]\nlinkedin_url = "https://www.linkedin.com/in/owner"\n')
+    summary = cli.json("import", "linkedin", str(folder), env=FRIDAY)
+    assert summary["messages_stored"] == 1
+    assert summary["skipped"] == ["messages.csv:3: dated in the future (2030-06-01 09:00:00 UTC)"]
+    assert cli.json("contacts", "show", "ada", env=FRIDAY)["last_touch_at"].startswith("2026-10-01")
