@@ -140,6 +140,27 @@ def unit_command(text: str) -> list[str]:
     return []
 
 
+def difference(text: str, home_option: str | None = None, config_option: str | None = None) -> str:
+    """Why an installed unit (its ``text``) would not run this installation as this shell does; "" if it would.
+
+    Both the command and the folders count: a unit that starts this connect5
+    but sets other XDG folders reads another config and store.
+    """
+    command = unit_command(text)
+    expected = exec_start(home_option, config_option)
+    if command != expected:
+        if command and not Path(command[0]).exists():
+            return f"runs `{' '.join(command)}`, which does not exist"
+        return f"runs `{' '.join(command)}`, not `{' '.join(expected)}`"
+    environment = unit_environment_of(text)
+    wanted = unit_environment(home_option)
+    wrong = [name for name in XDG_VARIABLES if environment.get(name) != wanted.get(name)]
+    if wrong:
+        said = ", ".join(f"{name}={environment.get(name) or '(unset)'}" for name in wrong)
+        return f"sets {said}, so the service would read another config or store than this shell"
+    return ""
+
+
 # -- systemctl ----------------------------------------------------------------
 
 

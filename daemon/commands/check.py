@@ -122,24 +122,11 @@ def _check_unit(app, findings: list[Finding]) -> None:
     if not target.exists():
         findings.append(Finding("unit", True, f"{target}: not installed (optional: connect5 service install)"))
         return
-    text = target.read_text(encoding="utf-8")
-    command = unit.unit_command(text)
-    expected = unit.exec_start(app.home_option, app.config_option)
-    wanted = unit.unit_environment(app.home_option)
-    if command == expected:
-        environment = unit.unit_environment_of(text)
-        wrong = [name for name in unit.XDG_VARIABLES if environment.get(name) != wanted.get(name)]
-        if not wrong:
-            findings.append(Finding("unit", True, f"{target} runs this installation"))
-            return
-        said = ", ".join(f"{name}={environment.get(name) or '(unset)'}" for name in wrong)
-        findings.append(Finding("unit", False, f"{target} sets {said}, so the service would read another config"
-                                               " or store than this shell", "connect5 service install"))
-        return
-    missing = command and not Path(command[0]).exists()
-    detail = f"{target} runs `{' '.join(command)}`" + (", which does not exist" if missing else
-                                                       f", not `{' '.join(expected)}`")
-    findings.append(Finding("unit", False, detail, "connect5 service install"))
+    different = unit.difference(target.read_text(encoding="utf-8"), app.home_option, app.config_option)
+    if different:
+        findings.append(Finding("unit", False, f"{target} {different}", "connect5 service install"))
+    else:
+        findings.append(Finding("unit", True, f"{target} runs this installation"))
 
 
 def _check_sources(config, findings: list[Finding]) -> None:

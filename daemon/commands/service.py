@@ -137,7 +137,7 @@ def service_status(app, as_json: bool) -> None:
     """systemd's view of the service and connect5's own, side by side.
 
     Exit status: 0 running, 3 not running, 4 running but not as installed (another
-    executable, or no unit file).
+    executable, other XDG folders, or no unit file).
     """
     view = _views(app)
     if as_json:
@@ -153,18 +153,20 @@ def _views(app) -> dict:
 
     target = unit.unit_path()
     installed = target.exists()
-    command = unit.unit_command(target.read_text(encoding="utf-8")) if installed else []
-    ours = unit.exec_start(app.home_option, app.config_option)
+    text = target.read_text(encoding="utf-8") if installed else ""
+    different = unit.difference(text, app.home_option, app.config_option) if installed else "no unit file"
     systemd = unit.systemd_view().as_dict()
     pid = lock.holder(app.home.lock_path)
     own = {
-        "unit_file": str(target), "installed": installed, "command": command, "expected_command": ours,
-        "matches_this_installation": command == ours, "pid": pid, "running": pid is not None,
+        "unit_file": str(target), "installed": installed, "command": unit.unit_command(text),
+        "expected_command": unit.exec_start(app.home_option, app.config_option),
+        "environment": unit.unit_environment_of(text), "expected_environment": unit.unit_environment(app.home_option),
+        "matches_this_installation": not different, "difference": different,
+        "pid": pid, "running": pid is not None,
     }
     own["sources"] = _own_summary(app)
-    code = 0 if pid is not None else 3
-    if code == 0 and installed and command != ours:
-        code = 4
+    # 4: a daemon runs on this store, but not the one the unit would start (or there is no unit).
+    code = 3 if pid is None else 4 if different else 0
     return {"systemd": systemd, "connect5": own, "exit": code}
 
 
@@ -200,7 +202,9 @@ def _show(view: dict) -> None:
         state = unit_file = pid = restarts = status = "(no user manager)"
     if own["installed"]:
         own_file = "points at this installation" if own["matches_this_installation"] else \
-            f"runs {' '.join(own['command'])}; reinstall: connect5 service install"
+            f"{own['difference']}; reinstall: connect5 service install"
+    elif own["running"]:
+        own_file = "not installed, yet connect5 runs here (started by hand?): connect5 service install"
     else:
         own_file = "not installed: connect5 service install"
     rows = [

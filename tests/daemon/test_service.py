@@ -196,6 +196,21 @@ def test_service_status_without_a_user_manager_still_answers(cli, world):
     assert "(no user manager)" in result.stdout and "not installed" in result.stdout
 
 
+def test_service_status_with_no_unit_file_but_a_daemon_running_is_4(cli, home, world):
+    from daemon.lock import DaemonLock
+
+    folder, env = world
+    fake_systemctl(folder, manager=False)
+    with DaemonLock(home / "connect5.lock"):  # a `connect5 run` started by hand
+        result = cli.process("service", "status", "--json", env=env)
+        table = cli.process("service", "status", env=env)
+    view = json.loads(result.stdout)
+    assert result.returncode == 4 and table.returncode == 4
+    assert view["connect5"]["running"] and not view["connect5"]["installed"]
+    assert view["connect5"]["matches_this_installation"] is False
+    assert "not installed" in table.stdout and "points at this installation" not in table.stdout
+
+
 # -- what reaches the journal ---------------------------------------------------
 
 
@@ -278,6 +293,13 @@ def test_the_unit_carries_the_shells_xdg_folders_so_the_service_reads_the_same_c
     check = run_connect5("check", "--json", env=moved)
     (unit,) = [finding for finding in json.loads(check.stdout) if finding["check"] == "unit"]
     assert not unit["ok"] and "another config or store" in unit["detail"], unit
+    status = run_connect5("service", "status", "--json", env=moved)
+    view = json.loads(status.stdout)["connect5"]
+    assert view["matches_this_installation"] is False and "XDG_DATA_HOME" in view["difference"]
+    assert status.returncode == 3  # not running
+    table = run_connect5("service", "status", env=moved).stdout
+    assert "points at this installation" not in table and "another config or store" in table
+    assert "points at this installation" in run_connect5("service", "status", env=env).stdout
 
 
 def test_a_home_folder_makes_the_xdg_folders_irrelevant_to_the_unit(tmp_path, monkeypatch):
