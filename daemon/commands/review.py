@@ -208,12 +208,34 @@ def assign_review(store, row: dict[str, Any], key: str, zone: str | None = None)
             # later message under it to the one chosen here; each goes to review instead.
             store.add_alias(row["value"], key, source=f"review:{row['id']}")
         credited = store.credit_held(row["id"], key)
+        also = _settle_siblings(store, row["id"], taught, key)
         refresh_touched(store, [key], zone)
         resolved = {"action": "assigned", "contact_key": key, "at": utc_now(), "taught": taught, "removed": removed,
-                    "credited": credited}
+                    "credited": credited, "also": also}
         store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), row["id"]])
         store.log_event("info", f"review #{row['id']} assigned to {key}", source="review")
     return {"taught": taught, "removed": removed, "credited": len(credited)}
+
+
+def _settle_siblings(store, review_id: int, taught: list[str], key: str) -> list[int]:
+    """Open reviews about an address just taught (the same sender under another name): decided with it.
+
+    Their held items are credited to ``key``; ``_reopen`` of ``review_id`` opens them again.
+    """
+    from daemon.store import utc_now
+
+    if not taught:
+        return []
+    settled = []
+    for other in store.query("SELECT * FROM review WHERE resolved IS NULL AND id != ?", [review_id]):
+        if not set(taught_addresses(other)) & set(taught):
+            continue
+        credited = store.credit_held(other["id"], key)
+        resolved = {"action": "assigned", "contact_key": key, "at": utc_now(), "taught": [], "removed": [],
+                    "credited": credited, "with": review_id}
+        store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), other["id"]])
+        settled.append(other["id"])
+    return settled
 
 
 def _shared_name(store, name: str) -> bool:
@@ -268,6 +290,8 @@ def _reopen(store, review_id: int, zone: str | None = None) -> list[dict[str, An
         )
     store.execute("DELETE FROM contact_aliases WHERE source = ?", [f"review:{review_id}"])
     store.execute("UPDATE review SET resolved = NULL WHERE id = ?", [review_id])
+    for sibling in resolved.get("also", []):
+        _reopen(store, sibling, zone)
     return removed
 
 

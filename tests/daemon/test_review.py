@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -386,3 +387,22 @@ def test_a_held_message_stored_under_another_folder_is_credited_there_once(tmp_p
     store.close()
     assert rows == [{"external_id": "inbox-1", "contact_key": GRACE}]
     assert [item["target"] for item in credited] == [["mail", "inbox-1"]]
+
+
+def test_assigning_one_name_of_an_address_settles_the_other_names_it_wrote_under(home):
+    store = open_store(home / "connect5.db")
+    with store.atomic():
+        ids = []
+        for number, shown in enumerate(("Hopper, Grace", "Grace Hopper")):
+            review_id = store.add_review("name", shown, [GRACE], f"sender gh@other.example is unknown but called"
+                                         f" {shown!r} like Grace Hopper: confirm to learn", "mail")
+            store.hold_for_review(review_id, source="mail", external_id=f"gh-{number}", kind="email", direction="in",
+                                  at=datetime(2026, 3, 17, 9 + number, tzinfo=UTC), message_id=f"gh-{number}@other")
+            ids.append(review_id)
+    store.close()
+    assert connect5(home, "review", "assign", str(ids[1]), GRACE).exit_code == 0
+    assert listed(home) == [] or all(item["id"] not in ids for item in listed(home))
+    assert contacts_of(home, "gh-0@other") == {GRACE} and contacts_of(home, "gh-1@other") == {GRACE}
+    assert connect5(home, "review", "forget", "gh@other.example").exit_code == 0
+    assert contacts_of(home, "gh-0@other") == set() and contacts_of(home, "gh-1@other") == set()
+    assert {item["id"] for item in listed(home)} >= set(ids)
