@@ -94,16 +94,34 @@ def _looks_like_zip(path: Path) -> bool:
     return start == b"PK\x03\x04" or path.suffix.lower() == ".zip"
 
 
+# An unpacked export keeps its CSVs at its top; one or two levels more allow for the
+# folder that holds the unpacked export (or a zip unpacked into a folder of its own).
+# Deeper is someone else's tree (~/Downloads, /tmp) and not searched.
+FOLDER_DEPTH = 2
+
+
 def _locate_in_folder(folder: Path) -> Located:
-    found: dict[str, Path] = {}
-    for candidate in sorted(folder.rglob("*.csv"), key=lambda p: (not p.is_file(), len(p.parts), str(p))):
-        name = candidate.name.lower()
-        if name in (CONNECTIONS, MESSAGES) and name not in found:
-            found[name] = candidate
-    if CONNECTIONS not in found:
-        raise NotAnExportError(f"{folder} holds no Connections.csv; expected an unpacked LinkedIn data export")
-    _check_readable_file(found[CONNECTIONS])
-    return Located(description=str(folder), connections=found[CONNECTIONS], messages=found.get(MESSAGES))
+    found: dict[str, list[Path]] = {}
+    for root, folders, files in os.walk(folder):  # a folder that vanishes or cannot be listed is passed over
+        depth = len(Path(root).relative_to(folder).parts)
+        # A folder (or link to one) called Connections.csv is found too, to be refused in one line.
+        for name in sorted([*files, *folders]):
+            if name.lower() in (CONNECTIONS, MESSAGES):
+                found.setdefault(name.lower(), []).append(Path(root) / name)
+        folders[:] = [] if depth >= FOLDER_DEPTH else sorted(name for name in folders if name.lower() != CONNECTIONS)
+    candidates = sorted(found.get(CONNECTIONS, []), key=lambda path: (len(path.parts), str(path)))
+    if not candidates:
+        raise NotAnExportError(f"{folder} holds no Connections.csv (looked {FOLDER_DEPTH} folders down);"
+                               " expected an unpacked LinkedIn data export")
+    nearest = [path for path in candidates if len(path.parts) == len(candidates[0].parts)]
+    if len(nearest) > 1:
+        shown = ", ".join(str(path) for path in nearest[:4])
+        raise NotAnExportError(f"{folder} holds {len(nearest)} exports ({shown}); name the one to import")
+    connections = nearest[0]
+    _check_readable_file(connections)
+    # messages.csv from the same export: beside Connections.csv (it is never elsewhere).
+    messages = next((path for path in found.get(MESSAGES, []) if path.parent == connections.parent), None)
+    return Located(description=str(folder), connections=connections, messages=messages)
 
 
 def _locate_in_zip(path: Path) -> Located:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from fakes.unprivileged import run_python
 from fakes.linkedin import (
     ALICE, BOB, CAROL, DAVE, ME, SECRET, connections_csv, conversation_sample, message_row, messages_csv,
     patch_declared_size, write_zip,
@@ -210,12 +212,16 @@ def test_a_connections_csv_that_cannot_be_read_as_a_file_is_one_line(tmp_path, k
         assert "\n" not in str(raised.value)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_a_connections_csv_without_read_permission_is_one_line(tmp_path):
     (tmp_path / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
     (tmp_path / "Connections.csv").chmod(0)
-    with pytest.raises(NotAnExportError, match="cannot read .*Connections.csv: Permission denied"):
-        read_export(tmp_path)
+    result = run_python(
+        "from connectors.base import NotAnExportError\n"
+        "from connectors.linkedin import read_export\n"
+        f"try:\n    read_export({str(tmp_path)!r})\nexcept NotAnExportError as error:\n    print(error)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"cannot read .*Connections.csv: Permission denied\n", result.stdout)
 
 
 def test_a_messages_csv_that_is_a_folder_costs_only_the_messages(tmp_path):
@@ -226,3 +232,27 @@ def test_a_messages_csv_that_is_a_folder_costs_only_the_messages(tmp_path):
     assert [str(skip) for skip in export.message_skipped] == [
         f"messages.csv:1: {tmp_path / 'messages.csv'} is not a regular file; expected a LinkedIn CSV"
     ]
+
+
+def test_a_folder_is_searched_two_levels_down_and_no_further(tmp_path):
+    row = ["Alice,Ames,,,A,B,05 Mar 2024"]
+    export = tmp_path / "Downloads" / "Basic_LinkedInDataExport_11-20-2026"
+    export.mkdir(parents=True)
+    (export / "Connections.csv").write_text(connections_csv(row), encoding="utf-8")
+    (export / "messages.csv").write_text(messages_csv(conversation_sample()), encoding="utf-8")
+    found = read_export(tmp_path)  # the folder holding Downloads: two levels down
+    assert len(found.contacts) == 1 and len(found.messages) == 5
+    deep = tmp_path / "deep" / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    (deep / "Connections.csv").write_text(connections_csv(row), encoding="utf-8")
+    with pytest.raises(NotAnExportError, match="holds no Connections.csv"):
+        read_export(tmp_path / "deep")
+
+
+def test_two_exports_side_by_side_are_named_not_guessed(tmp_path):
+    for name in ("export-2024", "export-2026"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]),
+                                                          encoding="utf-8")
+    with pytest.raises(NotAnExportError, match="holds 2 exports .*export-2024.*export-2026.*name the one"):
+        read_export(tmp_path)
