@@ -89,7 +89,8 @@ def import_vcards(
                 new.append(contact)
             else:
                 nothing.append(contact.name)
-                notes.append(f"skipped card {contact.name!r}: nothing to add (it matches no contact and has no e-mail address)")
+                why = "it matches no contact and has no e-mail address" if add_new else "it matches no contact"
+                notes.append(f"skipped card {contact.name!r}: nothing to add ({why})")
     report = store.import_contacts(new, source="vcard", snapshot=False)
     line = (
         f"vCard: {enriched} cards matched existing contacts ({added_emails} new addresses), "

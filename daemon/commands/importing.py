@@ -40,10 +40,17 @@ def linkedin(app, path: Path, quiet: bool, as_json: bool) -> None:
 @import_group.command("vcard")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--quiet", is_flag=True, help="Only the summary line.")
+@click.option("--only-known", is_flag=True,
+              help="Only add addresses to people already in your network; a card that names nobody is left out.")
 @json_option
 @pass_app
-def vcard(app, path: Path, quiet: bool, as_json: bool) -> None:
-    """Import vCards (2.1, 3.0, 4.0): addresses join the contacts they name."""
+def vcard(app, path: Path, quiet: bool, only_known: bool, as_json: bool) -> None:
+    """Import vCards (2.1, 3.0, 4.0).
+
+    A card that names one contact (by LinkedIn profile, address or name) adds its
+    addresses to them; a card with an address that names nobody becomes a new
+    contact, unless --only-known. Your own card is left out.
+    """
     from connectors.base import NotAnExportError
     from connectors.vcard import read_vcards
     from daemon import importer
@@ -55,7 +62,8 @@ def vcard(app, path: Path, quiet: bool, as_json: bool) -> None:
     except NotAnExportError as error:
         raise UserError(str(error)) from None
     me = app.config.me
-    summary = importer.import_vcards(app.store(), result, own_addresses=me.emails, own_profile=_profile(me.linkedin_url))
+    summary = importer.import_vcards(app.store(), result, add_new=not only_known, own_addresses=me.emails,
+                                     own_profile=_profile(me.linkedin_url))
     _report(summary, as_json, quiet)
 
 

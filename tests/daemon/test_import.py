@@ -124,3 +124,14 @@ def test_messages_dated_in_the_future_are_skipped_not_made_last_in_touch(cli, tm
     assert summary["messages_stored"] == 1
     assert summary["skipped"] == ["messages.csv:3: dated in the future (2030-06-01 09:00:00 UTC)"]
     assert cli.json("contacts", "show", "ada", env=FRIDAY)["last_touch_at"].startswith("2026-10-01")
+
+
+def test_only_known_adds_addresses_to_the_network_and_no_one_to_it(cli, tmp_path):
+    connections(cli, tmp_path, "Grace,Hopper,https://www.linkedin.com/in/grace,,Navy,Admiral,02 Feb 2020")
+    path = cards(tmp_path, "FN:Grace Hopper\r\nEMAIL:grace@navy.example\r\n",
+                 "FN:Plumber Bob\r\nEMAIL:bob@pipes.example\r\n")
+    result = cli.json("import", "vcard", "--only-known", str(path))
+    assert (result["matched"], result["added"], result["nothing_to_add"]) == (1, 0, ["Plumber Bob"])
+    assert emails_of(cli, "grace") == {"grace@navy.example"}
+    assert {contact["name"] for contact in cli.json("contacts", "list")} == {"Grace Hopper"}
+    assert cli.json("import", "vcard", str(path))["added"] == 1  # without it, Bob joins the network
