@@ -36,6 +36,7 @@ LOCAL_POLL_SECONDS = 300.0  # watchers do the real work; this is a backstop
 REMOTE_POLL_SECONDS = 60.0
 MAX_BACKOFF = 1800.0
 MORNING_RETRY = 300.0  # seconds before a failed block write is tried again
+WAKE_PROBE_GAP = 10.0  # while a source backs off, watcher wake-ups try it at most this often
 
 
 class Interrupted(BaseException):
@@ -96,6 +97,9 @@ class SourceState:
     failures: int = 0
     stopped: str = ""
     last: str = ""
+    error: str = ""  # the last sync's error, while failing
+    attempted: float = 0.0  # monotonic time of the last sync
+    probe_at: float = 0.0  # a wake-up during the backoff: try once at this time (0: none pending)
 
 
 @dataclass
@@ -115,6 +119,7 @@ class Daemon:
     config_mtime: tuple = ()
     config_watcher: object | None = None
     config_problem: str = ""  # why the config file was refused, until a reload succeeds
+    wake_probe_gap: float = WAKE_PROBE_GAP
 
     # -- setup ------------------------------------------------------------
 
@@ -153,13 +158,19 @@ class Daemon:
 
     # -- one cycle --------------------------------------------------------
 
-    def sync(self, state: SourceState) -> None:
+    def sync(self, state: SourceState, *, probe: bool = False) -> None:
+        """Sync one source; a ``probe`` (a wake-up during its backoff) that fails the same way changes nothing."""
         if state.stopped or state.connector is None:
             return
         outcome = sync_one(
-            self.store, self.config, self.home, state.source, connector=state.connector, progress=self._between_batches
+            self.store, self.config, self.home, state.source, connector=state.connector,
+            progress=self._between_batches, repeat_of=state.error if probe else "",
         )
         now = time.monotonic()
+        state.attempted, state.probe_at = now, 0.0
+        if outcome.get("repeated"):
+            return  # still failing as before: the backoff, the count and the log stay as they were
+        state.error = outcome["error"]
         if outcome["error"]:
             state.failures += 1
             if outcome["stopped"]:
@@ -172,6 +183,20 @@ class Daemon:
             if outcome["interactions"]:
                 log.info("%s", outcome["line"])
         state.last = outcome["line"]
+
+    def wake(self, state: SourceState) -> None:
+        """A watcher saw a change: sync now, unless the source is backing off after a failure.
+
+        Then the wake-up is a probe, tried at most once per ``wake_probe_gap``:
+        the watcher of a Maildir that does not exist yet watches its parent and
+        fires for every folder made beside it, and each must not be a sync and a
+        warning. The probe still notices at once (within the gap) the change
+        that cures the failure, such as the folder being created.
+        """
+        if not state.failures:
+            self.sync(state)
+        elif not state.probe_at:
+            state.probe_at = max(time.monotonic(), state.attempted + self.wake_probe_gap)
 
     def _between_batches(self, report, batch) -> None:
         # A first backfill can take longer than WatchdogSec: keep systemd's watchdog fed.
@@ -218,6 +243,8 @@ class Daemon:
         for state in list(self.sources.values()):
             if force_sync or now >= state.due:
                 self.sync(state)
+            elif state.probe_at and now >= state.probe_at:
+                self.sync(state, probe=True)
         wall = clock.now()
         if self.morning_due(wall):
             self.run_morning(wall)
@@ -276,7 +303,8 @@ class Daemon:
 
     def next_timeout(self, watchdog: float | None) -> float:
         now = time.monotonic()
-        dues = [state.due for state in self.sources.values() if not state.stopped and state.connector]
+        dues = [min(state.due, state.probe_at or state.due)
+                for state in self.sources.values() if not state.stopped and state.connector]
         timeout = min([MAX_SLEEP, *(max(0.0, due - now) for due in dues)])
         if watchdog:
             timeout = min(timeout, watchdog)
@@ -345,7 +373,7 @@ class Daemon:
                 for name in dict.fromkeys(payload for kind, payload in events if kind == "wake"):
                     state = self.sources.get(name)
                     if state is not None:
-                        self.sync(state)
+                        self.wake(state)
             self.cycle()
             self.notifier.keepalive()
             self.notifier.status(self.status_line())

@@ -30,8 +30,13 @@ def select_sources(config: Config, wanted: str | None) -> list[Source]:
     return [s for s in config.sources if s.type == wanted or s.type.split("-")[0] == wanted]
 
 
-def sync_one(store: Store, config: Config, home: Home, source: Source, connector=None, progress=None) -> dict[str, Any]:
-    """Sync ``source``, turning its errors into a recorded state and a one-line summary."""
+def sync_one(store: Store, config: Config, home: Home, source: Source, connector=None, progress=None,
+             repeat_of: str = "") -> dict[str, Any]:
+    """Sync ``source``, turning its errors into a recorded state and a one-line summary.
+
+    An error equal to ``repeat_of`` (the one already recorded) is logged at
+    debug only and recorded nowhere: the outcome says ``repeated``.
+    """
     error = stopped = ""
     report = None
     try:
@@ -48,6 +53,10 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
     except Exception as failure:  # a bug in one connector must not stop the others or the daemon
         log.exception("%s: unexpected error (a bug; the traceback follows)", source.name)
         error = f"unexpected {type(failure).__name__}: {failure}"
+    if error and error == repeat_of and not stopped:
+        log.debug("%s: still %s", source.name, error)
+        return {"source": source.name, "error": error, "stopped": False, "line": f"{source.name}: {error}",
+                "repeated": True}
     if error:
         log.warning("%s: %s", source.name, error)
         with store.atomic():
