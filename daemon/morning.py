@@ -287,6 +287,10 @@ def write_block(store: Store, config: Config, home: Home, day: date, today: date
     if day < today:
         return None
     name = config.block.writer
+    if name == "ics":  # even when nothing is written below: a `chmod 644` since is undone (docs/SECURITY.md)
+        from daemon.permissions import keep_private
+
+        keep_private(ics_path(config, home), "block file")
     if store.meta("block_stopped") == name and not restart:
         return None
     inputs = block_inputs(store, config, day, today)

@@ -1,12 +1,13 @@
-"""Start-up privacy check: the data folder, ``tokens/`` and the token files are the user's alone.
+"""Privacy of what connect5 keeps: the data folder, ``tokens/``, token files, the store and the block file.
 
 ``connect5 run`` calls ``ensure_private`` before it opens anything. A folder or a
-token file that others on the machine could read (group or world bits) is
-fixed in place, and the fix is logged; when it cannot be fixed (the file
-belongs to someone else, a read-only mount) the daemon refuses to start with
-one line naming the path and the command that shows the rest
-(``connect5 check``). Symlinks are not followed: their targets are not ours to
-change.
+file that others on the machine could read (group or world bits) is fixed in
+place, and the fix is logged; when it cannot be fixed (the file belongs to
+someone else, a read-only mount) the daemon refuses to start with one line
+naming the path and the command that shows the rest (``connect5 check``).
+``connect5 check`` reads the same list through ``inspect`` before anything
+opens the store (which would make it private on the way). Symlinks are not
+followed: their targets are not ours to change.
 """
 
 from __future__ import annotations
@@ -14,49 +15,107 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
+BLOCK_FILE = "connect5.ics"  # the ics writer's default, in the data folder
 
 
 class NotPrivateError(Exception):
     """A path holding secrets is readable by others and could not be made private."""
 
 
-def _wanted(data_dir: Path, tokens_dir: Path) -> list[tuple[Path, int]]:
-    wanted = [(data_dir, FOLDER_MODE)]
+@dataclass(frozen=True)
+class Entry:
+    """One private path as found: what it is, its mode and the most it may allow."""
+
+    path: Path
+    what: str
+    actual: int
+    mode: int
+
+    @property
+    def private(self) -> bool:
+        return self.actual & ~self.mode & 0o777 == 0
+
+    @property
+    def repaired(self) -> int:
+        """The mode ``make_private`` sets: the wanted bits the path already had."""
+        return self.actual & self.mode
+
+
+def _wanted(data_dir: Path, tokens_dir: Path, block_file: Path | None) -> list[tuple[Path, int, str]]:
+    wanted = [(data_dir, FOLDER_MODE, "data folder")]
     if tokens_dir.is_dir() and not tokens_dir.is_symlink():
-        wanted.append((tokens_dir, FOLDER_MODE))
-        wanted += [(path, FILE_MODE) for path in sorted(tokens_dir.iterdir()) if path.is_file()]
-    wanted += [(path, FILE_MODE) for path in sorted(data_dir.glob("connect5.db*")) if path.is_file()]
+        wanted.append((tokens_dir, FOLDER_MODE, "tokens folder"))
+        wanted += [(path, FILE_MODE, "token file") for path in sorted(tokens_dir.iterdir()) if path.is_file()]
+    wanted += [(path, FILE_MODE, "store file") for path in sorted(data_dir.glob("connect5.db*")) if path.is_file()]
+    blocks = {data_dir / BLOCK_FILE, *([block_file] if block_file is not None else [])}
+    wanted += [(path, FILE_MODE, "block file") for path in sorted(blocks) if path.is_file()]
     return wanted
 
 
-def ensure_private(data_dir: Path, tokens_dir: Path) -> list[str]:
-    """Make the secret-bearing paths private; the fixes made, one line each.
+def inspect(data_dir: Path, tokens_dir: Path, block_file: Path | None = None) -> list[Entry]:
+    """Every private path that exists (symlinks left out), with its mode as it is now."""
+    if not data_dir.exists():
+        return []
+    entries = []
+    for path, mode, what in _wanted(data_dir, tokens_dir, block_file):
+        try:
+            status = path.lstat()
+        except FileNotFoundError:  # gone since it was listed (a -wal file at checkpoint)
+            continue
+        if not stat.S_ISLNK(status.st_mode):
+            entries.append(Entry(path, what, stat.S_IMODE(status.st_mode), mode))
+    return entries
+
+
+def make_private(entry: Entry) -> None:
+    """Take group and other bits off ``entry``; ``NotPrivateError`` naming the chmod when that fails."""
+    try:
+        os.chmod(entry.path, entry.repaired)
+    except OSError as error:
+        raise NotPrivateError(
+            f"{entry.path} is readable by others ({entry.actual:04o}) and cannot be fixed ({error.strerror}); "
+            f"run: chmod {entry.mode:o} {entry.path} (see connect5 check)"
+        ) from None
+
+
+def ensure_private(data_dir: Path, tokens_dir: Path, block_file: Path | None = None) -> list[str]:
+    """Make the private paths private; the fixes made, one line each.
 
     Raises ``NotPrivateError`` when a path stays readable by others.
     """
-    if not data_dir.exists():
-        return []
     fixed = []
-    for path, mode in _wanted(data_dir, tokens_dir):
-        status = path.lstat()
-        if stat.S_ISLNK(status.st_mode):
+    for entry in inspect(data_dir, tokens_dir, block_file):
+        if entry.private:
             continue
-        actual = stat.S_IMODE(status.st_mode)
-        if actual & ~mode & 0o777 == 0:
-            continue
-        try:
-            os.chmod(path, actual & mode)
-        except OSError as error:
-            raise NotPrivateError(
-                f"{path} is readable by others ({actual:04o}) and cannot be fixed ({error.strerror}); "
-                f"run: chmod {mode:o} {path} (see connect5 check)"
-            ) from None
-        fixed.append(f"{path} was {actual:04o}, now {actual & mode:04o}")
-        log.warning("%s was readable by others (%04o); made it %04o", path, actual, actual & mode)
+        make_private(entry)
+        fixed.append(f"{entry.path} was {entry.actual:04o}, now {entry.repaired:04o}")
+        log.warning("%s was readable by others (%04o); made it %04o", entry.path, entry.actual, entry.repaired)
     return fixed
+
+
+def keep_private(path: Path, what: str) -> None:
+    """Make one file private again if others may read it (logged); a failure is logged, never raised.
+
+    For the block file, which the morning job and ``connect5 today`` leave alone
+    when its content has not changed.
+    """
+    try:
+        status = path.lstat()
+    except FileNotFoundError:
+        return
+    entry = Entry(path, what, stat.S_IMODE(status.st_mode), FILE_MODE)
+    if not stat.S_ISREG(status.st_mode) or entry.private:
+        return
+    try:
+        make_private(entry)
+    except NotPrivateError as error:
+        log.warning("%s %s", what, error)
+        return
+    log.warning("%s %s was readable by others (%04o); made it %04o", what, path, entry.actual, entry.repaired)

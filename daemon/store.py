@@ -11,6 +11,7 @@ Invariants kept here:
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
@@ -251,8 +252,12 @@ def _check_foreign(db: Database, path: Path) -> None:
 def _make_private(path: Path) -> None:
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
-            if stat.S_IMODE(candidate.stat().st_mode) & 0o077:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+            if mode & 0o077:
                 os.chmod(candidate, 0o600)
+                # Said, not silent: a hole someone opened is worth knowing about (docs/SECURITY.md).
+                logging.getLogger(__name__).warning(
+                    "store file %s was readable by others (%04o); made it 0600", candidate, mode)
         except FileNotFoundError:
             continue
 

@@ -5,7 +5,8 @@
 brings the recurring master in line with the configured time, days and zone, and
 writes the result atomically (temporary file in the same folder, fsync,
 ``os.replace``, mode 0600). Writing the same block again leaves the file
-byte-identical and untouched.
+byte-identical and untouched, but for its mode: one that others may read is
+made 0600 again.
 
 When the time, days or zone change, the whole series moves, as when a user edits
 "all events" of a series in a calendar app: overrides on days that are still
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -160,9 +162,26 @@ class IcsBlockWriter:
             except OSError as error:
                 raise SourceUnavailable(f"cannot write the block file {self.path}: {error}") from error
             logger.info("wrote the block of %s to %s", day, self.path)
+        else:
+            self._keep_private()
         override = result.overrides[day]
         etag = f"{zlib.crc32(repr(override.content()).encode()):08x}"
         return BlockRef(writer="ics", remote_id=f"{BLOCK_UID}/{day.isoformat()}", etag=etag)
+
+    def _keep_private(self) -> None:
+        """An unchanged file is not rewritten, but a mode opened since (``chmod 644``) is closed again."""
+        try:
+            status = self.path.lstat()
+        except FileNotFoundError:
+            return
+        mode = stat.S_IMODE(status.st_mode)
+        if not stat.S_ISREG(status.st_mode) or not mode & 0o077:
+            return  # private already, or a symlink whose target is not ours to change
+        try:
+            os.chmod(self.path, mode & 0o600)
+        except OSError as error:
+            raise SourceUnavailable(f"cannot make the block file {self.path} private: {error}") from error
+        logger.warning("block file %s was readable by others (%04o); made it %04o", self.path, mode, mode & 0o600)
 
     def _read(self) -> tuple[bytes, BlockFile]:
         try:

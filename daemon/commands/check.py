@@ -1,9 +1,10 @@
 """``connect5 check [--fix] [--json]``: what is wrong with this installation and how to fix it.
 
 Checks the config (file, key, problem), the privacy of the data folder,
-``tokens/`` and the token files, the store (opens, is ours, is sound), the
-systemd unit (if installed, that it runs this installation) and the paths the
-sources read. ``--fix`` repairs what is safe to repair by itself: file modes.
+``tokens/``, the token files, the store's files and the block file (read before
+anything opens the store), the store (opens, is ours, is sound), the systemd
+unit (if installed, that it runs this installation and these folders) and the
+paths the sources read. ``--fix`` repairs what is safe to repair by itself: file modes.
 
 Exit status: 0 when all is well, 1 when something needs fixing.
 """
@@ -40,8 +41,9 @@ def check(app, repair: bool, as_json: bool) -> None:
     """Check config, tokens, store and unit file; say what is wrong and how to fix it."""
     findings: list[Finding] = []
     config = _check_config(app.home.config_file, findings)
-    _check_modes(app.home, findings, repair)
+    open_holes = _check_modes(app.home, config, findings, repair)
     _check_store(app.home.db_path, findings)
+    _recheck_modes(open_holes)
     _check_unit(app, findings)
     if config is not None:
         _check_sources(config, findings)
@@ -68,26 +70,57 @@ def _check_config(path: Path, findings: list[Finding]):
     return config
 
 
-def _check_modes(home, findings: list[Finding], repair: bool) -> None:
-    """Data folder and tokens/ 0700, token files 0600: nobody else on the machine reads a token."""
-    wanted = [(home.data_dir, 0o700, "data folder")]
-    if home.tokens_dir.is_dir():
-        wanted.append((home.tokens_dir, 0o700, "tokens folder"))
-        wanted += [(path, 0o600, "token file") for path in sorted(home.tokens_dir.iterdir()) if path.is_file()]
+def _check_modes(home, config, findings: list[Finding], repair: bool) -> list[tuple[Finding, object]]:
+    """Folders 0700, token, store and block files 0600: nobody else on the machine reads them.
+
+    Read before anything opens the store, which makes its files private on the
+    way; the holes left open are returned, for ``_recheck_modes``.
+    """
+    from daemon import permissions
+
     if not home.data_dir.exists():
         findings.append(Finding("data", False, f"{home.data_dir}: missing", "connect5 init"))
-        return
-    for path, mode, what in wanted:
-        actual = stat.S_IMODE(path.lstat().st_mode)
-        if actual & ~mode & 0o777 == 0:
-            findings.append(Finding("modes", True, f"{what} {path} is {actual:04o}"))
+        return []
+    open_holes = []
+    for entry in permissions.inspect(home.data_dir, home.tokens_dir, _block_file(home, config)):
+        if entry.private:
+            findings.append(Finding("modes", True, f"{entry.what} {entry.path} is {entry.actual:04o}"))
             continue
-        finding = Finding("modes", False, f"{what} {path} is {actual:04o}, should be {mode:04o}",
-                          f"chmod {mode:o} {path} (or: connect5 check --fix)")
-        if repair:
-            path.chmod(mode)
-            finding.fixed = True
+        finding = Finding("modes", False, f"{entry.what} {entry.path} is {entry.actual:04o}, should be {entry.mode:04o}",
+                          f"chmod {entry.mode:o} {entry.path} (or: connect5 check --fix)")
         findings.append(finding)
+        if not repair:
+            open_holes.append((finding, entry))
+            continue
+        try:
+            permissions.make_private(entry)
+        except permissions.NotPrivateError as error:
+            finding.detail = str(error)
+            continue
+        finding.fixed = True
+        finding.detail = f"{entry.what} {entry.path} was {entry.actual:04o}, now {entry.repaired:04o}"
+    return open_holes
+
+
+def _recheck_modes(open_holes: list[tuple[Finding, object]]) -> None:
+    """A hole that opening the store closed is reported as found, and as fixed by that."""
+    for finding, entry in open_holes:
+        try:
+            now = stat.S_IMODE(entry.path.lstat().st_mode)
+        except FileNotFoundError:
+            continue
+        if now & ~entry.mode & 0o777 == 0:
+            finding.fixed = True
+            finding.detail = (f"{entry.what} {entry.path} was {entry.actual:04o}, now {now:04o}"
+                              " (opening the store fixed it)")
+
+
+def _block_file(home, config) -> Path | None:
+    """The .ics file the block is written to, when the writer is ``ics``."""
+    if config is None or config.block.writer != "ics":
+        return None
+    configured = getattr(config.block.options, "path", "") if config.block.options else ""
+    return Path(configured).expanduser() if configured else home.ics_path
 
 
 def _check_store(path: Path, findings: list[Finding]) -> None:

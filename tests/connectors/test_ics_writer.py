@@ -278,6 +278,16 @@ def test_file_is_private_and_no_temporary_files_are_left(tmp_path):
     assert os.listdir(path.parent) == ["connect5.ics"]
 
 
+def test_writing_an_unchanged_block_makes_a_file_opened_to_others_private_again(tmp_path):
+    path = tmp_path / "connect5.ics"
+    day = date(2026, 3, 3)
+    make_writer(path).write(day, make_block(day))
+    before = path.read_bytes()
+    path.chmod(0o644)
+    make_writer(path).write(day, make_block(day))
+    assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
 def test_lines_are_folded_crlf_and_awkward_text_round_trips(tmp_path):
     path = tmp_path / "connect5.ics"
     awkward = ["Zoë Ñúñez-Łukasz 🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉", "Smith, John; Jr. \\ the\nsecond"]

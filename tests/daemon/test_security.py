@@ -86,6 +86,66 @@ def test_check_reports_then_fixes_the_same_holes(cli, home):
     assert mode(token) == 0o600 and mode(home / "tokens") == 0o700
 
 
+MONDAY = {"CONNECT5_NOW": "2026-03-02T08:00:00+00:00"}
+
+
+@pytest.fixture
+def picked(cli, home, linkedin_2024) -> Path:
+    """A home with a store and a block file, both 0600, as `connect5 today` leaves them."""
+    cli("import", "linkedin", str(linkedin_2024), env=MONDAY)
+    cli("today", env=MONDAY)
+    assert mode(home / "connect5.db") == 0o600 and mode(home / "connect5.ics") == 0o600
+    return home
+
+
+def modes_findings(report: str) -> dict[str, dict]:
+    return {finding["detail"].split(" ")[2]: finding for finding in json.loads(report)
+            if finding["check"] == "modes"}
+
+
+def test_check_reports_a_readable_store_before_opening_it_makes_it_private(cli, picked):
+    store = picked / "connect5.db"
+    store.chmod(0o644)
+    report = cli.process("check", "--json")
+    finding = modes_findings(report.stdout)[str(store)]
+    assert not finding["ok"] and finding["fixed"], finding
+    assert finding["detail"] == f"store file {store} was 0644, now 0600 (opening the store fixed it)"
+    assert mode(store) == 0o600
+
+
+def test_status_says_so_when_opening_the_store_makes_it_private(cli, picked):
+    store = picked / "connect5.db"
+    store.chmod(0o644)
+    result = cli.process("status", env=MONDAY)
+    assert f"store file {store} was readable by others (0644); made it 0600" in result.stderr
+    assert mode(store) == 0o600
+
+
+def test_check_reports_a_readable_block_file_and_fix_repairs_it(cli, picked):
+    block = picked / "connect5.ics"
+    block.chmod(0o644)
+    report = cli.process("check", "--json")
+    assert report.returncode == 1
+    finding = modes_findings(report.stdout)[str(block)]
+    assert finding["detail"] == f"block file {block} is 0644, should be 0600" and not finding["fixed"]
+    assert mode(block) == 0o644  # check without --fix changes nothing
+    fixed = cli.process("check", "--fix", "--json")
+    assert modes_findings(fixed.stdout)[str(block)]["detail"] == f"block file {block} was 0644, now 0600"
+    assert mode(block) == 0o600
+
+
+@pytest.mark.parametrize("command", [("today",), ("run", "--once")])
+def test_an_unchanged_block_file_opened_to_others_is_made_private_again(cli, picked, command):
+    block = picked / "connect5.ics"
+    before = block.read_bytes()
+    block.chmod(0o644)
+    result = cli.process(*command, env=MONDAY)
+    assert result.returncode == 0, result.stderr
+    assert block.read_bytes() == before  # nothing to write: the content is the same
+    assert mode(block) == 0o600
+    assert f"{block} was readable by others (0644); made it 0600" in result.stderr
+
+
 def test_the_store_and_everything_written_are_private(cli, home, linkedin_2024):
     cli("import", "linkedin", str(linkedin_2024))
     cli("today")
