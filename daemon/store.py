@@ -225,7 +225,7 @@ def open_store(path: Path, *, create: bool = True, timeout: float = 3.0) -> Stor
             schema.apply(connection)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{path}: cannot use this store: {error}") from None
-    _make_private(path)
+    _make_private(path, said=exists)
     return Store(db, path)
 
 
@@ -249,15 +249,20 @@ def _check_foreign(db: Database, path: Path) -> None:
             raise StoreError(f"{path} is an SQLite file of another program; point --home elsewhere")
 
 
-def _make_private(path: Path) -> None:
+def _make_private(path: Path, said: bool) -> None:
+    """Files 0600; with ``said``, a store that existed before, each fix is a warning.
+
+    A new store is made under the umask, so fixing it is routine; a hole in an
+    existing one is worth knowing about (docs/SECURITY.md).
+    """
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
             mode = stat.S_IMODE(candidate.stat().st_mode)
             if mode & 0o077:
                 os.chmod(candidate, 0o600)
-                # Said, not silent: a hole someone opened is worth knowing about (docs/SECURITY.md).
-                logging.getLogger(__name__).warning(
-                    "store file %s was readable by others (%04o); made it 0600", candidate, mode)
+                if said:
+                    logging.getLogger(__name__).warning(
+                        "store file %s was readable by others (%04o); made it 0600", candidate, mode)
         except FileNotFoundError:
             continue
 
