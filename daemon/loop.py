@@ -248,6 +248,8 @@ class Daemon:
         wall = clock.now()
         if self.morning_due(wall):
             self.run_morning(wall)
+        # Meetings that began since the last cycle: "call booked" becomes "met" with no sync.
+        morning.refresh_started(self.store, self.config, wall)
 
     # -- the loop ---------------------------------------------------------
 

@@ -142,15 +142,19 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
     from daemon.outcomes import refresh_outcomes
 
     moment = clock.iso(now)
-    with store.atomic():
-        since = store.meta("started_checked_at")
-        store.set_meta("started_checked_at", moment)
-        if since is None or since >= moment:
-            return 0
+    since = store.meta("started_checked_at")
+    keys = set()
+    if since is not None and since < moment:
         keys = {row[0] for row in store.db.execute(
             "SELECT DISTINCT c.contact_key FROM interactions i INDEXED BY interactions_at"
             " JOIN interaction_contacts c ON c.interaction_id = i.id"
             " WHERE i.at > ? AND i.at <= ? AND i.status != 'cancelled'", [since, moment])}
+    if since is not None and not keys:
+        return 0  # nothing began: nothing written (the daemon asks every cycle)
+    with store.atomic():
+        store.set_meta("started_checked_at", moment)
+        if not keys:
+            return 0
         store.refresh_last_touch(keys, now)
         return refresh_outcomes(store, keys, now, clock.zone_name(config.me.timezone))
 

@@ -67,7 +67,9 @@ def test_a_booked_call_becomes_met_when_it_starts_with_no_sync(world):
         refresh_touched(store, [GRACE], "UTC")
     state = {row["contact_key"]: row["state"] for row in morning.picks_of(store, FRIDAY)}
     assert state[GRACE] == "call_booked"
+    writes = store.db.conn.total_changes
     assert morning.refresh_started(store, config, datetime(2026, 11, 27, 14, tzinfo=UTC)) == 0
+    assert store.db.conn.total_changes == writes  # asked every daemon cycle: nothing began, nothing written
     assert morning.refresh_started(store, config, datetime(2026, 11, 27, 15, 30, tzinfo=UTC)) == 1
     state = {row["contact_key"]: row["state"] for row in morning.picks_of(store, FRIDAY)}
     assert state == {GRACE: "met", ALAN: "picked"}
