@@ -62,30 +62,23 @@ def describe_ago(then: date, today: date) -> str:
     """How long ago ``then`` was, in the largest unit that reads naturally (a booked meeting: how far ahead)."""
     days = (today - then).days
     if days < 0:
-        return _ahead(-days, then, today)
+        return "tomorrow" if days == -1 else f"in {_span(today, then)}"
     if days == 0:
         return "today"
     if days == 1:
         return "yesterday"
-    if days < 14:
-        return f"{days} days ago"
-    if days < 60:
-        return f"{_plural(days // 7, 'week')} ago"
-    months = _months_between(then, today)
-    if months < 24:
-        return f"{_plural(max(months, 1), 'month')} ago"
-    return f"{_plural(months // 12, 'year')} ago"
+    return f"{_span(then, today)} ago"
 
 
-def _ahead(days: int, then: date, today: date) -> str:
-    if days == 1:
-        return "tomorrow"
+def _span(earlier: date, later: date) -> str:
+    """The time from ``earlier`` to ``later`` (two days or more): "5 days", "3 weeks", "2 months", "4 years"."""
+    days = (later - earlier).days
     if days < 14:
-        return f"in {days} days"
+        return f"{days} days"
     if days < 60:
-        return f"in {_plural(days // 7, 'week')}"
-    months = _months_between(today, then)
-    return f"in {_plural(max(months, 1), 'month')}" if months < 24 else f"in {_plural(months // 12, 'year')}"
+        return _plural(days // 7, "week")
+    months = _months_between(earlier, later)
+    return _plural(max(months, 1), "month") if months < 24 else _plural(months // 12, "year")
 
 
 def describe_last_touch(

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from fakes.unprivileged import run_python
+from fakes.unprivileged import refusal
 from fakes.linkedin import (
     ALICE, BOB, CAROL, DAVE, ME, SECRET, connections_csv, conversation_sample, message_row, messages_csv,
     patch_declared_size, write_zip,
@@ -215,13 +215,8 @@ def test_a_connections_csv_that_cannot_be_read_as_a_file_is_one_line(tmp_path, k
 def test_a_connections_csv_without_read_permission_is_one_line(tmp_path):
     (tmp_path / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
     (tmp_path / "Connections.csv").chmod(0)
-    result = run_python(
-        "from connectors.base import NotAnExportError\n"
-        "from connectors.linkedin import read_export\n"
-        f"try:\n    read_export({str(tmp_path)!r})\nexcept NotAnExportError as error:\n    print(error)\n"
-    )
-    assert result.returncode == 0, result.stderr
-    assert re.fullmatch(r"cannot read .*Connections.csv: Permission denied\n", result.stdout)
+    refused = refusal("from connectors.linkedin import read_export", f"read_export({str(tmp_path)!r})")
+    assert re.fullmatch(r"cannot read .*Connections\.csv: Permission denied\n", refused)
 
 
 def test_a_messages_csv_that_is_a_folder_costs_only_the_messages(tmp_path):

@@ -81,8 +81,8 @@ class World(CliHome):
 
     def book(self, uid: str, start: str, created: str, organizer: str, attendees: list[str], title: str,
              answer: str = "ACCEPTED") -> None:
-        lines = [f"BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{created}", f"CREATED:{created}",
-                 f"LAST-MODIFIED:{created}", f"DTSTART:{start}", f"DURATION:PT30M", f"SUMMARY:{title}",
+        lines = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{created}", f"CREATED:{created}",
+                 f"LAST-MODIFIED:{created}", f"DTSTART:{start}", "DURATION:PT30M", f"SUMMARY:{title}",
                  f"ORGANIZER:mailto:{organizer}"]
         lines += [f"ATTENDEE;PARTSTAT={answer}:mailto:{address}" for address in attendees]
         self.events.append("\r\n".join(lines + ["END:VEVENT"]) + "\r\n")
@@ -158,16 +158,19 @@ In-Reply-To: <out-0@example.com>
     assert world.states()["Alan Turing"] == "reached_out"
 
 
-def test_a_linkedin_notification_mail_becomes_replied(world):
-    write_to_everyone(world)
-    world.mail("""
+KATHERINE_NOTICE = """
 From: "Katherine Johnson via LinkedIn" <messages-noreply@linkedin.com>
 To: Ada Lovelace <ada@example.com>
 Subject: Katherine just messaged you
 Date: Mon, 02 Mar 2026 12:00:00 +0000
 Message-ID: <notice-1@linkedin.com>
 X-LinkedIn-Class: MBR-TO-MBR
-""")
+"""
+
+
+def test_a_linkedin_notification_mail_becomes_replied(world):
+    write_to_everyone(world)
+    world.mail(KATHERINE_NOTICE)
     world.at(f"{MONDAY}T12:05:00+00:00")
     world.connect5("run", "--once")
     assert world.states()["Katherine Johnson"] == "replied"
@@ -285,14 +288,7 @@ Message-ID: <out-alan@gmail.com>
 
 
 def test_a_linkedin_notification_filed_in_two_folders_counts_once(world):
-    notice = """
-From: "Katherine Johnson via LinkedIn" <messages-noreply@linkedin.com>
-To: Ada Lovelace <ada@example.com>
-Subject: Katherine just messaged you
-Date: Mon, 02 Mar 2026 12:00:00 +0000
-Message-ID: <notice-1@linkedin.com>
-X-LinkedIn-Class: MBR-TO-MBR
-"""
+    notice = KATHERINE_NOTICE
     world.mail(notice)
     world.mail(notice, folder=".[Gmail].All Mail")
     world.at(f"{MONDAY}T12:05:00+00:00")

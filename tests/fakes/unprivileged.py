@@ -23,3 +23,11 @@ def run_python(code: str) -> subprocess.CompletedProcess:
         command = ["setpriv", f"--inh-caps={DROP}", f"--bounding-set={DROP}", *command]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=60)
+
+
+def refusal(imports: str, call: str) -> str:
+    """The one-line ``NotAnExportError`` that ``call`` raises, run as above (fails if it raises nothing else)."""
+    result = run_python(f"from connectors.base import NotAnExportError\n{imports}\n"
+                        f"try:\n    {call}\nexcept NotAnExportError as error:\n    print(error)\n")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
