@@ -12,7 +12,8 @@ begins. So with nobody ever answering, everyone is picked once before anyone
 is picked twice.
 
 Never picked: excluded, snoozed, in cooldown (an interaction within
-``cooldown_days``), or already among today's picks. At most
+``cooldown_days``, or within a tag's cadence when that is shorter), or already
+among today's picks. At most
 ``max_per_company`` a day from one company.
 """
 
@@ -172,14 +173,17 @@ def _rank(
             continue
         if candidate.snoozed_until is not None and candidate.snoozed_until > day:
             continue
-        touch = candidate.last_touch
-        if touch is not None and today - touch.toordinal() < cooldown:
-            continue
         cadence, own = default_cadence, False
         if candidate.tags and tag_cadence:
             tagged = [tag_cadence[tag] for tag in candidate.tags if tag in tag_cadence]
             if tagged:
                 cadence, own = min(tagged), True
+        # A tag's cadence is a promise to come round that often, so it shortens the
+        # cooldown for those it covers: a mentor every 60 days is due 60 days after
+        # the last talk, not after the general 90.
+        touch = candidate.last_touch
+        if touch is not None and today - touch.toordinal() < (min(cooldown, cadence) if own else cooldown):
+            continue
         anchor = _anchor(candidate, today)
         entry = (-(today - anchor) / cadence, candidate.key, candidate, cadence, own)
         if own:

@@ -67,6 +67,21 @@ def test_tag_cadence_brings_mentors_round_again_within_a_rotation():
     assert "mentor cadence every 60 days" in result.picks[0].reason
 
 
+def test_a_tag_cadence_shorter_than_the_cooldown_wins_for_those_it_covers():
+    # In touch 61 days ago: a mentor every 60 days is due though the cooldown is 90;
+    # the same touch keeps an untagged contact (or one of a longer cadence) cooling down.
+    touched = DAY - timedelta(days=61)
+    candidates = [
+        Candidate("mentor", "M", tags=("mentor",), last_touch=touched, last_picked=touched, picked_rotation=1),
+        Candidate("investor", "I", tags=("investor",), last_touch=touched, last_picked=touched, picked_rotation=1),
+        Candidate("plain", "P", last_touch=touched),
+    ]
+    settings = Settings(per_day=3, cadence={"mentor": 60, "investor": 120}, cooldown_days=90)
+    assert [p.key for p in pick(candidates, DAY, settings, rotation=2).picks] == ["mentor"]
+    recent = Candidate("mentor", "M", tags=("mentor",), last_touch=DAY - timedelta(days=30))
+    assert pick([recent], DAY, settings, rotation=2).picks == ()
+
+
 def test_someone_picked_this_rotation_waits_for_the_next():
     candidates = [Candidate("done", "D", picked_rotation=1, last_picked=DAY - timedelta(days=3)), Candidate("new", "N")]
     result = pick(candidates, DAY, Settings(per_day=1), rotation=1)
