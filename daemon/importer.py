@@ -84,7 +84,10 @@ def import_vcards(
                 names = ", ".join(_described(store, key, index) for key in keys)
                 ambiguous.append(contact.name)
                 notes.append(f"ambiguous: card {contact.name!r} could be {names}; not merged")
-                store.add_review("name", contact.name, keys, "vCard name matches several contacts", "vcard")
+                reason = "vCard name matches several contacts"
+                if contact.emails:
+                    reason += f"; the card's addresses: {', '.join(contact.emails)}"
+                store.add_review("name", contact.name, keys, reason, "vcard")
             elif add_new and contact.emails:
                 new.append(contact)
             else:

@@ -34,18 +34,22 @@ def find_contact(store, query: str) -> dict[str, Any]:
     return store.contact(keys[0])
 
 
-def find_contact_in(store, words: tuple[str, ...] | list[str]) -> tuple[dict[str, Any], list[str]]:
+def find_contact_in(store, words: tuple[str, ...] | list[str], what: str) -> tuple[dict[str, Any], list[str]]:
     """The contact named by the longest run of leading ``words`` (at least one word left over), and the rest.
 
     For commands whose name is followed by more words (``tag Zoë Øster mentor``).
     When no run names exactly one contact, the error is the one for all but the last word.
     """
-    index = None
+    index = _name_index(store)
+    whole = " ".join(words)
+    exact = index.prefix_lookup(whole)
+    if len(exact) == 1 and normalise_name(index.name_of(exact[0])) == normalise_name(whole):
+        # Every word is the name ("tag Mary Anne Jones"): a shorter name plus a tag would be a guess.
+        raise click.UsageError(f"{whole!r} is the whole name of {index.name_of(exact[0])}; say {what} after it")
     for size in range(len(words) - 1, 0, -1):
         query = " ".join(words[:size])
         row = _by_key(store, query.strip())
         if row is None:
-            index = index or _name_index(store)
             keys = index.prefix_lookup(query)
             row = store.contact(keys[0]) if len(keys) == 1 else None
         if row is not None:
@@ -54,14 +58,29 @@ def find_contact_in(store, words: tuple[str, ...] | list[str]) -> tuple[dict[str
 
 
 def _by_key(store, query: str) -> dict[str, Any] | None:
-    """The contact whose key or profile URL is ``query`` (a trailing slash or query string ignored)."""
+    """The contact whose key or profile URL is ``query`` (any spelling of a LinkedIn profile URL)."""
     row = store.contact(query)
     if row is not None or "/" not in query:
         return row
+    if "linkedin.com" in query.lower():
+        from connectors.linkedin import normalise_profile_url
+
+        try:
+            row = store.contact(normalise_profile_url(query))
+        except ValueError:
+            row = None
+        if row is not None:
+            return row
     trimmed = query.split("?", 1)[0].rstrip("/")
     rows = store.query("SELECT * FROM contacts WHERE key = ? OR lower(profile_url) = lower(?)"
                        " OR lower(rtrim(profile_url, '/')) = lower(?) LIMIT 1", [trimmed, trimmed, trimmed])
     return rows[0] if rows else None
+
+
+def normalise_name(name: str) -> str:
+    from rules.names import normalise_name as normalise
+
+    return normalise(name)
 
 
 def _name_index(store):

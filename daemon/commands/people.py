@@ -31,11 +31,22 @@ def parse_until(text: str, today: date) -> date:
         raise click.BadParameter(f"{text!r}: say 30d, 8w, 3m or YYYY-MM-DD") from None
     if until <= today:
         raise click.BadParameter(f"{until} is not after today ({today}); a snooze ends on a day still to come")
+    if (until - today).days > LONGEST_SNOOZE_DAYS:
+        raise click.BadParameter(f"{until} is more than 100 years away; `connect5 exclude NAME` leaves someone out for good")
     return until
 
 
-def _is_duration(text: str) -> bool:
-    return bool(re.fullmatch(r"\d+\s*[dwm]|\d{4}-\d{2}-\d{2}", text.strip().lower()))
+def _split_duration(words: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The name's words and the duration after them (default 30d).
+
+    A last word that starts with a digit is the duration, valid or not (so `30`
+    or `1y` is called a bad duration, not an unknown name); so is `30 d`.
+    """
+    if len(words) > 2 and words[-2].isdigit() and words[-1].lower() in ("d", "w", "m"):
+        return words[:-2], words[-2] + words[-1]
+    if len(words) > 1 and words[-1][:1].isdigit():
+        return words[:-1], words[-1]
+    return words, "30d"
 
 
 @click.command()
@@ -44,9 +55,7 @@ def _is_duration(text: str) -> bool:
 @pass_app
 def snooze(app, words: tuple[str, ...], as_json: bool) -> None:
     """Leave NAME out of picks for DURATION: 30d, 8w, 3m or YYYY-MM-DD (default 30d)."""
-    duration = "30d"
-    if len(words) > 1 and _is_duration(words[-1]):
-        words, duration = words[:-1], words[-1]
+    words, duration = _split_duration(words)
     until = parse_until(duration, today_for(app))
     store = app.store(create=False)
     row = find_contact(store, " ".join(words))
@@ -103,7 +112,7 @@ def tag(app, words: tuple[str, ...], remove: bool, as_json: bool) -> None:
     if len(words) < 2:
         raise click.UsageError("say a name and at least one tag: connect5 tag NAME TAG")
     store = app.store(create=False)
-    row, rest = find_contact_in(store, words)
+    row, rest = find_contact_in(store, words, "a tag")
     tags = clean_tags(rest)
     current = json.loads(row["tags"])
     wanted = [t for t in current if t not in tags] if remove else sorted(set(current) | set(tags))
@@ -154,8 +163,14 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
     store, config = app.store(create=False), app.config
     current = today_for(app)
     day = today_for(app, given)
+    if day < current:
+        raise UserError(f"{day} has gone by; only today's picks and later ones can be skipped")
     picks = morning.picks_of(store, day)
     if not picks:
+        from daemon import clock
+
+        if not clock.is_block_day(day, config.picking.days):
+            raise UserError(f"nobody is picked on {day:%a %Y-%m-%d}: it is not one of your block days")
         raise UserError(f"nobody is picked on {day} (run `connect5 today`)")
     from rules.names import NameIndex
 
@@ -167,7 +182,7 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
         raise UserError(f"{name!r} is not exactly one of {day}'s picks: {names}")
     state = next(row["state"] for row in picks if row["contact_key"] == keys[0])
     if state != "picked":
-        raise UserError(f"{index.name_of(keys[0])} is already {state.replace('_', ' ')} on {day}; "
+        raise UserError(f"{index.name_of(keys[0])} is already at \"{state.replace('_', ' ')}\" on {day}; "
                         "skipping would drop that from the funnel")
     replacement = morning.skip(store, config, day, keys[0])
     skipped_name = index.name_of(keys[0])

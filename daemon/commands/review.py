@@ -48,15 +48,15 @@ def review(ctx: click.Context, learned: bool, as_json: bool) -> None:
 
 @review.command()
 @click.argument("review_id", metavar="ID", type=int)
-@click.argument("name")
+@click.argument("name", nargs=-1, required=True)
 @json_option
 @click.pass_context
-def assign(ctx: click.Context, review_id: int, name: str, as_json: bool) -> None:
+def assign(ctx: click.Context, review_id: int, name: tuple[str, ...], as_json: bool) -> None:
     """Say that review ID is NAME (a candidate's name, or any contact's name or key)."""
     app = ctx.find_object(App)
     store = app.store(create=False)
     row = _open_row(store, review_id)
-    contact = _chosen(store, row, name)
+    contact = _chosen(store, row, " ".join(name))
     result = assign_review(store, row, contact["key"], _zone(app))
     taught = ", ".join(result["taught"]) or "nothing to learn"
     line = f"#{review_id} {row['value']!r} is {contact['name']}: {taught}"
@@ -179,6 +179,8 @@ def taught_addresses(row: dict[str, Any]) -> list[str]:
     if row["kind"] == "address":
         return [normalise_address(row["value"])]
     found = {normalise_address(match) for match in ADDRESS.findall(row["reason"])}
+    if row.get("source") == "vcard":
+        return sorted(found)  # a card's own addresses, all of them its person's
     return sorted(found) if len(found) == 1 else []
 
 
@@ -208,25 +210,26 @@ def assign_review(store, row: dict[str, Any], key: str, zone: str | None = None)
             # later message under it to the one chosen here; each goes to review instead.
             store.add_alias(row["value"], key, source=f"review:{row['id']}")
         credited = store.credit_held(row["id"], key)
-        also = _settle_siblings(store, row["id"], taught, key)
+        also, credited_with_them = _settle_siblings(store, row["id"], taught, key)
         refresh_touched(store, [key], zone)
         resolved = {"action": "assigned", "contact_key": key, "at": utc_now(), "taught": taught, "removed": removed,
                     "credited": credited, "also": also}
         store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), row["id"]])
         store.log_event("info", f"review #{row['id']} assigned to {key}", source="review")
-    return {"taught": taught, "removed": removed, "credited": len(credited)}
+    return {"taught": taught, "removed": removed, "credited": len(credited) + credited_with_them, "settled": also}
 
 
-def _settle_siblings(store, review_id: int, taught: list[str], key: str) -> list[int]:
+def _settle_siblings(store, review_id: int, taught: list[str], key: str) -> tuple[list[int], int]:
     """Open reviews about an address just taught (the same sender under another name): decided with it.
 
     Their held items are credited to ``key``; ``_reopen`` of ``review_id`` opens them again.
+    Returns their ids and how many items crediting them added.
     """
     from daemon.store import utc_now
 
     if not taught:
-        return []
-    settled = []
+        return [], 0
+    settled, count = [], 0
     for other in store.query("SELECT * FROM review WHERE resolved IS NULL AND id != ?", [review_id]):
         if not set(taught_addresses(other)) & set(taught):
             continue
@@ -235,7 +238,8 @@ def _settle_siblings(store, review_id: int, taught: list[str], key: str) -> list
                     "credited": credited, "with": review_id}
         store.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), other["id"]])
         settled.append(other["id"])
-    return settled
+        count += len(credited)
+    return settled, count
 
 
 def _shared_name(store, name: str) -> bool:

@@ -135,3 +135,17 @@ def test_only_known_adds_addresses_to_the_network_and_no_one_to_it(cli, tmp_path
     assert emails_of(cli, "grace") == {"grace@navy.example"}
     assert {contact["name"] for contact in cli.json("contacts", "list")} == {"Grace Hopper"}
     assert cli.json("import", "vcard", str(path))["added"] == 1  # without it, Bob joins the network
+
+
+def test_deciding_a_card_name_review_teaches_the_cards_addresses(cli, tmp_path):
+    connections(cli, tmp_path, "Ann,Lee,https://www.linkedin.com/in/ann-lee-1,,Acme,Buyer,02 Feb 2020",
+                "Ann,Lee,https://www.linkedin.com/in/ann-lee-2,,Beta,Seller,03 Feb 2020")
+    path = cards(tmp_path, "FN:Ann Lee\r\nEMAIL:ann@lee.example\r\nEMAIL:ann.work@beta.example\r\n")
+    assert cli.json("import", "vcard", str(path))["ambiguous"] == ["Ann Lee"]
+    (review,) = cli.json("review")
+    assigned = cli("review", "assign", str(review["id"]), "https://www.linkedin.com/in/ann-lee-2")
+    assert "ann.work@beta.example, ann@lee.example" in assigned.stdout
+    assert emails_of(cli, "https://www.linkedin.com/in/ann-lee-2") == {"ann@lee.example", "ann.work@beta.example"}
+    again = cli.json("import", "vcard", str(path))  # now matched by its addresses: no question asked again
+    assert again["ambiguous"] == [] and again["matched"] == 1
+    assert cli.json("review") == []

@@ -105,7 +105,7 @@ def test_skip_refuses_a_pick_already_reached_out_to(people):
     result = people("skip", picks[0]["name"].split()[0], ok=False, env=FRIDAY)
     if "is not exactly one of" in result.output:  # two picks share the first name: use the whole name
         result = people("skip", picks[0]["name"], ok=False, env=FRIDAY)
-    assert result.exit_code == 1 and "already reached out" in result.output
+    assert result.exit_code == 1 and "already at \"reached out\"" in result.output
     after = json.loads(people("today", "--json", "--no-block", env=FRIDAY).stdout)["picks"]
     assert [pick["contact_key"] for pick in after] == [pick["contact_key"] for pick in picks]
 
@@ -153,3 +153,31 @@ def test_contacts_list_refuses_a_negative_limit(people):
 def test_import_lists_its_subcommands(cli):
     result = cli("import", "--help")
     assert "linkedin" in result.stdout and "vcard" in result.stdout
+
+
+def test_tag_with_only_a_whole_name_asks_for_the_tag_instead_of_shortening_the_name(people):
+    result = people("tag", "Zoë", "Øster", ok=False, env=FRIDAY)
+    assert result.exit_code == 2 and "whole name of Zoë Øster; say a tag" in result.output
+    assert show(people, "zoe")["tags"] == []
+
+
+def test_snooze_calls_a_bad_duration_a_bad_duration(people):
+    for words in (["grace", "30"], ["grace", "hopper", "1y"]):
+        result = people("snooze", *words, ok=False, env=FRIDAY)
+        assert result.exit_code == 2 and "say 30d, 8w, 3m or YYYY-MM-DD" in result.output, words
+    people("snooze", "grace", "hopper", "30", "d", env=FRIDAY)
+    assert show(people, "grace")["snoozed_until"] == "2026-12-27"
+    far = people("snooze", "grace", "9999-12-31", ok=False, env=FRIDAY)
+    assert far.exit_code == 2 and "more than 100 years" in far.output
+
+
+def test_a_profile_url_finds_its_contact_in_any_spelling(people):
+    for url in ("http://uk.linkedin.com/in/Ann-Lee-Globex/", "linkedin.com/in/ann-lee-globex?trk=x"):
+        assert show(people, url)["company"] == "Globex", url
+
+
+def test_skip_refuses_a_day_gone_by(people):
+    people("today", "--no-block", env=FRIDAY)
+    monday = {"CONNECT5_NOW": "2026-11-30T06:00:00+00:00"}
+    result = people("skip", "--date", "2026-11-27", "grace", ok=False, env=monday)
+    assert result.exit_code == 1 and "has gone by" in result.output

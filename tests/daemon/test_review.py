@@ -400,7 +400,8 @@ def test_assigning_one_name_of_an_address_settles_the_other_names_it_wrote_under
                                   at=datetime(2026, 3, 17, 9 + number, tzinfo=UTC), message_id=f"gh-{number}@other")
             ids.append(review_id)
     store.close()
-    assert connect5(home, "review", "assign", str(ids[1]), GRACE).exit_code == 0
+    assigned = connect5(home, "review", "assign", str(ids[1]), "Grace", "Hopper")  # a name needs no quotes
+    assert assigned.exit_code == 0 and "2 earlier items credited" in assigned.output, assigned.output
     assert listed(home) == [] or all(item["id"] not in ids for item in listed(home))
     assert contacts_of(home, "gh-0@other") == {GRACE} and contacts_of(home, "gh-1@other") == {GRACE}
     assert connect5(home, "review", "forget", "gh@other.example").exit_code == 0
