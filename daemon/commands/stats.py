@@ -50,14 +50,16 @@ def _since(text: str | None) -> date | None:
 
 def collect(store, today: date, zone: str, since: date | None = None) -> dict[str, Any]:
     """Everything ``stats`` reports, as JSON-ready data."""
-    steps = rules.funnel(_pick_states(store, since))
+    # Picks frozen ahead with `today --date` are plans, not yet part of the funnel or coverage.
+    steps = rules.funnel(_pick_states(store, since, today))
     network = _one(store, "SELECT count(*) FROM contacts WHERE missing_since IS NULL")
     first_in_touch = rules.in_touch_since(today)
     in_touch = _in_touch(store, first_in_touch, today, zone)
     picked = _one(
         store,
         "SELECT count(DISTINCT p.contact_key) FROM picks p JOIN contacts c ON c.key = p.contact_key"
-        " WHERE p.skipped = 0 AND c.missing_since IS NULL",
+        " WHERE p.skipped = 0 AND c.missing_since IS NULL AND p.day <= ?",
+        [today.isoformat()],
     )
     covered = rules.coverage(network, in_touch, picked)
     pace = rules.rotation(network, _picks_per_day(store), today)
@@ -85,10 +87,10 @@ def _one(store, sql: str, params=()) -> int:
     return store.db.execute(sql, list(params)).fetchone()[0] or 0
 
 
-def _pick_states(store, since: date | None) -> list[str]:
-    sql, params = "SELECT state FROM picks WHERE skipped = 0", []
+def _pick_states(store, since: date | None, today: date) -> list[str]:
+    sql, params = "SELECT state FROM picks WHERE skipped = 0 AND day <= ?", [today.isoformat()]
     if since:
-        sql, params = sql + " AND day >= ?", [since.isoformat()]
+        sql, params = sql + " AND day >= ?", [*params, since.isoformat()]
     return [row[0] for row in store.db.execute(sql, params)]
 
 

@@ -49,7 +49,8 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
         echo_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),
                    "picks": [_public(p) for p in picks]})
         return
-    _print(day, picks, block_note, where)
+    network = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL").fetchone()[0] if not picks else 0
+    _print(day, picks, block_note, where, network)
 
 
 def _public(row: dict) -> dict:
@@ -58,9 +59,13 @@ def _public(row: dict) -> dict:
     return {key: row.get(key) for key in keep}
 
 
-def _print(day, picks, block_note, where) -> None:
-    if not picks:
+def _print(day, picks, block_note, where, network: int) -> None:
+    if not picks and not network:
         click.echo(f"{day}: nobody to pick (import your network: `connect5 import linkedin PATH`)")
+        return
+    if not picks:
+        click.echo(f"{day}: nobody can be picked today: all {network} contacts are in cooldown, snoozed, excluded"
+                   " or already picked this rotation (`connect5 contacts list` shows each one's state)")
         return
     click.echo(f"{day} · your five")
     for number, row in enumerate(picks, start=1):

@@ -181,3 +181,12 @@ def test_skip_refuses_a_day_gone_by(people):
     monday = {"CONNECT5_NOW": "2026-11-30T06:00:00+00:00"}
     result = people("skip", "--date", "2026-11-27", "grace", ok=False, env=monday)
     assert result.exit_code == 1 and "has gone by" in result.output
+
+
+def test_today_with_everyone_unpickable_says_so_rather_than_asking_for_an_import(people):
+    listed = json.loads(people("contacts", "list", "--json", env=FRIDAY).stdout)
+    for row in listed:
+        people("exclude", row["key"], env=FRIDAY)
+    result = people("today", env=FRIDAY)
+    assert "nobody can be picked today: all 7 contacts are in cooldown" in result.stdout
+    assert "import your network" not in result.stdout

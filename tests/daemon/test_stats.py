@@ -151,3 +151,14 @@ def test_a_pace_window_without_picks_is_not_called_nobody_picked_yet(home, monke
     text = run(home).output
     assert "nobody picked yet" not in text
     assert "no picks in the last 28 days" in text
+
+
+def test_picks_frozen_for_days_to_come_are_not_counted_yet(home):
+    store = open_store(home / "connect5.db")
+    with store.atomic():
+        store.execute("INSERT INTO picks (day, slot, contact_key, state, picked_at) VALUES (?, 0, ?, 'picked', ?)",
+                      ["2026-03-25", "https://www.linkedin.com/in/p90", "2026-03-18T07:00:00+00:00"])
+    store.close()
+    data = json.loads(run(home, "--json").output)
+    assert data["funnel"]["picked"] == 25
+    assert data["coverage"]["picked_at_least_once"] == 25
