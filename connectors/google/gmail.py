@@ -246,9 +246,12 @@ class GmailSource:
     def _incremental(self, position: Position) -> Iterator[Batch[MailItem]]:
         from googleapiclient.errors import HttpError
 
-        token = None
+        # A page token belongs to the listing that issued it: every page is asked with the
+        # start id that began it, while the saved cursor moves page by page (a crash resumes
+        # with a new listing from the last record committed).
+        start, token = position.history, None
         while True:
-            request = self.history.list(userId="me", startHistoryId=position.history, maxResults=PAGE_SIZE,
+            request = self.history.list(userId="me", startHistoryId=start, maxResults=PAGE_SIZE,
                                         historyTypes=["messageAdded"], pageToken=token)
             try:
                 page = self.api.execute(request, HISTORY_UNITS)

@@ -147,6 +147,19 @@ def test_a_reply_arrives_through_history_with_in_reply_to_our_message(fake, cont
     assert reply.thread_id == ask.thread_id and reply.sent_at > ask.sent_at
 
 
+def test_a_poll_with_several_pages_of_history_keeps_every_message(fake, context, clock):
+    fill(fake, clock, 10)
+    _, cursor = run(source(fake, context, clock))
+    news = {fake.mailbox.add(sender=f"n{index}@example.org", to=ME, subject=f"new {index}").id
+            for index in range(1200)}  # three pages of history.list
+    items, cursor = run(source(fake, context, clock), cursor)
+    assert {item.external_id for item in items} == news
+    starts = {call.query["startHistoryId"][0] for call in fake.calls_to("users.history.list")}
+    assert len(starts) == 1, "every page of one listing is asked with the start id that began it"
+    later = fake.mailbox.add(sender="later@example.org", to=ME)
+    assert [item.external_id for item in run(source(fake, context, clock), cursor)[0]] == [later.id]
+
+
 def test_an_idle_poll_costs_one_history_call_and_two_units(fake, context, clock):
     fill(fake, clock, 50)
     _, cursor = run(source(fake, context, clock))

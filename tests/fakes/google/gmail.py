@@ -4,7 +4,8 @@ What it copies from https://developers.google.com/workspace/gmail/api/reference/
 ``messages.list`` newest first, 100 a page by default and 500 at most, with page
 tokens that stay valid while mail arrives; ``messages.get`` in the metadata format
 with only the ``metadataHeaders`` asked for; ``history.list`` of records after a
-start id, 404 for a start id older than the retained history; and the limits of
+start id, 404 for a start id older than the retained history, page tokens valid only
+with the start id that issued them (400 otherwise); and the limits of
 the ``gmail.metadata`` scope: no ``q``, no ``format=full`` or ``raw``
 (https://developers.google.com/workspace/gmail/api/auth/scopes).
 """
@@ -152,7 +153,7 @@ class Mailbox:
         if start < self.oldest_history:
             raise ApiError(404, "notFound", "Requested entity was not found.")
         size = _page_size(query, default=100, most=500)
-        offset = int(query["pageToken"][0]) if query.get("pageToken") else 0
+        offset = _history_offset(query["pageToken"][0], start) if query.get("pageToken") else 0
         types = set(query.get("historyTypes", []))
         records = [record for record in self.history if int(record["id"]) > start
                    and (not types or any(_TYPE_KEYS[t] in record for t in types))]
@@ -161,7 +162,7 @@ class Mailbox:
         if page:
             answer["history"] = page
         if offset + size < len(records):
-            answer["nextPageToken"] = str(offset + size)
+            answer["nextPageToken"] = _encode_history_token(start, offset + size)
         return answer
 
 
@@ -173,6 +174,26 @@ def _page_size(query: dict, default: int, most: int) -> int:
     if "maxResults" not in query:
         return default
     return max(1, min(most, int(query["maxResults"][0])))
+
+
+def _encode_history_token(start: int, offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([start, offset]).encode()).decode()
+
+
+def _history_offset(token: str, start: int) -> int:
+    """Where a history page token continues; Google refuses (400) a token sent with another startHistoryId.
+
+    A page token belongs to the listing that issued it: every page of one listing is
+    asked with the same ``startHistoryId``
+    (https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.history/list).
+    """
+    try:
+        issued_for, offset = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, TypeError):
+        raise ApiError(400, "invalidArgument", "Invalid pageToken") from None
+    if issued_for != start:
+        raise ApiError(400, "invalidArgument", "Invalid pageToken")
+    return int(offset)
 
 
 def _encode_token(key: tuple[int, str]) -> str:
