@@ -34,7 +34,7 @@ SELECT = (
     "from", "sender", "toRecipients", "ccRecipients", "subject", "sentDateTime",
     "receivedDateTime", "internetMessageId", "conversationId", "isDraft",
 )
-WELL_KNOWN = {"inbox", "sentitems", "archive", "drafts", "deleteditems", "junkemail", "outbox", "sentitems"}
+WELL_KNOWN = {"inbox", "sentitems", "archive", "drafts", "deleteditems", "junkemail", "outbox"}
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # sent_at of a removed message, which Graph does not say
 
 
@@ -142,7 +142,9 @@ class OutlookMailSource:
                 return None
             sender = address(raw.get("from")) or address(raw.get("sender"))
             when = raw.get("sentDateTime") or raw.get("receivedDateTime")
-            mine = sender is not None and sender.email.lower() in self._own
+            # Sent Items holds what this mailbox sent, from whichever alias: outgoing always,
+            # as Gmail's SENT label is (``[me] emails`` may not list every alias).
+            mine = folder.lower() == "sentitems" or (sender is not None and sender.email.lower() in self._own)
             return MailItem(
                 source=self.context.name,
                 external_id=raw["id"],
@@ -153,7 +155,7 @@ class OutlookMailSource:
                 subject=raw.get("subject") or "",
                 message_id=raw.get("internetMessageId") or "",
                 thread_id=raw.get("conversationId") or "",
-                direction="out" if mine or (folder.lower() == "sentitems" and not self._own) else "in",
+                direction="out" if mine else "in",
             )
         except (KeyError, TypeError, ValueError) as error:
             log.warning("skipping a message Graph described oddly (%s)", type(error).__name__)

@@ -97,6 +97,14 @@ def test_a_reply_arrives_in_the_next_poll_as_incoming_mail_in_the_same_thread(gr
     assert [(i.direction, i.sender.email, i.thread_id) for i in items] == [("in", "ada@example.org", "c1")]
 
 
+def test_mail_in_sent_items_is_outgoing_even_from_an_alias_not_in_my_addresses(graph, mail_source):
+    graph.mailbox.add("sentitems", sender="ada.alias@example.net", to=["bob@example.org"], received=NOW)
+    graph.mailbox.add("inbox", sender="bob@example.org", to=["ada.alias@example.net"], received=NOW)
+    items = [item for batch in mail_source().sync(None) for item in batch.items]
+    assert sorted((item.sender.email, item.direction) for item in items) == [
+        ("ada.alias@example.net", "out"), ("bob@example.org", "in")]
+
+
 def test_an_idle_poll_costs_one_delta_call_per_folder_in_one_round_trip(graph, mail_source):
     fill(graph, 30, 5)
     source = mail_source(page_size=50)
