@@ -73,7 +73,9 @@ def _kept_overrides(
     for other_day, override in block_file.overrides.items():
         if other_day < oldest and other_day != day:
             continue  # older than the horizon
-        if WEEKDAYS[other_day.weekday()] in weekdays or other_day in old_extra:
+        if WEEKDAYS[other_day.weekday()] in weekdays or other_day in old_extra or other_day < day:
+            # A day gone by keeps the five it had (as an extra date when its weekday
+            # left the config): the calendar is a record of what was.
             kept[other_day] = override
         else:
             logger.info("dropping the block of %s: no longer a block day", other_day)
@@ -97,8 +99,14 @@ def _new_series(old: Series | None, day: date, block: Block, overrides, stamp: s
     extra = tuple(
         sorted(d for d in overrides if WEEKDAYS[d.weekday()] not in weekdays or d < anchor)
     )
+    at = time(local.hour, local.minute, local.second)
+    if old is not None and old.at != at and old.zone == block.timezone \
+            and old.instance_start(day).astimezone(UTC) == block.start.astimezone(UTC):
+        # The configured time does not exist on ``day`` (spring forward: 02:30 is 03:30):
+        # the series keeps its time, and this one instance falls where the zone puts it.
+        at = old.at
     fresh = Series(
-        zone=block.timezone, anchor=anchor, at=time(local.hour, local.minute, local.second),
+        zone=block.timezone, anchor=anchor, at=at,
         minutes=block.minutes, weekdays=weekdays, title=block.title,
         description=block.series_description or SERIES_DESCRIPTION, extra_days=extra,
     )

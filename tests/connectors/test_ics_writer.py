@@ -202,14 +202,32 @@ def test_a_new_zone_keeps_the_wall_clock_time_in_the_new_zone(tmp_path):
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
 
 
-def test_a_weekday_taken_out_of_the_config_loses_its_blocks(tmp_path):
+def test_a_weekday_taken_out_of_the_config_loses_its_blocks_to_come_and_keeps_those_gone_by(tmp_path):
     path = tmp_path / "connect5.ics"
     writer = make_writer(path)
     writer.write(date(2026, 3, 6), make_block(date(2026, 3, 6)))  # a Friday
+    writer.write(date(2026, 3, 13), make_block(date(2026, 3, 13)))  # frozen ahead, also a Friday
     writer.write(date(2026, 3, 9), make_block(date(2026, 3, 9), weekdays=("mon", "wed")))
     days = by_day(path, date(2026, 3, 2), date(2026, 3, 15))
-    assert sorted(days) == [date(2026, 3, 9), date(2026, 3, 11)]  # the series starts on the 6th
-    assert b"RECURRENCE-ID;TZID=America/New_York:20260306" not in path.read_bytes()
+    # The 6th keeps the five it had; Fridays to come, the 13th too, have no block any more.
+    assert sorted(days) == [date(2026, 3, 6), date(2026, 3, 9), date(2026, 3, 11)]
+    assert names_for(date(2026, 3, 6))[0] in str(days[date(2026, 3, 6)][0]["DESCRIPTION"])
+    assert b"RECURRENCE-ID;TZID=America/New_York:20260313" not in path.read_bytes()
+
+
+def test_a_block_time_the_spring_forward_skips_moves_that_day_only(tmp_path):
+    path = tmp_path / "connect5.ics"
+    writer = make_writer(path)
+    zone, every_day = "Europe/Berlin", ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for day in (date(2027, 3, 27), date(2027, 3, 28), date(2027, 3, 29)):
+        # As the daemon makes it: 02:30 on the 28th does not exist and becomes 03:30.
+        start = datetime.combine(day, time(2, 30), tzinfo=ZoneInfo(zone)).astimezone(UTC).astimezone(ZoneInfo(zone))
+        people = [BlockPerson(name=name, company="Acme") for name in names_for(day)]
+        writer.write(day, render_block(day, people, start=start, minutes=5, weekdays=every_day, timezone=zone))
+        assert b"DTSTART;TZID=Europe/Berlin:20270327T023000" in path.read_bytes(), day
+    starts = {event.decoded("DTSTART").date(): event.decoded("DTSTART").astimezone(ZoneInfo(zone)).time()
+              for event in instances(path, date(2027, 3, 27), date(2027, 3, 30))}
+    assert starts[date(2027, 3, 27)] == starts[date(2027, 3, 29)] == starts[date(2027, 3, 30)] == time(2, 30)
 
 
 def test_a_day_written_outside_the_weekdays_gets_its_own_instance(tmp_path):
