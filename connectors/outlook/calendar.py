@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 WINDOW_SLACK = timedelta(days=7)
 MASTER_SELECT = (
-    "subject,organizer,attendees,responseStatus,categories,isCancelled,createdDateTime,lastModifiedDateTime,type"
+    "subject,organizer,attendees,responseStatus,categories,isCancelled,isAllDay,createdDateTime,"
+    "lastModifiedDateTime,type"
 )
 RESPONSES = {
     "accepted": "accepted", "declined": "declined", "tentativelyAccepted": "tentative",
@@ -54,6 +55,22 @@ def event_time(value: dict | None) -> datetime:
     from zoneinfo import ZoneInfo
 
     return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def day_time(value: dict | None, zone: str) -> datetime:
+    """An all-day event's start or end: midnight of its date in the user's zone, in UTC.
+
+    All-day events float: Graph gives their dates as midnight labelled "UTC"
+    whatever the user's zone (https://learn.microsoft.com/graph/api/resources/event,
+    isAllDay), so taken as an instant they would begin hours early or late.
+    The Google source places all-day dates the same way.
+    """
+    if not value or not value.get("dateTime"):
+        return EPOCH
+    from zoneinfo import ZoneInfo
+
+    day = datetime.fromisoformat(value["dateTime"].rstrip("Z").split(".")[0]).date()
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone or "UTC")).astimezone(timezone.utc)
 
 
 def attendee(value: dict | None, status: str | None = None) -> Attendee | None:
@@ -164,11 +181,15 @@ class OutlookCalendarSource:
             ((details.get("responseStatus") or {}).get("response") or ""),
         )
         created, updated = details.get("createdDateTime"), details.get("lastModifiedDateTime")
+        if details.get("isAllDay"):
+            start, end = (day_time(details.get(key), self.context.timezone) for key in ("start", "end"))
+        else:
+            start, end = event_time(details.get("start")), event_time(details.get("end"))
         return CalendarItem(
             source=self.context.name,
             external_id=event_id,
-            start=event_time(details.get("start")),
-            end=event_time(details.get("end")),
+            start=start,
+            end=end,
             title=details.get("subject") or "",
             series_id=series_id,
             organizer=organizer,

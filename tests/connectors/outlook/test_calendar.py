@@ -143,3 +143,23 @@ def test_times_are_aware_and_in_utc(graph, calendar_source):
     graph.calendar.add_event("Zoned", datetime(2026, 3, 5, 15, 30, tzinfo=ZoneInfo("America/New_York")))
     (item,) = items_of(calendar_source().sync(None))
     assert item.start == datetime(2026, 3, 5, 20, 30, tzinfo=timezone.utc)
+
+
+def test_all_day_events_start_at_midnight_in_my_zone(graph, tokens_dir, tmp_path):
+    from fakes.graph.wiring import account_options, context
+
+    from connectors.outlook.calendar import OutlookCalendarSource
+
+    pacific = ZoneInfo("America/Los_Angeles")
+    graph.calendar.create({"subject": "Offsite", "isAllDay": True,
+                           "start": {"dateTime": "2026-03-05T00:00:00", "timeZone": "America/Los_Angeles"},
+                           "end": {"dateTime": "2026-03-06T00:00:00", "timeZone": "America/Los_Angeles"}})
+    graph.calendar.add_series("Gym day", datetime(2026, 3, 4, tzinfo=pacific), days=("wednesday",),
+                              minutes=24 * 60, isAllDay=True)
+    options = OutlookCalendarSource.Options(**account_options(graph))
+    source = OutlookCalendarSource(options, context(tmp_path, tokens_dir, "outlook-calendar", zone="America/Los_Angeles"))
+    items = {(item.title, item.start.date()): item for item in items_of(source.sync(None))}
+    offsite = items["Offsite", date(2026, 3, 5)]
+    assert (offsite.start, offsite.end) == (datetime(2026, 3, 5, tzinfo=pacific), datetime(2026, 3, 6, tzinfo=pacific))
+    gym = items["Gym day", date(2026, 3, 11)]
+    assert gym.start == datetime(2026, 3, 11, tzinfo=pacific) and gym.end - gym.start == timedelta(days=1)

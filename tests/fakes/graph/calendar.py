@@ -178,7 +178,7 @@ class Calendar:
         if event.get("recurrence"):
             rendered["cancelledOccurrences"] = sorted(event["_cancelled"])
         for key in ("start", "end"):
-            rendered[key] = graph_time(parse_graph_time(event[key]))
+            rendered[key] = _rendered_time(event, event[key])
         return rendered
 
     def render_instance(self, master: dict, day: date) -> dict:
@@ -190,14 +190,14 @@ class Calendar:
         rendered.update({
             "id": instance_id(master["id"], day), "seriesMasterId": master["id"], "type": "occurrence",
             "originalStart": original.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "start": graph_time(original), "end": graph_time(original + length),
+            "start": _rendered_time(master, original), "end": _rendered_time(master, original + length),
         })
         overrides = master["_overrides"].get(day.isoformat())
         if overrides:
             rendered.update(copy.deepcopy(overrides))
             rendered["type"] = "exception"
             for key in ("start", "end"):
-                rendered[key] = graph_time(parse_graph_time(rendered[key]))
+                rendered[key] = _rendered_time(rendered, rendered[key])
         return rendered
 
     # -- calendarView/delta ----------------------------------------------------------------
@@ -270,6 +270,19 @@ class Calendar:
                 days.append(day)
             day += timedelta(days=1)
         return days
+
+
+def _rendered_time(event: dict, value: dict | datetime) -> dict:
+    """A start or end as Graph answers without ``Prefer: outlook.timezone``: in UTC.
+
+    An all-day event is floating: Graph gives its dates as midnight labelled "UTC",
+    whatever zone it was made in (https://learn.microsoft.com/graph/api/resources/event,
+    isAllDay; start and end "must be set to midnight").
+    """
+    moment = value if isinstance(value, datetime) else parse_graph_time(value)
+    if event.get("isAllDay"):
+        return {"dateTime": moment.strftime("%Y-%m-%dT00:00:00.0000000"), "timeZone": "UTC"}
+    return graph_time(moment)
 
 
 def instance_id(series_id: str, day: date) -> str:
