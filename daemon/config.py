@@ -175,6 +175,15 @@ def _block(table: Any, problems: list[str]) -> BlockSettings | None:
         # loads only when a block is written, which keeps `connect5 today` quick.
         return settings
     writer = base.writer_class(settings.writer)
+    own = {f.name for f in dataclasses.fields(writer.Options)}
+    for key in [key for key in rest if key not in own]:
+        # Only on this error path are the other writers' modules (and libraries) loaded.
+        owners = [name for name in base.WRITERS if name != settings.writer
+                  and key in {f.name for f in dataclasses.fields(base.writer_class(name).Options)}]
+        if owners:
+            problems.append(f"block.{key}: a key of writer = {' or '.join(map(repr, owners))};"
+                            f" this config's writer is {settings.writer!r}")
+            del rest[key]
     options = _section(writer.Options, rest, "block", problems, also_known=common)
     return dataclasses.replace(settings, options=options)
 

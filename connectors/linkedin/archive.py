@@ -115,8 +115,7 @@ def _locate_in_folder(folder: Path) -> Located:
                                " expected an unpacked LinkedIn data export")
     nearest = [path for path in candidates if len(path.parts) == len(candidates[0].parts)]
     if len(nearest) > 1:
-        shown = ", ".join(str(path) for path in nearest[:4])
-        raise NotAnExportError(f"{folder} holds {len(nearest)} exports ({shown}); name the one to import")
+        raise NotAnExportError(f"{folder} holds {len(nearest)} exports ({_listed(nearest)}); name the one to import")
     connections = nearest[0]
     _check_readable_file(connections)
     # messages.csv from the same export: beside Connections.csv (it is never elsewhere).
@@ -133,14 +132,22 @@ def _locate_in_zip(path: Path) -> Located:
             )
     except (zipfile.BadZipFile, OSError) as error:
         raise NotAnExportError(f"{path} is not a readable zip ({error}); expected a LinkedIn data export") from error
-    found: dict[str, str] = {}
-    for name in names:
-        base = name.rsplit("/", 1)[-1].lower()
-        if base in (CONNECTIONS, MESSAGES) and base not in found:
-            found[base] = name
-    if CONNECTIONS not in found:
+    connections = [name for name in names if name.rsplit("/", 1)[-1].lower() == CONNECTIONS]
+    if not connections:
         raise NotAnExportError(f"{path} holds no Connections.csv; expected a LinkedIn data export zip")
-    return Located(description=str(path), zip_path=path, connections=found[CONNECTIONS], messages=found.get(MESSAGES))
+    nearest = [name for name in connections if name.count("/") == connections[0].count("/")]
+    if len(nearest) > 1:
+        raise NotAnExportError(f"{path} holds {len(nearest)} exports ({_listed(nearest)}); unpack it and name the one to import")
+    folder = nearest[0].rpartition("/")[0]
+    # messages.csv from the same export: beside Connections.csv.
+    messages = next((name for name in names if name.lower() == (f"{folder}/{MESSAGES}" if folder else MESSAGES).lower()),
+                    None)
+    return Located(description=str(path), zip_path=path, connections=nearest[0], messages=messages)
+
+
+def _listed(items: list, shown: int = 4) -> str:
+    text = ", ".join(str(item) for item in items[:shown])
+    return text + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
 
 @contextlib.contextmanager

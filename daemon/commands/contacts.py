@@ -91,7 +91,8 @@ def show(app, name: tuple[str, ...], as_json: bool) -> None:
     for pick in row["picks"][:5]:
         click.echo(f"  {'picked:':<15}{pick['day']} → {pick['state']}")
     for item in row["interactions"][:10]:
-        click.echo(f"  {'interaction:':<15}{item['at'][:16]} {item['kind']} {item['direction']} ({item['source']})")
+        status = f", {item['status']}" if item["status"] not in ("confirmed", "", None) else ""
+        click.echo(f"  {'interaction:':<15}{item['at'][:16]} {item['kind']} {item['direction']} ({item['source']}{status})")
 
 
 def _last_touch(app, row: dict) -> str:

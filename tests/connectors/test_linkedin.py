@@ -239,6 +239,17 @@ def test_a_semicolon_separated_resave_is_read(tmp_path):
     assert [(c.name, c.company) for c in export.contacts] == [("Ada Byron", "Engines, Ltd."), ("Ben Ng", "Acme; Sons")]
 
 
+def test_a_european_resave_with_day_first_dotted_dates_is_read(tmp_path):
+    text = connections_csv(["Ada;Byron;https://www.linkedin.com/in/ada;;Engines;Analyst;05.03.2024",
+                            "Ben;Ng;https://www.linkedin.com/in/ben;;Acme;CTO;1.12.2019 14:05"],
+                           header=HEADER_2024.replace(",", ";"))
+    path = tmp_path / "Connections.csv"
+    path.write_text(text, encoding="utf-8")
+    export = read_export(path)
+    assert not export.skipped
+    assert [contact.connected_on for contact in export.contacts] == [date(2024, 3, 5), date(2019, 12, 1)]
+
+
 def test_headerless_file_with_a_url_column_uses_seven_columns(tmp_path):
     path = tmp_path / "Connections.csv"
     rows = [

@@ -251,3 +251,19 @@ def test_two_exports_side_by_side_are_named_not_guessed(tmp_path):
                                                           encoding="utf-8")
     with pytest.raises(NotAnExportError, match="holds 2 exports .*export-2024.*export-2026.*name the one"):
         read_export(tmp_path)
+
+
+def test_a_zip_holding_two_exports_is_refused_naming_them(tmp_path):
+    rows = connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"])
+    path = write_zip(tmp_path / "two.zip", {"one/Connections.csv": rows, "two/Connections.csv": rows})
+    with pytest.raises(NotAnExportError, match=r"holds 2 exports \(one/Connections.csv, two/Connections.csv\)"):
+        read_export(path)
+
+
+def test_many_exports_in_a_folder_are_counted_beyond_the_four_named(tmp_path):
+    for number in range(6):
+        (tmp_path / f"export-{number}").mkdir()
+        (tmp_path / f"export-{number}" / "Connections.csv").write_text(
+            connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
+    with pytest.raises(NotAnExportError, match="holds 6 exports .* and 2 more"):
+        read_export(tmp_path)

@@ -130,3 +130,10 @@ def test_an_unknown_block_key_names_every_key_the_block_knows(tmp_path):
         config.load(path)
     known = re.search(r"block\.titel: unknown key \(known: ([^)]*)\)", str(raised.value)).group(1).split(", ")
     assert {"title", "time", "minutes", "writer", "opener", "horizon_days", "path"} <= set(known)
+
+
+def test_a_block_key_of_another_writer_says_which_writer_it_belongs_to(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[block]\ncalendar = "primary"\n')
+    with pytest.raises(config.ConfigError, match="block.calendar: a key of writer = 'google'.*writer is 'ics'"):
+        config.load(path)

@@ -190,3 +190,18 @@ def test_today_with_everyone_unpickable_says_so_rather_than_asking_for_an_import
     result = people("today", env=FRIDAY)
     assert "nobody can be picked today: all 7 contacts are in cooldown" in result.stdout
     assert "import your network" not in result.stdout
+
+
+def test_contacts_show_marks_a_cancelled_or_declined_meeting(people):
+    from datetime import UTC, datetime
+
+    from daemon.store import open_store
+
+    store = open_store(people.home / "connect5.db")
+    with store.atomic():
+        store.add_interaction(source="cal", external_id="declined", kind="meeting", direction="both",
+                              at=datetime(2026, 11, 20, 11, tzinfo=UTC), status="cancelled",
+                              contact_keys=["https://www.linkedin.com/in/grace-hopper"])
+    store.close()
+    text = people("contacts", "show", "grace", env=FRIDAY).stdout
+    assert "2026-11-20T11:00 meeting both (cal, cancelled)" in text
