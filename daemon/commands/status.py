@@ -118,7 +118,10 @@ def _sources(config, store) -> list[dict[str, Any]]:
 
 
 def _today(config, store, day) -> tuple[dict[str, Any], bool]:
-    today: dict[str, Any] = {"day": day.isoformat(), "picks": [], "block": None}
+    from daemon import clock
+
+    today: dict[str, Any] = {"day": day.isoformat(), "picks": [], "block": None,
+                             "block_day": clock.is_block_day(day, config.picking.days)}
     if store is None:
         return today, False
     from daemon import morning
@@ -208,7 +211,9 @@ def _source_line(source: dict[str, Any], zone: ZoneInfo) -> str:
 def _show_today(today: dict[str, Any] | None, zone: ZoneInfo) -> None:
     if today is None:
         return
-    if not today["picks"]:
+    if not today["picks"] and not today.get("block_day", True):
+        click.echo(f"today ({today['day']}): not one of your block days")
+    elif not today["picks"]:
         click.echo(f"today ({today['day']}): no picks yet")
     else:
         click.echo(f"today ({today['day']})")

@@ -207,3 +207,10 @@ def test_check_finds_a_unit_file_that_runs_another_installation(cli, synced):
     )
     assert result.returncode == 0, result.stderr
     assert check(cli)[0] == 0
+
+
+def test_status_on_a_day_without_a_block_says_so(cli, synced):
+    sunday = {"CONNECT5_NOW": "2026-03-08T10:00:00+00:00"}
+    result = cli("status", ok=False, env=sunday)
+    assert "today (2026-03-08): not one of your block days" in result.output
+    assert json.loads(cli("status", "--json", ok=False, env=sunday).output)["today"]["block_day"] is False
