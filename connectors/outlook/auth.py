@@ -34,6 +34,10 @@ APP_FILE = "outlook-app.json"
 MAIL_SCOPES = ("Mail.ReadBasic",)
 CALENDAR_READ_SCOPES = ("Calendars.Read",)
 CALENDAR_WRITE_SCOPES = ("Calendars.ReadWrite",)
+# A scope a sign-in satisfies with a broader one it was granted: Entra refuses a silent
+# request for a scope the user never consented to (AADSTS65001), even one a granted
+# scope covers (https://learn.microsoft.com/graph/permissions-reference#calendarsreadwrite).
+IMPLIED_BY = {"Calendars.Read": ("Calendars.ReadWrite",)}
 # Token errors that only the user can clear (RFC 6749 5.2, OpenID Connect Core 3.1.2.6):
 # anything else from the token endpoint is an outage and is retried.
 SIGN_IN_AGAIN = frozenset({
@@ -63,6 +67,19 @@ def qualified(graph_url: str, names: Iterable[str]) -> list[str]:
     return [f"{resource}/{name}" for name in names]
 
 
+def usable(wanted: Iterable[str], granted: Iterable[str]) -> tuple[str, ...]:
+    """``wanted`` with each scope the sign-in lacks replaced by a granted one that implies it.
+
+    With nothing recorded (a sign-in from before scopes were recorded) ``wanted`` is asked as is.
+    """
+    granted = set(granted)
+    chosen = []
+    for scope in wanted:
+        broader = [other for other in IMPLIED_BY.get(scope, ()) if other in granted]
+        chosen.append(broader[0] if scope not in granted and broader else scope)
+    return tuple(dict.fromkeys(chosen))
+
+
 def _requests_errors() -> type[Exception]:
     import requests
 
@@ -79,6 +96,7 @@ class Account:
     ca_bundle: str
     username: str
     tokens_dir: Path
+    granted: tuple[str, ...] = ()  # the scopes `connect5 auth outlook` signed in with, unqualified
 
     @property
     def cache_path(self) -> Path:
@@ -103,11 +121,15 @@ def resolve(options: AccountOptions, tokens_dir: Path) -> Account:
         ca_bundle=options.ca_bundle,
         username=options.account or recorded.get("username", ""),
         tokens_dir=tokens_dir,
+        granted=tuple(recorded.get("scopes") or ()),
     )
 
 
-def record_sign_in(tokens_dir: Path, client_id: str, tenant: str, username: str) -> None:
-    write_json(tokens_dir / APP_FILE, {"client_id": client_id, "tenant": tenant, "username": username})
+def record_sign_in(tokens_dir: Path, client_id: str, tenant: str, username: str,
+                   scopes: Iterable[str] = ()) -> None:
+    """Remember the app, tenant, account and (unqualified) scopes of a sign-in, for the sources."""
+    write_json(tokens_dir / APP_FILE, {"client_id": client_id, "tenant": tenant, "username": username,
+                                       "scopes": sorted(scopes)})
 
 
 class SignIn:

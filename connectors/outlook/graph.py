@@ -299,7 +299,7 @@ def client_for(options: Any, tokens_dir: Any, scopes: tuple[str, ...]) -> GraphC
 
     account = auth.resolve(options, tokens_dir)
     sign_in = auth.SignIn.shared(account)
-    wanted = auth.qualified(account.graph_url, scopes)
+    wanted = auth.qualified(account.graph_url, auth.usable(scopes, account.granted))
     client = GraphClient(
         account.graph_url, lambda force: sign_in.token(wanted, force), auth.http_session(account.ca_bundle),
         budget=options.request_budget, window=options.budget_window_seconds, concurrency=options.max_concurrency,

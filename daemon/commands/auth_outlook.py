@@ -6,6 +6,8 @@ used is recorded next to the token cache, so the sources need no ``client_id``.
 The scopes asked for follow the config: ``Mail.ReadBasic`` for an outlook-mail
 source, ``Calendars.ReadWrite`` when the block is written to Outlook (else
 ``Calendars.Read`` for an outlook-calendar source); msal adds ``offline_access``.
+They are recorded with the app, so the calendar source asks for ``Calendars.ReadWrite``
+when that is what was granted (Entra refuses a silent request for an unconsented scope).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def outlook(app, client_id: str | None, tenant: str | None, browser: bool) -> No
     tokens_dir = app.home.tokens_dir
     try:
         account = auth.resolve(settings, tokens_dir)
-        scopes = auth.qualified(account.graph_url, _scopes(config))
+        wanted = _scopes(config)
+        scopes = auth.qualified(account.graph_url, wanted)
         sign_in = auth.SignIn(account)
         if browser:
             username = sign_in.browser_flow(scopes)
@@ -70,7 +73,7 @@ def outlook(app, client_id: str | None, tenant: str | None, browser: bool) -> No
         raise UserError(str(error)) from None
     except ValueError as error:  # msal: the authority could not be discovered
         raise UserError(f"cannot reach the sign-in service: {error}") from None
-    auth.record_sign_in(tokens_dir, account.client_id, account.authority_url.rsplit("/", 1)[-1], username)
+    auth.record_sign_in(tokens_dir, account.client_id, account.authority_url.rsplit("/", 1)[-1], username, wanted)
     click.echo(f"Signed in to Outlook as {username or 'your account'}; tokens kept in {account.cache_path}.")
     from daemon.commands.auth import resume_daemon
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import timedelta
 
 from fakes.graph.wiring import CLIENT_ID
 
@@ -34,7 +35,8 @@ def test_device_code_sign_in_keeps_a_private_token_cache_and_records_the_app(gra
     cache = home / "tokens" / "outlook.json"
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600 and stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
     recorded = json.loads((home / "tokens" / "outlook-app.json").read_text())
-    assert recorded == {"client_id": CLIENT_ID, "tenant": "organizations", "username": "me@example.com"}
+    assert recorded == {"client_id": CLIENT_ID, "tenant": "organizations", "username": "me@example.com",
+                        "scopes": ["Mail.ReadBasic"]}
     assert "access-" not in result.output  # never print a token
 
 
@@ -65,3 +67,20 @@ def test_the_sources_then_sync_with_no_client_id_in_the_config(graph, cli, home)
                                         ca_bundle=str(graph.ca_path))
     source = OutlookMailSource(options, context(home, home / "tokens"))
     assert [i.sender.email for b in source.sync(None) for i in b.items] == ["ada@example.org"]
+
+
+def test_with_the_block_in_outlook_the_calendar_source_reads_with_the_read_write_grant(graph, cli, home):
+    from connectors.outlook.calendar import OutlookCalendarSource
+    from fakes.graph.wiring import NOW, context
+
+    cloud = f'tenant = "organizations"\nauthority = "{graph.authority}"\ngraph_url = "{graph.url}"\nca_bundle = "{graph.ca_path}"\n'
+    cli.write_config(f'[me]\nemails = ["me@example.com"]\n\n[block]\nwriter = "outlook"\n{cloud}\n'
+                     f'[[sources]]\nname = "calendar"\ntype = "outlook-calendar"\n{cloud}')
+    cli("auth", "outlook", "--client-id", CLIENT_ID)
+    assert not any("Calendars.Read " in scope + " " for scope in graph.identity.scopes_seen)  # ReadWrite only
+    graph.calendar.add_event("Coffee", NOW + timedelta(days=1))
+    graph.identity.expire_access_tokens()  # the daemon's first token comes from a silent refresh
+    options = OutlookCalendarSource.Options(tenant="organizations", authority=graph.authority, graph_url=graph.url,
+                                            ca_bundle=str(graph.ca_path))
+    source = OutlookCalendarSource(options, context(home, home / "tokens"))
+    assert [item.title for batch in source.sync(None) for item in batch.items] == ["Coffee"]

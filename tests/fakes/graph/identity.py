@@ -4,7 +4,11 @@ Enough of https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-c
 for msal's PublicClientApplication: tenant discovery, the device authorization
 endpoint, and a token endpoint that answers ``authorization_pending`` until the
 test (or ``auto_approve``) lets the user "sign in", then issues tokens; refresh
-tokens can be revoked to play an expired grant.
+tokens can be revoked to play an expired grant. The user consents, at sign-in, to
+the scopes asked for then; a silent refresh asking for any other scope is refused
+as Entra refuses it (``invalid_grant``, AADSTS65001, suberror ``consent_required``):
+consent is per scope, and only an interactive sign-in can add one
+(https://learn.microsoft.com/entra/identity-platform/consent-types-developer).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Identity:
         self.access_tokens: dict[str, float] = {}
         self.refresh_tokens: dict[str, str] = {}
         self.scopes_seen: list[str] = []
+        self.consented: set[str] = set()  # scopes the user agreed to at sign-in (OpenID ones aside)
         self.token_requests: list[str] = []
         # The next this-many token requests meet an outage: (status, JSON body or None for a proxy's HTML page).
         self.outages: list[tuple[int, dict | None]] = []
@@ -49,7 +54,8 @@ class Identity:
     def device_code(self, form: dict, base: str) -> dict:
         with self.lock:
             code = f"device-{next(self._ids)}"
-            self.device_codes[code] = {"polls": 0, "client_id": form.get("client_id", "")}
+            self.device_codes[code] = {"polls": 0, "client_id": form.get("client_id", ""),
+                                       "scopes": _resource_scopes(form)}
             self.scopes_seen.append(form.get("scope", ""))
             return {
                 "device_code": code, "user_code": "FAKE-CODE", "verification_uri": f"{base}/devicelogin",
@@ -71,11 +77,18 @@ class Identity:
                 if entry["polls"] <= self.auto_approve_after:
                     return 400, {"error": "authorization_pending", "error_description": "pending"}
                 self.scopes_seen.append(form.get("scope", ""))
+                self.consented |= entry["scopes"] | _resource_scopes(form)  # what the consent page showed
                 return 200, self._issue(form, base, tenant)
             if grant == "refresh_token":
                 if form.get("refresh_token") not in self.refresh_tokens:
                     return 400, {"error": "invalid_grant", "error_description": "AADSTS70008: the refresh token has expired or was revoked",
                                  "suberror": "bad_token"}
+                missing = _resource_scopes(form) - self.consented
+                if missing:
+                    return 400, {"error": "invalid_grant", "suberror": "consent_required",
+                                 "error_description": "AADSTS65001: The user or administrator has not consented to use "
+                                 f"the application for {' '.join(sorted(missing))}. Send an interactive authorization "
+                                 "request for this user and resource."}
                 return 200, self._issue(form, base, tenant)
             return 400, {"error": "unsupported_grant_type"}
 
@@ -111,3 +124,11 @@ class Identity:
             "access_token": access, "refresh_token": refresh, "id_token": id_token,
             "client_info": _b64({"uid": "user-oid", "utid": "tenant-id"}),
         }
+
+
+OPENID_SCOPES = {"openid", "profile", "offline_access", "email"}
+
+
+def _resource_scopes(form: dict) -> set[str]:
+    """The scopes of a token request that need the user's consent (not OpenID Connect's own)."""
+    return set(form.get("scope", "").split()) - OPENID_SCOPES

@@ -43,9 +43,10 @@ def sign_in(graph, tokens_dir: Path) -> str:
 
     options = AccountOptions(**account_options(graph))
     account = auth.resolve(options, tokens_dir)
-    scopes = auth.qualified(account.graph_url, ("Mail.ReadBasic", "Calendars.ReadWrite"))
+    granted = ("Mail.ReadBasic", "Calendars.ReadWrite")
+    scopes = auth.qualified(account.graph_url, granted)
     username = auth.SignIn(account).device_flow(scopes, show=lambda message: None)
-    auth.record_sign_in(tokens_dir, options.client_id, options.tenant, username)
+    auth.record_sign_in(tokens_dir, options.client_id, options.tenant, username, granted)
     return username
 
 
