@@ -37,6 +37,17 @@ IMPLIED_BY = {
 
 AUTH_COMMAND = "connect5 auth google"
 
+# Refusals that are a quota spent, not a grant missing: Google answers them 403 (or 429)
+# in the "usageLimits" domain (https://developers.google.com/workspace/gmail/api/guides/handle-errors,
+# https://developers.google.com/workspace/calendar/api/guides/errors). The per-minute ones
+# are waited out inside a call; the others (a daily quota, Calendar's usage limits) end the
+# call with ``SourceUnavailable`` and the source is tried again later.
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+USAGE_LIMIT_REASONS = RATE_REASONS | {
+    "dailyLimitExceeded", "dailyLimitExceededUnreg", "quotaExceeded", "limitExceeded", "concurrentLimitExceeded",
+    "variableTermLimitExceeded", "variableTermExpiredDailyExceeded",
+}
+
 
 def narrowest(scopes: list[str]) -> list[str]:
     """``scopes`` without duplicates and without those another one in the list implies."""
@@ -53,14 +64,42 @@ def auth_command(account: str = "") -> str:
     return f"{AUTH_COMMAND} --account {account}" if account else AUTH_COMMAND
 
 
-def calendar_refusal(status: int, account: str, what: str):
-    """The connector error for a Calendar API answer ``status`` that no retry mends.
+def error_reason(content: bytes | str) -> tuple[str, str]:
+    """(reason, domain) of the first error in a Google error body, "" where it says none."""
+    import json
 
-    401/403 mean the grant no longer covers it: an ``AuthError`` naming the sign-in
-    command; anything else is the service being unavailable for now.
+    try:
+        first = json.loads(content)["error"]["errors"][0]
+        return str(first.get("reason", "")), str(first.get("domain", ""))
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return "", ""
+
+
+def usage_limited(status: int, content: bytes | str) -> bool:
+    """Whether a refusal is a quota spent (retry later) rather than a permission missing."""
+    if status == 429:
+        return True
+    reason, domain = error_reason(content)
+    return status == 403 and (reason in USAGE_LIMIT_REASONS or domain == "usageLimits")
+
+
+def refusal(service: str, status: int, content: bytes | str, account: str, what: str = "access"):
+    """The connector error for an answer ``status`` that no retry inside the call mends.
+
+    401, and a 403 that is not a usage limit, mean the grant no longer covers it: an
+    ``AuthError`` naming the sign-in command. A usage limit, and anything else, is
+    the service being unavailable for now.
     """
     from connectors.base import AuthError, SourceUnavailable
 
+    if usage_limited(status, content):
+        reason = error_reason(content)[0] or "quota"
+        return SourceUnavailable(f"{service} refused {what} for a usage limit ({status} {reason}); will try again later")
     if status in (401, 403):
-        return AuthError(f"Google Calendar refused {what} ({status}): run `{auth_command(account)}`")
-    return SourceUnavailable(f"Google Calendar answered {status}")
+        return AuthError(f"{service} refused {what} ({status}): run `{auth_command(account)}`")
+    return SourceUnavailable(f"{service} answered {status}")
+
+
+def calendar_refusal(status: int, account: str, what: str, content: bytes | str = b""):
+    """``refusal`` for the Calendar API."""
+    return refusal("Google Calendar", status, content, account, what)

@@ -99,7 +99,7 @@ class GoogleBlockWriter:
             series = self._series(calendar_id, day, block, restart)
             return self._write_instance(calendar_id, series, day, block)
         except HttpError as error:
-            raise google.calendar_refusal(error.resp.status, self.options.account, "the block") from None
+            raise google.calendar_refusal(error.resp.status, self.options.account, "the block", error.content) from None
         finally:
             if self._api is not None:
                 self._api.close()

@@ -90,7 +90,7 @@ class GoogleCalendarSource:
             if error.resp.status == 410:
                 log.warning("Google Calendar sync token for %s expired: full resync", calendar_id)
                 raise CursorExpired(f"sync token of calendar {calendar_id} expired") from None
-            raise google.calendar_refusal(error.resp.status, self.options.account, "access") from None
+            raise google.calendar_refusal(error.resp.status, self.options.account, "access", error.content) from None
         finally:
             if self._api is not None:
                 self._api.close()

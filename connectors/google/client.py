@@ -17,7 +17,6 @@ errors back off exponentially, and failed parts of a batch are re-queued
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import time
@@ -25,6 +24,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from connectors import google
 from connectors.base import SourceUnavailable
 from connectors.google import batches
 from connectors.google.pacing import Pacer
@@ -32,7 +32,6 @@ from connectors.google.pacing import Pacer
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 8
-RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 
 
 def status_of(error: Any) -> int:
@@ -41,10 +40,7 @@ def status_of(error: Any) -> int:
 
 def reason_of(content: bytes | str) -> str:
     """The first error reason in a Google error body ("userRateLimitExceeded" ...)."""
-    try:
-        return json.loads(content)["error"]["errors"][0]["reason"]
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        return ""
+    return google.error_reason(content)[0]
 
 
 def retry_after(response: Any) -> float | None:
@@ -58,7 +54,7 @@ def retry_after(response: Any) -> float | None:
 
 def classify(status: int, content: bytes | str) -> str:
     """"rate" (slow down), "retry" (transient), or "final" (the caller decides)."""
-    if status == 429 or (status == 403 and reason_of(content) in RATE_REASONS):
+    if status == 429 or (status == 403 and reason_of(content) in google.RATE_REASONS):
         return "rate"
     if status >= 500:
         return "retry"
@@ -209,6 +205,10 @@ class GoogleApi:
             elif kind == "retry":
                 retry = True
                 expired = expired or (part is not None and part.status == 401)
+            elif part.status == 403:
+                # A grant or a quota refused: the same holds for the parts after it, and a
+                # skipped part would be passed for good by the cursor. The caller translates it.
+                raise HttpError(_part_response(part), part.content)
             else:
                 if part.status != 404:
                     log.warning("Google refused one request for good (%s): skipped", part.status)
@@ -233,6 +233,13 @@ class GoogleApi:
 
     def _wait(self, attempt: int) -> None:
         self.sleep(min(60.0, 0.5 * 2.0 ** attempt))
+
+
+def _part_response(part: batches.Part) -> Any:
+    """A batch part as the ``httplib2.Response`` an ``HttpError`` carries."""
+    import httplib2
+
+    return httplib2.Response({**part.headers, "status": str(part.status)})
 
 
 def _network_errors() -> tuple[type[BaseException], ...]:

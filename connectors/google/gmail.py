@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from connectors import google
-from connectors.base import AuthError, CursorExpired, SourceContext, SourceUnavailable
+from connectors.base import ConnectorError, CursorExpired, SourceContext, SourceUnavailable
 from connectors.google.messages import REQUESTED_HEADERS, mail_item, received_at, wanted
 from connectors.records import Batch, MailItem
 
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 LIST_UNITS, HISTORY_UNITS, PROFILE_UNITS = 5, 2, 1
 PAGE_SIZE = 500
+MAX_BATCH = 100
 CATCH_UP_MARGIN = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -85,7 +86,7 @@ class GmailSource:
         poll_seconds: int = field(default=60, metadata={"doc": "Seconds between history checks"})
         quota_units_per_minute: int = field(default=6000, metadata={"doc": "Your project's Gmail quota per user per minute"})
         message_get_units: int = field(default=20, metadata={"doc": "Quota units one messages.get costs your project (5 or 20)"})
-        batch_size: int = field(default=50, metadata={"doc": "Messages per batch request (Google advises at most 50)"})
+        batch_size: int = field(default=50, metadata={"doc": "Messages per batch request (at most 100; Google advises 50)"})
         gmail_endpoint: str = field(default=google.GMAIL_ENDPOINT, metadata={"doc": "Gmail API base URL"})
         token_uri: str = field(default=google.TOKEN_URI, metadata={"doc": "OAuth token endpoint"})
         timeout_seconds: float = field(default=60.0, metadata={"doc": "Seconds to wait for an answer before trying again"})
@@ -96,6 +97,11 @@ class GmailSource:
 
     def __init__(self, options: Options, context: SourceContext, *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
+        if not 1 <= options.batch_size <= MAX_BATCH:
+            # Gmail refuses a batch of more than 100 requests
+            # (https://developers.google.com/workspace/gmail/api/guides/batch): every sync would fail.
+            raise ConnectorError(f"batch_size = {options.batch_size} in the [[sources]] table {context.name!r}: "
+                                 f"Gmail takes 1 to {MAX_BATCH} requests per batch (50 is advised)")
         self.options = options
         self.context = context
         self.clock = clock
@@ -284,6 +290,6 @@ class GmailSource:
 
 def _translate(error: Any, account: str) -> Exception:
     status = error.resp.status
-    if status in (401, 403):
-        return AuthError(f"Gmail refused access ({status}): run `{google.auth_command(account)}`")
+    if status in (401, 403, 429):
+        return google.refusal("Gmail", status, getattr(error, "content", b""), account)
     return SourceUnavailable(f"Gmail answered {status}: {error}")

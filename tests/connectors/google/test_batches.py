@@ -6,6 +6,7 @@ import pytest
 from fakes.google import Fault
 from fakes.google.server import parse_batch
 
+from connectors.base import AuthError, SourceUnavailable
 from connectors.google import batches
 
 from .test_gmail import fill, run, source
@@ -61,3 +62,34 @@ def test_parts_answered_401_are_sent_again_after_a_refresh(fake, context, clock)
     items, _ = run(source(fake, context, clock))
     assert sorted(item.external_id for item in items) == sorted(fake.mailbox.messages)
     assert fake.oauth.refreshes == 3  # the first access token, then one refresh per batch with a 401 part
+
+
+def test_a_part_refused_for_a_usage_limit_stops_the_batch_before_the_cursor_passes_it(fake, context, clock):
+    fill(fake, clock, 120)
+    gets = []
+
+    def injector(layer, what):
+        if layer == "part":
+            gets.append(what)
+            if len(gets) == 60:
+                return Fault("status", status=403, reason="dailyLimitExceeded")
+        return None
+
+    fake.injector = injector
+    gmail = source(fake, context, clock)
+    committed, cursor = [], None
+    with pytest.raises(SourceUnavailable) as raised:
+        for batch in gmail.sync(None):
+            committed.extend(batch.items)
+            cursor = batch.cursor
+    assert not isinstance(raised.value, AuthError)
+    again, _ = run(source(fake, context, clock), cursor)  # the daemon tries again later from what it committed
+    assert {item.external_id for item in committed + again} == set(fake.mailbox.messages)
+
+
+def test_a_part_refused_for_lack_of_permission_stops_the_source_for_a_sign_in(fake, context, clock):
+    fill(fake, clock, 20)
+    fake.injector = lambda layer, what: (
+        Fault("status", status=403, reason="insufficientPermissions") if layer == "part" else None)
+    with pytest.raises(AuthError, match="connect5 auth google"):
+        run(source(fake, context, clock))

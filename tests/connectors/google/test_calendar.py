@@ -131,3 +131,18 @@ def test_several_calendars_are_synced_with_their_own_tokens(fake, context, clock
     items, cursor, _ = run(source(fake, context, calendars=["primary", team]))
     assert len(items) == 2 and items[1].external_id.startswith(team + "/")
     assert set(json.loads(cursor)["calendars"]) == {"primary", team}
+
+
+def test_a_403_for_a_usage_limit_is_retried_later_and_one_for_permission_asks_for_a_sign_in(fake, context, clock):
+    from fakes.google import Fault
+
+    from connectors.base import AuthError, SourceUnavailable
+
+    fake.injector = lambda layer, what: Fault("status", status=403, reason="quotaExceeded") if layer == "api" else None
+    with pytest.raises(SourceUnavailable) as raised:
+        run(source(fake, context))
+    assert not isinstance(raised.value, AuthError)
+    fake.injector = lambda layer, what: (
+        Fault("status", status=403, reason="forbidden") if layer == "api" else None)
+    with pytest.raises(AuthError, match="connect5 auth google"):
+        run(source(fake, context))

@@ -10,9 +10,9 @@ import sys
 from datetime import timedelta
 
 import pytest
-from fakes.google import FakeGoogle
+from fakes.google import FakeGoogle, Fault
 
-from connectors.base import AuthError
+from connectors.base import AuthError, SourceUnavailable
 from connectors.google.gmail import GmailSource
 from connectors.records import MailItem
 from rules.noise import noise_reason
@@ -216,6 +216,33 @@ def test_a_backfill_at_the_budget_never_trips_the_quota(fake, context, clock):
     assert fake.quota.refused == 0, [(c.method, c.status) for c in fake.calls if c.status != 200]
     floor = (fake.quota.spent - 6000) / 100  # seconds at 6,000 units a minute, past the first minute's bucket
     assert clock.elapsed <= floor * 1.15
+
+
+@pytest.mark.parametrize("reason", ["dailyLimitExceeded", "quotaExceeded", "limitExceeded"])
+def test_a_403_for_a_usage_limit_is_retried_later_not_a_sign_in_to_redo(fake, context, clock, reason):
+    fill(fake, clock, 10)
+    _, cursor = run(source(fake, context, clock))
+    fake.injector = lambda layer, what: Fault("status", status=403, reason=reason) if layer == "api" else None
+    with pytest.raises(SourceUnavailable, match="403") as raised:
+        run(source(fake, context, clock), cursor)
+    assert not isinstance(raised.value, AuthError)
+
+
+def test_a_403_for_lack_of_permission_still_names_the_sign_in_command(fake, context, clock):
+    fill(fake, clock, 10)
+    _, cursor = run(source(fake, context, clock))
+    fake.injector = lambda layer, what: (
+        Fault("status", status=403, reason="insufficientPermissions") if layer == "api" else None)
+    with pytest.raises(AuthError, match="connect5 auth google"):
+        run(source(fake, context, clock), cursor)
+
+
+def test_a_batch_size_above_gmails_limit_of_100_is_refused_with_the_key_named(fake, context, clock):
+    from connectors.base import ConnectorError
+
+    with pytest.raises(ConnectorError, match="batch_size = 101 .*1 to 100"):
+        source(fake, context, clock, batch_size=101)
+    source(fake, context, clock, batch_size=100)
 
 
 def test_a_revoked_grant_stops_the_source_with_the_command_to_run(fake, context, clock):

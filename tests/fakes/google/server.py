@@ -24,6 +24,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MAX_BATCH_PARTS = 100
+# Reasons Google files under the "usageLimits" domain (Gmail's and Calendar's error guides,
+# https://developers.google.com/workspace/gmail/api/guides/handle-errors,
+# https://developers.google.com/workspace/calendar/api/guides/errors).
+USAGE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded",
+                       "limitExceeded", "dailyLimitExceededUnreg", "concurrentLimitExceeded"}
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
                 404: "NOT_FOUND", 409: "ALREADY_EXISTS", 410: "GONE", 429: "RESOURCE_EXHAUSTED"}
@@ -77,7 +82,7 @@ class Fault:
     stall: float = 1.0
 
     def error(self) -> ApiError:
-        domain = "usageLimits" if "RateLimit" in self.reason or "rateLimit" in self.reason else "global"
+        domain = "usageLimits" if self.reason in USAGE_LIMIT_REASONS else "global"
         return ApiError(self.status, self.reason, f"Injected {self.status} {self.reason}", dict(self.headers),
                         domain=domain)
 
