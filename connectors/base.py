@@ -18,7 +18,11 @@ batch
 Connectors never touch the store. They raise ``CursorExpired`` (the only way to
 ask for a full resync), ``AuthError`` (the user must run a command; the daemon
 never opens a browser) or ``SourceUnavailable`` (try again later). Retries,
-rate limits and token refresh happen inside the connector.
+rate limits and token refresh happen inside the connector, bounded: one call
+spends at most ``RETRY_SECONDS`` retrying, then gives up with
+``SourceUnavailable`` and the daemon's backoff takes over. While it waits it
+calls the context's ``keepalive`` (see ``staying_alive``), which lets the daemon
+feed systemd's watchdog and stop at once when asked to.
 
 Exception tree::
 
@@ -33,6 +37,7 @@ Exception tree::
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -94,9 +99,18 @@ class NotAnExportError(ConnectorError):
     """A file offered for import is not what the importer expects."""
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class SourceContext:
-    """What the daemon tells a connector about the world it runs in."""
+    """What the daemon tells a connector about the world it runs in.
+
+    ``keepalive`` is called while a connector waits to retry: the daemon pings
+    systemd's watchdog there and raises its own stop signal (a ``BaseException``,
+    which connectors let through) when a stop was asked for.
+    """
 
     name: str
     own_addresses: frozenset[str] = frozenset()
@@ -104,6 +118,29 @@ class SourceContext:
     tokens_dir: Path = Path("tokens")
     timezone: str = "UTC"
     now: Callable[[], datetime] = field(default=datetime.now)
+    keepalive: Callable[[], None] = field(default=_nothing)
+
+
+# How long one connector call (a request with its retries) may keep retrying before
+# it gives up with SourceUnavailable: well under systemd's WatchdogSec, and short
+# enough that a stop or the daemon's own backoff is never far away. Read at call time.
+RETRY_SECONDS = 150.0
+KEEPALIVE_STEP = 5.0  # the longest sleep between two keepalive calls
+
+
+def staying_alive(sleep: Callable[[float], None] = time.sleep,
+                  keepalive: Callable[[], None] = _nothing) -> Callable[[float], None]:
+    """``sleep`` cut into steps of at most ``KEEPALIVE_STEP`` seconds, with ``keepalive`` around each."""
+
+    def wait(seconds: float) -> None:
+        keepalive()
+        while seconds > 0:
+            step = min(seconds, KEEPALIVE_STEP)
+            sleep(step)
+            seconds -= step
+            keepalive()
+
+    return wait
 
 
 @runtime_checkable

@@ -127,7 +127,8 @@ class Daemon:
         for source in self.config.sources:
             state = SourceState(source)
             try:
-                state.connector = make_source(source, self.config, self.home)
+                state.connector = make_source(source, self.config, self.home,
+                                              keepalive=lambda name=source.name: self.keepalive(name))
             except base.ConnectorError as error:
                 state.stopped = str(error)
                 log.error("%s: %s", source.name, error)
@@ -200,9 +201,13 @@ class Daemon:
 
     def _between_batches(self, report, batch) -> None:
         # A first backfill can take longer than WatchdogSec: keep systemd's watchdog fed.
+        self.keepalive(report.source)
+
+    def keepalive(self, source: str) -> None:
+        """Between batches, and while a connector waits to retry: feed the watchdog, honour a stop."""
         self.notifier.keepalive()
         if self.stop_requested:
-            raise Interrupted(report.source)
+            raise Interrupted(source)
 
     def morning_due(self, now: datetime) -> bool:
         if time.monotonic() < self.morning_retry_at:

@@ -39,7 +39,8 @@ class SyncReport:
     touched: set[str] = field(default_factory=set)
 
 
-def make_source(source: Source, config: Config, home: Home):
+def make_source(source: Source, config: Config, home: Home, keepalive: Callable[[], None] | None = None):
+    """The connector of ``source``; ``keepalive`` is called while it waits to retry (see SourceContext)."""
     cls = base.source_class(source.type)
     context = base.SourceContext(
         name=source.name,
@@ -48,6 +49,7 @@ def make_source(source: Source, config: Config, home: Home):
         tokens_dir=home.tokens_dir,
         timezone=clock.zone_name(config.me.timezone),
         now=clock.now,
+        **({"keepalive": keepalive} if keepalive else {}),
     )
     return cls(source.options, context)
 

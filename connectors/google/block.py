@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors import google
-from connectors.base import BlockSeriesDeleted, SourceContext
+from connectors.base import BlockSeriesDeleted, SourceContext, staying_alive
 from connectors.google.calendar import OURS_KEY, OURS_VALUE
 from connectors.records import Block, BlockRef
 
@@ -74,6 +74,7 @@ class GoogleBlockWriter:
             path = google.token_path(self.context.tokens_dir, self.options.account)
             credentials = auth.credentials(path, self.options.token_uri, self.scopes(self.options), self.options.account)
             self._api = GoogleApi("calendar", "v3", self.options.calendar_endpoint, credentials,
+                                  sleep=staying_alive(keepalive=self.context.keepalive),
                                   timeout=self.options.timeout_seconds)
             self._events = self._api.service.events()
         return self._api

@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors import google
-from connectors.base import CursorExpired, SourceContext
+from connectors.base import CursorExpired, SourceContext, staying_alive
 from connectors.records import Attendee, Batch, CalendarItem
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ class GoogleCalendarSource:
 
             path = google.token_path(self.context.tokens_dir, self.options.account)
             credentials = auth.credentials(path, self.options.token_uri, self.scopes(self.options), self.options.account)
-            self._api = GoogleApi("calendar", "v3", self.options.calendar_endpoint, credentials, sleep=self.sleep,
+            sleep = staying_alive(self.sleep, self.context.keepalive)
+            self._api = GoogleApi("calendar", "v3", self.options.calendar_endpoint, credentials, sleep=sleep,
                                   timeout=self.options.timeout_seconds)
             self._events = self._api.service.events()
         return self._api

@@ -12,7 +12,11 @@ Retries are ours, not the library's: its ``num_retries`` sleeps without a budget
 and, inside batches, it retries only 401. Here 429 and 403 rateLimitExceeded /
 userRateLimitExceeded go to the pacer (Retry-After honoured), 5xx and network
 errors back off exponentially, and failed parts of a batch are re-queued
-(https://developers.google.com/workspace/gmail/api/guides/handle-errors).
+(https://developers.google.com/workspace/gmail/api/guides/handle-errors). One
+call retries for at most ``base.RETRY_SECONDS`` (timeouts included), then gives
+up with ``SourceUnavailable``; the ``sleep`` it is given calls the daemon's
+keepalive (``base.staying_alive``), so a long wait neither starves systemd's
+watchdog nor delays a stop.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
-from connectors import google
+from connectors import base, google
 from connectors.base import SourceUnavailable
 from connectors.google import batches
 from connectors.google.pacing import Pacer
@@ -69,7 +73,8 @@ class GoogleApi:
     """One API client (``gmail`` v1 or ``calendar`` v3) with pacing and bounded retries."""
 
     def __init__(self, name: str, version: str, endpoint: str, credentials: Any, *, pacer: Pacer | None = None,
-                 sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0):
+                 sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic):
         import google_auth_httplib2
         import httplib2
         from googleapiclient.discovery import build
@@ -78,7 +83,8 @@ class GoogleApi:
         self.service = build(name, version, http=self.http, static_discovery=True, cache_discovery=False,
                              client_options={"api_endpoint": endpoint})
         self.pacer = pacer
-        self.sleep = sleep
+        self.sleep = sleep  # the caller's: wrapped with its keepalive (base.staying_alive)
+        self.clock = clock
         self.round_trips = 0
         self._pool: ThreadPoolExecutor | None = None  # the helper thread sending batches
 
@@ -95,6 +101,7 @@ class GoogleApi:
         """Run one request; rate limits and transient errors are retried, others raised as HttpError."""
         from googleapiclient.errors import HttpError
 
+        deadline = self.clock() + base.RETRY_SECONDS
         for attempt in range(ATTEMPTS):
             if self.pacer and units:
                 self.pacer.take(units)
@@ -104,10 +111,10 @@ class GoogleApi:
             except HttpError as error:
                 if kind_of(error) == "final" or attempt == ATTEMPTS - 1:
                     raise
-                self._back_off(error, attempt)
+                self._back_off(error, attempt, deadline)
                 continue
             except _network_errors() as error:
-                if attempt == ATTEMPTS - 1:
+                if attempt == ATTEMPTS - 1 or self._past(deadline, _delay(attempt)):
                     raise SourceUnavailable(f"cannot reach Google: {error}") from None
                 self._wait(attempt)
                 continue
@@ -162,13 +169,14 @@ class GoogleApi:
     def _complete(self, batch_uri: str, pending: dict[str, str], units: int, flight: Future) -> dict[str, Any]:
         """Answers for every key of ``pending``, sending failed parts again until done or out of attempts."""
         answers: dict[str, Any] = {}
+        deadline = self.clock() + base.RETRY_SECONDS
         for failures in range(ATTEMPTS):
             refused, retry = self._collect(flight, answers, pending)
             if not (refused or retry):
                 if self.pacer:
                     self.pacer.succeeded()
                 return answers
-            if failures == ATTEMPTS - 1:
+            if failures == ATTEMPTS - 1 or self._past(deadline, max(refused) if refused else _delay(failures + 1)):
                 break
             if refused and self.pacer:
                 self.pacer.refused(max(refused), failures + 1)
@@ -224,15 +232,27 @@ class GoogleApi:
 
         self.http.credentials.refresh(google_auth_httplib2.Request(self.http.http))
 
-    def _back_off(self, error: Any, attempt: int) -> None:
+    def _back_off(self, error: Any, attempt: int, deadline: float) -> None:
+        delay = retry_after(error.resp)
+        if self._past(deadline, delay or _delay(attempt)):
+            raise SourceUnavailable(f"Google kept answering {status_of(error)} for {base.RETRY_SECONDS:.0f} s; "
+                                    "will try again later")
         if kind_of(error) == "rate" and self.pacer:
-            self.pacer.refused(retry_after(error.resp), attempt)
+            self.pacer.refused(delay, attempt)
         else:
-            delay = retry_after(error.resp)
             self.sleep(delay) if delay else self._wait(attempt)
 
+    def _past(self, deadline: float, delay: float) -> bool:
+        """Whether waiting ``delay`` more seconds would retry past ``deadline``."""
+        return self.clock() + delay > deadline
+
     def _wait(self, attempt: int) -> None:
-        self.sleep(min(60.0, 0.5 * 2.0 ** attempt))
+        self.sleep(_delay(attempt))
+
+
+def _delay(attempt: int) -> float:
+    """Exponential backoff for transient errors: 0.5 s, 1 s, 2 s ... at most 60 s."""
+    return min(60.0, 0.5 * 2.0 ** attempt)
 
 
 def _part_response(part: batches.Part) -> Any:

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from connectors import google
-from connectors.base import ConnectorError, CursorExpired, SourceContext, SourceUnavailable
+from connectors.base import ConnectorError, CursorExpired, SourceContext, SourceUnavailable, staying_alive
 from connectors.google.messages import REQUESTED_HEADERS, mail_item, received_at, wanted
 from connectors.records import Batch, MailItem
 
@@ -118,9 +118,10 @@ class GmailSource:
 
             path = google.token_path(self.context.tokens_dir, self.options.account)
             credentials = auth.credentials(path, self.options.token_uri, self.scopes(self.options), self.options.account)
-            pacer = Pacer(self.options.quota_units_per_minute, clock=self.clock, sleep=self.sleep)
-            self._api = GoogleApi("gmail", "v1", self.options.gmail_endpoint, credentials, pacer=pacer, sleep=self.sleep,
-                                  timeout=self.options.timeout_seconds)
+            sleep = staying_alive(self.sleep, self.context.keepalive)
+            pacer = Pacer(self.options.quota_units_per_minute, clock=self.clock, sleep=sleep)
+            self._api = GoogleApi("gmail", "v1", self.options.gmail_endpoint, credentials, pacer=pacer, sleep=sleep,
+                                  timeout=self.options.timeout_seconds, clock=self.clock)
             # Building a resource object re-reads the discovery document: do it once.
             self._messages = self._api.service.users().messages()
             self._history = self._api.service.users().history()

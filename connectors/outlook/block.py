@@ -58,7 +58,8 @@ class OutlookBlockWriter:
         if self._client is None:
             from connectors.outlook.graph import client_for
 
-            self._client = client_for(self.options, self.context.tokens_dir, ("Calendars.ReadWrite",))
+            self._client = client_for(self.options, self.context.tokens_dir, ("Calendars.ReadWrite",),
+                                      self.context.keepalive)
         return self._client
 
     def write(self, day: date, block: Block) -> BlockRef:

@@ -103,7 +103,8 @@ class OutlookCalendarSource:
         if self._client is None:
             from connectors.outlook.graph import client_for
 
-            self._client = client_for(self.options, self.context.tokens_dir, ("Calendars.Read",))
+            self._client = client_for(self.options, self.context.tokens_dir, ("Calendars.Read",),
+                                      self.context.keepalive)
         return self._client
 
     def sync(self, cursor: str | None) -> Iterator[Batch[CalendarItem]]:

@@ -6,6 +6,8 @@ requests. The client paces itself under the budget (a sliding window counted
 at completion, a little later than the server counts, so it errs on the safe
 side) and caps concurrency, so 429s stay rare; when they come anyway, it waits
 for ``Retry-After`` (https://learn.microsoft.com/graph/throttling#best-practices-to-handle-throttling).
+One call retries for at most ``base.RETRY_SECONDS`` (timeouts included), then
+gives up with ``SourceUnavailable``; while it waits it calls the daemon's keepalive.
 Each request inside a ``$batch`` counts against the budget, and a batch holds at
 most 20 (https://learn.microsoft.com/graph/json-batching).
 
@@ -29,7 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import AuthError, ConnectorError, SourceUnavailable
+from connectors import base
+from connectors.base import AuthError, ConnectorError, SourceUnavailable, staying_alive
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,8 @@ class Budget:
         self.times: collections.deque[float] = collections.deque()
         self.pending = 0
 
-    def acquire(self, count: int) -> None:
+    def acquire(self, count: int, sleep: Callable[[float], None] | None = None) -> None:
+        """Wait until ``count`` requests fit the window; ``sleep`` is the caller's (with its keepalive)."""
         count = min(count, self.budget)
         while True:
             with self.lock:
@@ -84,7 +88,7 @@ class Budget:
                     return
                 index = len(self.times) + self.pending + count - self.budget - 1
                 wait = self.times[min(index, len(self.times) - 1)] + self.window - now if self.times else 0.05
-            self.sleep(max(wait, 0.001))
+            (sleep or self.sleep)(max(wait, 0.001))
 
     def release(self, count: int) -> None:
         count = min(count, self.budget)
@@ -99,13 +103,16 @@ class GraphClient:
 
     def __init__(self, base_url: str, token: Callable[[bool], str], session: Any, *, budget: int = 10_000,
                  window: float = 600.0, concurrency: int = 4, max_attempts: int = 8, timeout: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 keepalive: Callable[[], None] = lambda: None):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.session = session
+        self.keepalive = keepalive
+        sleep = staying_alive(sleep, keepalive)
         self.budget = Budget(budget, window, clock, sleep)
         self.slots = threading.BoundedSemaphore(concurrency)
-        self.max_attempts, self.timeout, self.sleep = max_attempts, timeout, sleep
+        self.max_attempts, self.timeout, self.sleep, self.clock = max_attempts, timeout, sleep, clock
         self.counts = collections.Counter()  # "http", "graph", "throttled": for benchmarks and tests
 
     def absolute(self, url: str) -> str:
@@ -125,13 +132,14 @@ class GraphClient:
     def send(self, request: Request) -> dict:
         """The JSON body of a successful answer (``{}`` when empty); raises the errors above."""
         refreshed = False
+        deadline = self.clock() + base.RETRY_SECONDS
         for attempt in range(1, self.max_attempts + 1):
             status, body, headers = self._exchange(request, refreshed)
             if status == 401 and not refreshed:
                 refreshed = True
                 continue
             if status in RETRIABLE and attempt < self.max_attempts:
-                self._wait(headers.get("retry-after"), attempt, status)
+                self._wait(headers.get("retry-after"), attempt, status, deadline)
                 continue
             return _result(status, body)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -140,7 +148,7 @@ class GraphClient:
         import requests
 
         headers = {**request.headers, "Authorization": f"Bearer {self.token(force_refresh)}"}
-        self.budget.acquire(1)
+        self.budget.acquire(1, self.sleep)
         try:
             with self.slots:
                 self.counts["http"] += 1
@@ -154,12 +162,16 @@ class GraphClient:
             self.budget.release(1)
         return response.status_code, _json(response), {k.lower(): v for k, v in response.headers.items()}
 
-    def _wait(self, retry_after: str | None, attempt: int, status: int) -> None:
+    def _wait(self, retry_after: str | None, attempt: int, status: int, deadline: float) -> None:
+        """Wait before retrying; ``SourceUnavailable`` when that would retry past ``deadline``."""
         self.counts["throttled" if status == 429 else "retried"] += 1
         try:
             delay = float(retry_after) if retry_after is not None else min(2.0 ** attempt, 60.0)
         except ValueError:
             delay = min(2.0 ** attempt, 60.0)
+        if self.clock() + delay > deadline:
+            what = "did not answer" if status == 599 else f"kept answering {status}"
+            raise SourceUnavailable(f"Graph {what} for {base.RETRY_SECONDS:.0f} s; will try again later")
         log.info("Graph answered %s; waiting %.1f s", status, delay)
         self.sleep(delay)
 
@@ -191,6 +203,7 @@ class GraphClient:
         results: list[dict | GraphError | None] = [None] * len(requests)
         waiting = list(range(len(requests)))
         refresh = refreshed = False
+        deadline = self.clock() + base.RETRY_SECONDS
         for attempt in range(1, self.max_attempts + 1):
             answers = self._post_batch([requests[i] for i in waiting], refresh)
             retry, delays, refresh = [], [], False
@@ -215,7 +228,7 @@ class GraphClient:
                 refreshed = True
                 continue
             numeric = [float(d) for d in delays if d is not None and d.replace(".", "", 1).isdigit()]
-            self._wait(str(max(numeric)) if numeric else None, attempt, 429)
+            self._wait(str(max(numeric)) if numeric else None, attempt, 429, deadline)
         return results  # type: ignore[return-value]
 
     def _post_batch(self, requests: list[Request], refresh: bool = False) -> list[tuple[int, dict, dict]]:
@@ -237,10 +250,11 @@ class GraphClient:
         import requests
 
         refreshed = force = refresh
+        deadline = self.clock() + base.RETRY_SECONDS
         for attempt in range(1, self.max_attempts + 1):
             headers = {"Authorization": f"Bearer {self.token(force)}"}
             force = False
-            self.budget.acquire(count)
+            self.budget.acquire(count, self.sleep)
             try:
                 with self.slots:
                     self.counts["http"] += 1
@@ -258,7 +272,7 @@ class GraphClient:
                 refreshed = force = True
                 continue
             if status in RETRIABLE and attempt < self.max_attempts:
-                self._wait(retry_after, attempt, status)
+                self._wait(retry_after, attempt, status, deadline)
                 continue
             return _result(status, body)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -293,8 +307,12 @@ _LIMITS: dict[tuple, tuple[Budget, threading.BoundedSemaphore]] = {}
 _LIMITS_LOCK = threading.Lock()
 
 
-def client_for(options: Any, tokens_dir: Any, scopes: tuple[str, ...]) -> GraphClient:
-    """A client for the mailbox ``options`` name, sharing its budget with the others in this process."""
+def client_for(options: Any, tokens_dir: Any, scopes: tuple[str, ...],
+               keepalive: Callable[[], None] = lambda: None) -> GraphClient:
+    """A client for the mailbox ``options`` name, sharing its budget with the others in this process.
+
+    ``keepalive`` (the context's) is called while the client waits to retry or for the budget.
+    """
     from connectors.outlook import auth
 
     account = auth.resolve(options, tokens_dir)
@@ -303,7 +321,7 @@ def client_for(options: Any, tokens_dir: Any, scopes: tuple[str, ...]) -> GraphC
     client = GraphClient(
         account.graph_url, lambda force: sign_in.token(wanted, force), auth.http_session(account.ca_bundle),
         budget=options.request_budget, window=options.budget_window_seconds, concurrency=options.max_concurrency,
-        timeout=options.timeout_seconds,
+        timeout=options.timeout_seconds, keepalive=keepalive,
     )
     key = (str(account.cache_path), account.graph_url, account.username)
     with _LIMITS_LOCK:

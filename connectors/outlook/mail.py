@@ -76,7 +76,8 @@ class OutlookMailSource:
         if self._client is None:
             from connectors.outlook.graph import client_for
 
-            self._client = client_for(self.options, self.context.tokens_dir, ("Mail.ReadBasic",))
+            self._client = client_for(self.options, self.context.tokens_dir, ("Mail.ReadBasic",),
+                                      self.context.keepalive)
         return self._client
 
     # -- the contract -------------------------------------------------------------------------
