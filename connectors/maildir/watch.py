@@ -52,6 +52,13 @@ class _Handler(FileSystemEventHandler):
             self._poke()
 
 
+def _nearest_parent(root: str) -> str:
+    parent = os.path.dirname(root)
+    while parent and not os.path.isdir(parent) and parent != os.path.dirname(parent):
+        parent = os.path.dirname(parent)
+    return parent
+
+
 class MaildirWatcher:
     """Watches ``roots``; ``stop()`` stops and joins the observer thread."""
 
@@ -62,7 +69,7 @@ class MaildirWatcher:
         self._stopped = False
         self._observer = Observer()
         self._observer.daemon = True
-        self._waiting: dict[str, object] = {}  # missing root -> the watch on its parent
+        self._waiting: dict[str, tuple[str, object]] = {}  # missing root -> (its nearest parent, the watch on it)
         for root in roots:
             self._arm(root)
         try:
@@ -76,18 +83,21 @@ class MaildirWatcher:
             if os.path.isdir(root):
                 self._observer.schedule(_Handler(self._poke, False), root, recursive=True, event_filter=_EVENTS)
                 return
-            parent = os.path.dirname(root)
-            while parent and not os.path.isdir(parent) and parent != os.path.dirname(parent):
-                parent = os.path.dirname(parent)
+            parent = _nearest_parent(root)
             if os.path.isdir(parent):
                 handler = _Handler(self._poke, True)
-                self._waiting[root] = self._observer.schedule(handler, parent, event_filter=_EVENTS)
+                self._waiting[root] = (parent, self._observer.schedule(handler, parent, event_filter=_EVENTS))
         except OSError as error:
             logger.warning("Cannot watch %s (%s); new mail is found on the next poll", root, error)
 
     def _rearm_missing(self) -> None:
-        for root, watch in list(self._waiting.items()):
-            if os.path.isdir(root):
+        """A root that appeared is watched itself; one still missing, from its nearest parent now.
+
+        The parent watch is not recursive, so when a folder on the way appears
+        (``mailroot/`` of ``mailroot/Maildir``) the watch moves down to it.
+        """
+        for root, (parent, watch) in list(self._waiting.items()):
+            if os.path.isdir(root) or _nearest_parent(root) != parent:
                 del self._waiting[root]
                 self._observer.unschedule(watch)
                 self._arm(root)

@@ -285,6 +285,25 @@ def test_watcher_on_a_missing_path_waits_for_it_to_appear(tmp_path):
     assert not watcher._observer.is_alive()
 
 
+def test_watcher_follows_a_missing_path_down_as_the_folders_on_its_way_appear(tmp_path):
+    root = tmp_path / "mailroot" / "Maildir"  # neither folder exists yet: the watch starts on tmp_path
+    woken = threading.Event()
+    watcher = make_source(root).watch(woken.set)
+    try:
+        (tmp_path / "mailroot" / "other").mkdir(parents=True)  # only the way there appears
+        assert wait_for(woken, 1.5)
+        time.sleep(0.3)
+        woken.clear()
+        inbox = make_folder(root)  # inside mailroot/: unseen from tmp_path's watch alone
+        assert wait_for(woken, 1.5)
+        time.sleep(0.3)
+        woken.clear()
+        deliver(inbox, message(1))
+        assert wait_for(woken, 1.5)
+    finally:
+        watcher.stop()
+
+
 def test_source_is_registered_and_its_options_are_documented():
     assert source_class("maildir") is MaildirSource
     assert MaildirSource.kind == "mail"
