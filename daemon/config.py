@@ -238,7 +238,10 @@ def _section(cls: type, table: Any, where: str, problems: list[str], also_known=
         values[key] = value
     # Bad keys fall back to their defaults so the remaining checks still run and
     # every problem is reported in one go; parse() refuses the config anyway.
-    return cls(**values)
+    section = cls(**values)
+    # A connector's Options may check its own values (a range, a combination) here.
+    problems.extend(f"{where}.{problem}" for problem in getattr(section, "problems", list)())
+    return section
 
 
 def _type_problem(value: Any, hint: Any) -> str:

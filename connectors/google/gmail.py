@@ -91,17 +91,23 @@ class GmailSource:
         token_uri: str = field(default=google.TOKEN_URI, metadata={"doc": "OAuth token endpoint"})
         timeout_seconds: float = field(default=60.0, metadata={"doc": "Seconds to wait for an answer before trying again"})
 
+        def problems(self) -> list[str]:
+            """What config validation reports (``daemon.config`` asks every Options for this)."""
+            if not 1 <= self.batch_size <= MAX_BATCH:
+                # Gmail refuses a batch of more than 100 requests
+                # (https://developers.google.com/workspace/gmail/api/guides/batch): every sync would fail.
+                return [f"batch_size: Gmail takes 1 to {MAX_BATCH} requests per batch (50 is advised), "
+                        f"not {self.batch_size}"]
+            return []
+
     @staticmethod
     def scopes(options: GmailSource.Options) -> list[str]:
         return [google.GMAIL_METADATA]
 
     def __init__(self, options: Options, context: SourceContext, *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
-        if not 1 <= options.batch_size <= MAX_BATCH:
-            # Gmail refuses a batch of more than 100 requests
-            # (https://developers.google.com/workspace/gmail/api/guides/batch): every sync would fail.
-            raise ConnectorError(f"batch_size = {options.batch_size} in the [[sources]] table {context.name!r}: "
-                                 f"Gmail takes 1 to {MAX_BATCH} requests per batch (50 is advised)")
+        for problem in options.problems():
+            raise ConnectorError(f"[[sources]] table {context.name!r}: {problem}")
         self.options = options
         self.context = context
         self.clock = clock

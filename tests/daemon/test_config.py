@@ -137,3 +137,10 @@ def test_a_block_key_of_another_writer_says_which_writer_it_belongs_to(tmp_path)
     path.write_text('[block]\ncalendar = "primary"\n')
     with pytest.raises(config.ConfigError, match="block.calendar: a key of writer = 'google'.*writer is 'ics'"):
         config.load(path)
+
+
+def test_a_source_checks_its_own_values_at_load_time(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[sources]]\nname = "gmail"\ntype = "gmail"\nbatch_size = 101\n')
+    with pytest.raises(config.ConfigError, match=r"sources\.gmail\.batch_size: Gmail takes 1 to 100"):
+        config.load(path)

@@ -240,7 +240,7 @@ def test_a_403_for_lack_of_permission_still_names_the_sign_in_command(fake, cont
 def test_a_batch_size_above_gmails_limit_of_100_is_refused_with_the_key_named(fake, context, clock):
     from connectors.base import ConnectorError
 
-    with pytest.raises(ConnectorError, match="batch_size = 101 .*1 to 100"):
+    with pytest.raises(ConnectorError, match="batch_size: Gmail takes 1 to 100 .*not 101"):
         source(fake, context, clock, batch_size=101)
     source(fake, context, clock, batch_size=100)
 
