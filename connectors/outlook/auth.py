@@ -121,8 +121,19 @@ def resolve(options: AccountOptions, tokens_dir: Path) -> Account:
         ca_bundle=options.ca_bundle,
         username=options.account or recorded.get("username", ""),
         tokens_dir=tokens_dir,
-        granted=tuple(recorded.get("scopes") or ()),
+        granted=tuple(recorded.get("scopes") or ()) or _granted_in_cache(tokens_dir / CACHE_FILE),
     )
+
+
+def _granted_in_cache(path: Path) -> tuple[str, ...]:
+    """The scopes msal's cache holds tokens for, unqualified: for a sign-in from before they were recorded."""
+    try:
+        entries = read_json(path).get("AccessToken", {})
+    except (OSError, ValueError, AttributeError):
+        return ()
+    names = {scope.rsplit("/", 1)[-1] for entry in entries.values() if isinstance(entry, dict)
+             for scope in str(entry.get("target", "")).split()}
+    return tuple(sorted(names))
 
 
 def record_sign_in(tokens_dir: Path, client_id: str, tenant: str, username: str,

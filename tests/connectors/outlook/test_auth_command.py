@@ -84,3 +84,17 @@ def test_with_the_block_in_outlook_the_calendar_source_reads_with_the_read_write
                                             ca_bundle=str(graph.ca_path))
     source = OutlookCalendarSource(options, context(home, home / "tokens"))
     assert [item.title for batch in source.sync(None) for item in batch.items] == ["Coffee"]
+
+
+def test_a_sign_in_recorded_before_its_scopes_were_finds_them_in_the_token_cache(graph, cli, home):
+    from connectors.files import read_json, write_json
+    from connectors.outlook.auth import APP_FILE, AccountOptions, resolve
+
+    cloud = f'tenant = "organizations"\nauthority = "{graph.authority}"\ngraph_url = "{graph.url}"\nca_bundle = "{graph.ca_path}"\n'
+    cli.write_config(f'[me]\nemails = ["me@example.com"]\n\n[block]\nwriter = "outlook"\n{cloud}\n'
+                     f'[[sources]]\nname = "calendar"\ntype = "outlook-calendar"\n{cloud}')
+    cli("auth", "outlook", "--client-id", CLIENT_ID)
+    app_file = home / "tokens" / APP_FILE
+    write_json(app_file, {key: value for key, value in read_json(app_file).items() if key != "scopes"})
+    granted = resolve(AccountOptions(), home / "tokens").granted
+    assert "Calendars.ReadWrite" in granted and "Calendars.Read" not in granted

@@ -78,7 +78,8 @@ class Identity:
                     return 400, {"error": "authorization_pending", "error_description": "pending"}
                 self.scopes_seen.append(form.get("scope", ""))
                 self.consented |= entry["scopes"] | _resource_scopes(form)  # what the consent page showed
-                return 200, self._issue(form, base, tenant)
+                # The device-code redemption names no scope; Entra answers with what was granted.
+                return 200, self._issue(form, base, tenant, scope=" ".join(sorted(entry["scopes"])))
             if grant == "refresh_token":
                 if form.get("refresh_token") not in self.refresh_tokens:
                     return 400, {"error": "invalid_grant", "error_description": "AADSTS70008: the refresh token has expired or was revoked",
@@ -107,7 +108,7 @@ class Identity:
             expiry = self.access_tokens.get(token)
             return expiry is not None and expiry > time.time()
 
-    def _issue(self, form: dict, base: str, tenant: str) -> dict:
+    def _issue(self, form: dict, base: str, tenant: str, scope: str = "") -> dict:
         number = next(self._ids)
         access, refresh = f"access-{number}", f"refresh-{number}"
         self.access_tokens[access] = time.time() + 3600
@@ -120,7 +121,7 @@ class Identity:
         }
         id_token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.sig"
         return {
-            "token_type": "Bearer", "scope": form.get("scope", ""), "expires_in": 3600, "ext_expires_in": 3600,
+            "token_type": "Bearer", "scope": scope or form.get("scope", ""), "expires_in": 3600, "ext_expires_in": 3600,
             "access_token": access, "refresh_token": refresh, "id_token": id_token,
             "client_info": _b64({"uid": "user-oid", "utid": "tenant-id"}),
         }
