@@ -229,7 +229,8 @@ class Daemon:
         today = clock.local_day(now, zone)
         picks = morning.ensure_picks(self.store, self.config, today, today)
         try:
-            morning.write_block(self.store, self.config, self.home, today, today)
+            morning.write_block(self.store, self.config, self.home, today, today,
+                                keepalive=lambda: self.keepalive("block"))
         except (base.ConnectorError, OSError) as error:
             # The picks stand; the block is tried again a few minutes later, not left out.
             log.error("block for %s not written (trying again in %d s): %s", today, MORNING_RETRY, error)

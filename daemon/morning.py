@@ -253,7 +253,8 @@ def block_for(store: Store, config: Config, day: date, today: date):
     return render(block_inputs(store, config, day, today))
 
 
-def make_writer(config: Config, home: Home):
+def make_writer(config: Config, home: Home, keepalive=None):
+    """The configured block writer; ``keepalive`` (the daemon's) is called while it waits to retry."""
     from connectors import base
 
     cls = base.writer_class(config.block.writer)
@@ -265,6 +266,7 @@ def make_writer(config: Config, home: Home):
         tokens_dir=home.tokens_dir,
         timezone=clock.zone_name(config.me.timezone),
         now=clock.now,
+        **({"keepalive": keepalive} if keepalive else {}),
     )
     return cls(options, context)
 
@@ -280,7 +282,7 @@ def digest(inputs: tuple) -> str:
 
 
 def write_block(store: Store, config: Config, home: Home, day: date, today: date, writer=None,
-                restart: bool = False):
+                restart: bool = False, keepalive=None):
     """Write ``day``'s block unless the same content is already there; None when skipped.
 
     When the writer says the user deleted our series, block writing stops (the
@@ -303,7 +305,7 @@ def write_block(store: Store, config: Config, home: Home, day: date, today: date
     if not restart and row and (row[0]["digest"] == wanted or row[0]["state"] in ("user-deleted", "series-deleted")):
         return None
     block = render(inputs)
-    writer = writer or make_writer(config, home)
+    writer = writer or make_writer(config, home, keepalive)
     try:
         reference = writer.restart(day, block) if restart and hasattr(writer, "restart") else writer.write(day, block)
     except BlockSeriesDeleted as error:

@@ -106,3 +106,15 @@ def test_a_deleted_series_stops_block_writing_until_restarted(tmp_path):
     assert restarted.state == "written" and writer.restarts == 1
     assert store.meta("block_stopped") is None
     assert store.query("SELECT state FROM blocks WHERE day = ?", [day.isoformat()]) == [{"state": "written"}]
+
+
+def test_the_block_writer_gets_the_daemons_keepalive(tmp_path):
+    from daemon.paths import Home
+
+    (tmp_path / "config.toml").write_text('[block]\nwriter = "google"\n')
+    config = config_module.load(tmp_path / "config.toml")
+    calls = []
+    writer = morning.make_writer(config, Home(config_file=tmp_path / "config.toml", data_dir=tmp_path),
+                                 keepalive=lambda: calls.append(1))
+    writer.context.keepalive()
+    assert calls == [1]
