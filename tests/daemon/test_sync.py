@@ -161,7 +161,7 @@ def test_a_failed_block_write_is_tried_again_later_not_dropped(world, tmp_path, 
                 raise OSError(28, "No space left on device")
             return BlockRef(writer="ics", remote_id=str(day))
 
-    monkeypatch.setattr(morning, "make_writer", lambda config, home: FlakyWriter())
+    monkeypatch.setattr(morning, "make_writer", lambda config, home, keepalive=None: FlakyWriter())
     daemon = loop.Daemon(home=home, config=config, store=store)
     morning_time = NOW.replace(hour=8)  # after the default 07:00
     daemon.run_morning(morning_time)
