@@ -11,6 +11,7 @@ Exit status: 0 success, 1 a user error (one line on stderr, no traceback),
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,16 @@ class LazyGroup(click.Group):
             module_name, _, attribute = self.lazy[name][0].partition(":")
             return getattr(importlib.import_module(module_name), attribute)
         return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            sqlite3 = sys.modules.get("sqlite3")  # imported by then if the store was opened at all
+            if sqlite3 and isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise UserError("the store stayed busy: another connect5 command was writing to it for"
+                                " 30 s (a big import?); try again when it is done") from None
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Lazy commands by their one-line help (importing them would defeat the point);

@@ -15,6 +15,7 @@ import queue
 import select
 import signal
 import socket
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,8 +26,8 @@ from daemon import clock, morning
 from daemon.config import Config, ConfigError, Source, load
 from daemon.notify import Notifier
 from daemon.paths import Home
-from daemon.runner import sync_one
-from daemon.store import Store
+from daemon.runner import STORE_BUSY, sync_one
+from daemon.store import Store, is_busy
 from daemon.sync import make_source
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ LOCAL_POLL_SECONDS = 300.0  # watchers do the real work; this is a backstop
 REMOTE_POLL_SECONDS = 60.0
 MAX_BACKOFF = 1800.0
 MORNING_RETRY = 300.0  # seconds before a failed block write is tried again
+BUSY_RETRY = 20.0  # seconds before a sync or morning job another command's write held off is tried again
 WAKE_PROBE_GAP = 10.0  # while a source backs off, watcher wake-ups try it at most this often
 
 
@@ -169,6 +171,9 @@ class Daemon:
         )
         now = time.monotonic()
         state.attempted, state.probe_at = now, 0.0
+        if outcome.get("busy"):
+            state.due = now + BUSY_RETRY  # a command held the store: no failure of the source's own
+            return
         if outcome.get("repeated"):
             return  # still failing as before: the backoff, the count and the log stay as they were
         state.error = outcome["error"]
@@ -225,6 +230,15 @@ class Daemon:
         return now >= clock.at_local(today, earliest, zone)
 
     def run_morning(self, now: datetime) -> None:
+        try:
+            self._run_morning(now)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+            log.warning("morning job waits: %s; trying again in %d s", STORE_BUSY, BUSY_RETRY)
+            self.morning_retry_at = time.monotonic() + BUSY_RETRY
+
+    def _run_morning(self, now: datetime) -> None:
         zone = clock.zone_name(self.config.me.timezone)
         today = clock.local_day(now, zone)
         picks = morning.ensure_picks(self.store, self.config, today, today)
@@ -255,7 +269,11 @@ class Daemon:
         if self.morning_due(wall):
             self.run_morning(wall)
         # Meetings that began since the last cycle: "call booked" becomes "met" with no sync.
-        morning.refresh_started(self.store, self.config, wall)
+        try:
+            morning.refresh_started(self.store, self.config, wall)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise  # the next cycle asks again when the store is free
 
     # -- the loop ---------------------------------------------------------
 

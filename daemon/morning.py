@@ -128,7 +128,11 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
         raise PastDayError(f"{day} has gone by and has no picks; only today or later can be picked")
     if not clock.is_block_day(day, config.picking.days):
         raise NotABlockDay(day, config.picking.days)
-    _choose(store, config, day, taken=(), count=None, first_slot=0)
+    with store.atomic():
+        # Another process (the daemon's morning job, a second `today`) may have chosen
+        # since the look above: asked again inside the write lock, the first one wins.
+        if not store.query("SELECT 1 FROM picks WHERE day = ? LIMIT 1", [day.isoformat()]):
+            _choose(store, config, day, taken=(), count=None, first_slot=0)
     return picks_of(store, day)
 
 
@@ -198,11 +202,11 @@ def _choose(store: Store, config: Config, day: date, *, taken, count: int | None
 
 def skip(store: Store, config: Config, day: date, key: str) -> dict[str, Any] | None:
     """Mark ``key`` skipped on ``day`` and add the next in line; returns the replacement."""
-    rows = picks_of(store, day, include_skipped=True)
-    target = [row for row in rows if row["contact_key"] == key and not row["skipped"]]
-    if not target:
-        return None
-    with store.atomic():
+    with store.atomic():  # read and write under one lock: two skips at once take different slots
+        rows = picks_of(store, day, include_skipped=True)
+        target = [row for row in rows if row["contact_key"] == key and not row["skipped"]]
+        if not target:
+            return None
         store.execute("UPDATE picks SET skipped = 1, state = 'skipped' WHERE day = ? AND slot = ?",
                       [day.isoformat(), target[0]["slot"]])
         taken = [row["contact_key"] for row in rows]

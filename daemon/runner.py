@@ -9,10 +9,12 @@ from connectors import base
 from daemon import clock
 from daemon.config import Config, Source
 from daemon.paths import Home
-from daemon.store import Store
+from daemon.store import Store, is_busy
 from daemon.sync import sync_source
 
 log = logging.getLogger(__name__)
+
+STORE_BUSY = "the store stayed busy (another connect5 command was writing to it); trying again shortly"
 
 AUTH_COMMANDS = {
     "gmail": "connect5 auth google", "google-calendar": "connect5 auth google",
@@ -51,6 +53,12 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
     except OSError as failure:
         error = f"{failure.strerror or failure}: {getattr(failure, 'filename', '') or ''}".strip(": ")
     except Exception as failure:  # a bug in one connector must not stop the others or the daemon
+        if is_busy(failure):
+            # Another connect5 command held the store past the wait: nobody's bug, and
+            # what was synced before is committed; the next sync goes on from there.
+            log.warning("%s: %s", source.name, STORE_BUSY)
+            return {"source": source.name, "error": STORE_BUSY, "stopped": False, "busy": True,
+                    "line": f"{source.name}: {STORE_BUSY}"}
         log.exception("%s: unexpected error (a bug; the traceback follows)", source.name)
         error = f"unexpected {type(failure).__name__}: {failure}"
     if error and error == repeat_of and not stopped:
@@ -59,9 +67,13 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
                 "repeated": True}
     if error:
         log.warning("%s: %s", source.name, error)
-        with store.atomic():
-            store.source_state(source.name, error=error, stopped=stopped or None)
-            store.log_event("error" if stopped else "warning", error, source=source.name)
+        try:
+            with store.atomic():
+                store.source_state(source.name, error=error, stopped=stopped or None)
+                store.log_event("error" if stopped else "warning", error, source=source.name)
+        except Exception as failure:  # the store busy past the wait: the log line above says it all the same
+            if not is_busy(failure):
+                raise
         return {"source": source.name, "error": error, "stopped": bool(stopped), "line": f"{source.name}: {error}"}
     line = (
         f"{source.name}: {report.items} items, {report.interactions} interactions"

@@ -203,8 +203,23 @@ class Store(ContactTables, ReviewTables):
             self.db.execute("UPDATE cursors SET stopped = ? WHERE source = ?", [stopped or None, source])
 
 
-def open_store(path: Path, *, create: bool = True, timeout: float = 3.0) -> Store:
-    """Open (and create or migrate) the store at ``path``; refuse files that are not ours."""
+# How long a writer waits for another to finish (SQLite allows one at a time): an
+# import of 30,000 contacts holds the store for several seconds, and neither the
+# daemon nor a command should fail for that. Status and check read with less.
+BUSY_SECONDS = 30.0
+
+
+def is_busy(error: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy": another writer held the store past the wait."""
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
+
+
+def open_store(path: Path, *, create: bool = True, timeout: float | None = None) -> Store:
+    """Open (and create or migrate) the store at ``path``; refuse files that are not ours.
+
+    ``timeout``: how long a write waits for another writer (default ``BUSY_SECONDS``).
+    """
+    timeout = BUSY_SECONDS if timeout is None else timeout
     path = Path(path)
     exists = path.exists()
     if not exists and not create:

@@ -114,9 +114,9 @@ def tag(app, words: tuple[str, ...], remove: bool, as_json: bool) -> None:
     store = app.store(create=False)
     row, rest = find_contact_in(store, words, "a tag")
     tags = clean_tags(rest)
-    current = json.loads(row["tags"])
-    wanted = [t for t in current if t not in tags] if remove else sorted(set(current) | set(tags))
-    with store.atomic():
+    with store.atomic():  # read under the write lock: two `tag` commands at once both count
+        current = json.loads(store.contact(row["key"])["tags"])
+        wanted = [t for t in current if t not in tags] if remove else sorted(set(current) | set(tags))
         store.set_contact(row["key"], tags=json.dumps(wanted))
     _say(as_json, {"contact": row["name"], "tags": wanted}, f"{row['name']}: tags {', '.join(wanted) or '(none)'}")
 
@@ -176,7 +176,7 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
 
     name = " ".join(name)
     index = NameIndex([(row["contact_key"], row["name"]) for row in picks])
-    keys = index.prefix_lookup(name)
+    keys = [row["contact_key"] for row in picks if row["contact_key"] == name.strip()] or index.prefix_lookup(name)
     if len(keys) != 1:
         names = ", ".join(row["name"] for row in picks)
         raise UserError(f"{name!r} is not exactly one of {day}'s picks: {names}")

@@ -24,6 +24,23 @@ def sync(app, source: str | None, as_json: bool) -> None:
         known = ", ".join(s.name for s in config.sources) or "none configured"
         raise UserError(f"no source named {source!r} (configured: {known})" if source else
                         f"no sources configured in {config.path} (see config.example.toml)")
+    from daemon.lock import AlreadyRunningError, DaemonLock, holder
+
+    lock = DaemonLock(app.home.lock_path)  # one process syncs a store at a time: the daemon, or this
+    try:
+        lock.acquire()
+    except AlreadyRunningError:
+        raise UserError(f"connect5 run (pid {holder(app.home.lock_path)}) is running on this store and syncs every"
+                        " source by itself; `connect5 status` shows how each is doing") from None
+    try:
+        _sync(app, config, chosen, as_json)
+    finally:
+        lock.release()
+
+
+def _sync(app, config, chosen, as_json: bool) -> None:
+    from daemon import runner
+
     store = app.store()
     results, failed = [], 0
     for item in chosen:
