@@ -85,9 +85,13 @@ def import_vcards(
                 ambiguous.append(contact.name)
                 notes.append(f"ambiguous: card {contact.name!r} could be {names}; not merged")
                 reason = "vCard name matches several contacts"
+                value = contact.name
                 if contact.emails:
                     reason += f"; the card's addresses: {', '.join(contact.emails)}"
-                store.add_review("name", contact.name, keys, reason, "vcard")
+                    # One question per card, not per name: a second "Sam Smith" card with other
+                    # addresses is a new question, even after the first one was answered.
+                    value += f" <{', '.join(sorted(contact.emails))}>"
+                store.add_review("name", value, keys, reason, "vcard")
             elif add_new and contact.emails:
                 new.append(contact)
             else:

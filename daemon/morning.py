@@ -200,13 +200,17 @@ def _choose(store: Store, config: Config, day: date, *, taken, count: int | None
     return list(result.picks)
 
 
+class NotPicked(LookupError):
+    """The contact is not (any more) one of the day's live picks: skipped meanwhile by another command."""
+
+
 def skip(store: Store, config: Config, day: date, key: str) -> dict[str, Any] | None:
-    """Mark ``key`` skipped on ``day`` and add the next in line; returns the replacement."""
+    """Mark ``key`` skipped on ``day`` and add the next in line; returns the replacement (None: nobody left)."""
     with store.atomic():  # read and write under one lock: two skips at once take different slots
         rows = picks_of(store, day, include_skipped=True)
         target = [row for row in rows if row["contact_key"] == key and not row["skipped"]]
         if not target:
-            return None
+            raise NotPicked(key)
         store.execute("UPDATE picks SET skipped = 1, state = 'skipped' WHERE day = ? AND slot = ?",
                       [day.isoformat(), target[0]["slot"]])
         taken = [row["contact_key"] for row in rows]

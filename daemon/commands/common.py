@@ -42,10 +42,17 @@ def find_contact_in(store, words: tuple[str, ...] | list[str], what: str) -> tup
     """
     index = _name_index(store)
     whole = " ".join(words)
-    exact = index.prefix_lookup(whole)
-    if len(exact) == 1 and normalise_name(index.name_of(exact[0])) == normalise_name(whole):
+    # (A blank last word is no name's part: the tag check says what is wrong with it.)
+    everyone = index.prefix_lookup(whole) if words[-1].strip() else []
+    if len(everyone) == 1 and normalise_name(index.name_of(everyone[0])) == normalise_name(whole):
         # Every word is the name ("tag Mary Anne Jones"): a shorter name plus a tag would be a guess.
-        raise click.UsageError(f"{whole!r} is the whole name of {index.name_of(exact[0])}; say {what} after it")
+        raise click.UsageError(f"{whole!r} is the whole name of {index.name_of(everyone[0])}; say {what} after it")
+    if len(everyone) == 1:
+        # All the words still name one person ("tag Mary Anne" for Mary Anne Jones): where the
+        # name ends is anyone's guess, so say it with quotes.
+        name = index.name_of(everyone[0])
+        raise click.UsageError(f"{whole!r} could all be the name of {name}; quote the name and say {what} after it"
+                               f" (connect5 tag \"{' '.join(words[:-1])}\" {words[-1]})")
     for size in range(len(words) - 1, 0, -1):
         query = " ".join(words[:size])
         row = _by_key(store, query.strip())

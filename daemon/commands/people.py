@@ -184,7 +184,10 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
     if state != "picked":
         raise UserError(f"{index.name_of(keys[0])} is already at \"{state.replace('_', ' ')}\" on {day}; "
                         "skipping would drop that from the funnel")
-    replacement = morning.skip(store, config, day, keys[0])
+    try:
+        replacement = morning.skip(store, config, day, keys[0])
+    except morning.NotPicked:
+        raise UserError(f"{index.name_of(keys[0])} is no longer one of {day}'s picks (skipped just now?)") from None
     skipped_name = index.name_of(keys[0])
     if day >= current:
         morning.write_block(store, config, app.home, day, current)

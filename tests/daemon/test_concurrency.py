@@ -122,3 +122,12 @@ def test_the_daemon_waits_out_a_busy_store_instead_of_dying(network, tmp_path, m
     assert BUSY_RETRY <= 60
     assert sync_one(store, config, home, config.sources[0])["error"] == ""  # free again: it syncs
     store.close()
+
+
+def test_a_skip_that_lost_the_race_is_told_so_not_nobody_left(network):
+    picks = network.json("today", "--no-block", env=FRIDAY)["picks"]
+    results = at_once(network, [["skip", picks[0]["contact_key"]]] * 4)
+    assert sorted(result.returncode for result in results) == [0, 1, 1, 1], [r.stderr for r in results]
+    assert not any("nobody left" in result.stdout for result in results)
+    losers = [result.stderr for result in results if result.returncode]
+    assert all("is no longer one of" in text or "is not exactly one of" in text for text in losers), losers

@@ -158,7 +158,9 @@ def test_import_lists_its_subcommands(cli):
 def test_tag_with_only_a_whole_name_asks_for_the_tag_instead_of_shortening_the_name(people):
     result = people("tag", "Zoë", "Øster", ok=False, env=FRIDAY)
     assert result.exit_code == 2 and "whole name of Zoë Øster; say a tag" in result.output
-    assert show(people, "zoe")["tags"] == []
+    part = people("tag", "Jürgen", "Gro", ok=False, env=FRIDAY)  # "Gro" could still be his name's start
+    assert part.exit_code == 2 and "could all be the name of Jürgen Groß; quote the name" in part.output
+    assert show(people, "zoe")["tags"] == [] and show(people, "jurgen")["tags"] == []
 
 
 def test_snooze_calls_a_bad_duration_a_bad_duration(people):
@@ -205,3 +207,22 @@ def test_contacts_show_marks_a_cancelled_or_declined_meeting(people):
     store.close()
     text = people("contacts", "show", "grace", env=FRIDAY).stdout
     assert "2026-11-20T11:00 meeting both (cal, cancelled)" in text
+
+
+def test_a_second_card_of_a_decided_name_with_other_addresses_is_asked_again(cli, tmp_path):
+    export = tmp_path / "Connections.csv"
+    export.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                      "Sam,Smith,https://www.linkedin.com/in/sam-1,,Alpha,A,01 Mar 2019\n"
+                      "Sam,Smith,https://www.linkedin.com/in/sam-2,,Beta,B,02 Mar 2019\n", encoding="utf-8")
+    cli.write_config("")
+    cli("import", "linkedin", str(export))
+    home_card = tmp_path / "home.vcf"
+    home_card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Sam Smith\r\nEMAIL:sam.home@example.net\r\nEND:VCARD\r\n")
+    cli("import", "vcard", str(home_card))
+    (first,) = cli.json("review")
+    cli("review", "assign", str(first["id"]), "https://www.linkedin.com/in/sam-2")
+    work_card = tmp_path / "work.vcf"
+    work_card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Sam Smith\r\nEMAIL:sam.work@example.org\r\nEND:VCARD\r\n")
+    assert cli.json("import", "vcard", str(work_card))["ambiguous"] == ["Sam Smith"]
+    (second,) = cli.json("review")
+    assert second["id"] != first["id"] and "sam.work@example.org" in second["value"]
