@@ -99,8 +99,10 @@ def import_vcards(
                 why = "it matches no contact and has no e-mail address" if add_new else "it matches no contact"
                 notes.append(f"skipped card {contact.name!r}: nothing to add ({why})")
     report = store.import_contacts(new, source="vcard", snapshot=False)
+    from rules.stats import counted
+
     line = (
-        f"vCard: {enriched} cards matched existing contacts ({added_emails} new addresses), "
+        f"vCard: {counted(enriched, 'card')} matched existing contacts ({counted(added_emails, 'new address', 'new addresses')}), "
         f"{report.added} new contacts, {report.unchanged + report.updated} already known, "
         f"{len(ambiguous)} ambiguous, {len(result.skipped)} skipped"
     )

@@ -75,8 +75,10 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
             if not is_busy(failure):
                 raise
         return {"source": source.name, "error": error, "stopped": bool(stopped), "line": f"{source.name}: {error}"}
+    from rules.stats import counted
+
     line = (
-        f"{source.name}: {report.items} items, {report.interactions} interactions"
+        f"{source.name}: {counted(report.items, 'item')}, {counted(report.interactions, 'interaction')}"
         f" ({report.noise} noise, {report.duplicates} duplicates, {report.unknown} unknown)"
     )
     if report.cancelled:

@@ -93,12 +93,18 @@ class GmailSource:
 
         def problems(self) -> list[str]:
             """What config validation reports (``daemon.config`` asks every Options for this)."""
+            found = []
             if not 1 <= self.batch_size <= MAX_BATCH:
                 # Gmail refuses a batch of more than 100 requests
                 # (https://developers.google.com/workspace/gmail/api/guides/batch): every sync would fail.
-                return [f"batch_size: Gmail takes 1 to {MAX_BATCH} requests per batch (50 is advised), "
-                        f"not {self.batch_size}"]
-            return []
+                found.append(f"batch_size: Gmail takes 1 to {MAX_BATCH} requests per batch (50 is advised), "
+                             f"not {self.batch_size}")
+            for key in ("poll_seconds", "quota_units_per_minute", "message_get_units", "timeout_seconds"):
+                if getattr(self, key) <= 0:
+                    found.append(f"{key}: must be more than 0, not {getattr(self, key)}")
+            if self.backfill_months < 0:
+                found.append(f"backfill_months: must not be negative, not {self.backfill_months}")
+            return found
 
     @staticmethod
     def scopes(options: GmailSource.Options) -> list[str]:

@@ -42,7 +42,7 @@ _MONTH_DAY_YEAR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:,?\s+\d{1,2}:
 # "2024-10-09", optionally followed by a time.
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?")
 # "09.10.2024": what a spreadsheet in a German, Dutch, Nordic ... locale writes back (day first).
-_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 
 # Zero-width and direction marks hide inside copied names; variation selectors
 # and skin-tone modifiers ride along with emoji.
@@ -89,7 +89,8 @@ def parse_connected_on(text: str) -> date | None:
         return _date_or_none(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     match = _DOTTED_DATE.fullmatch(text)
     if match:
-        return _date_or_none(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        year = int(match.group(3))
+        return _date_or_none(year + (2000 if year < 100 else 0), int(match.group(2)), int(match.group(1)))
     return None
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from daemon.cli import echo_json, pass_app
+from rules.stats import counted
 from daemon.commands.common import json_option
 
 STORE_TIMEOUT = 0.5
@@ -66,7 +67,7 @@ def _check_config(path: Path, findings: list[Finding]):
         for problem in error.problems:
             findings.append(Finding("config", False, f"{path}: {problem}", f"edit {path}"))
         return None
-    findings.append(Finding("config", True, f"{path} is valid ({len(config.sources)} sources)"))
+    findings.append(Finding("config", True, f"{path} is valid ({counted(len(config.sources), 'source')})"))
     return config
 
 

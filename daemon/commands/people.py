@@ -42,8 +42,10 @@ def _split_duration(words: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
     A last word that starts with a digit is the duration, valid or not (so `30`
     or `1y` is called a bad duration, not an unknown name); so is `30 d`.
     """
-    if len(words) > 2 and words[-2].isdigit() and words[-1].lower() in ("d", "w", "m"):
-        return words[:-2], words[-2] + words[-1]
+    units = {"d": "d", "day": "d", "days": "d", "w": "w", "week": "w", "weeks": "w",
+             "m": "m", "month": "m", "months": "m"}
+    if len(words) > 2 and words[-2].isdigit() and words[-1].lower() in units:
+        return words[:-2], words[-2] + units[words[-1].lower()]
     if len(words) > 1 and words[-1][:1].isdigit():
         return words[:-1], words[-1]
     return words, "30d"

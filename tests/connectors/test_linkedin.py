@@ -241,13 +241,15 @@ def test_a_semicolon_separated_resave_is_read(tmp_path):
 
 def test_a_european_resave_with_day_first_dotted_dates_is_read(tmp_path):
     text = connections_csv(["Ada;Byron;https://www.linkedin.com/in/ada;;Engines;Analyst;05.03.2024",
-                            "Ben;Ng;https://www.linkedin.com/in/ben;;Acme;CTO;1.12.2019 14:05"],
+                            "Ben;Ng;https://www.linkedin.com/in/ben;;Acme;CTO;1.12.2019 14:05",
+                            "Cy;Li;https://www.linkedin.com/in/cy;;Acme;CFO;28.02.24"],
                            header=HEADER_2024.replace(",", ";"))
     path = tmp_path / "Connections.csv"
     path.write_text(text, encoding="utf-8")
     export = read_export(path)
     assert not export.skipped
-    assert [contact.connected_on for contact in export.contacts] == [date(2024, 3, 5), date(2019, 12, 1)]
+    assert [contact.connected_on for contact in export.contacts] == [date(2024, 3, 5), date(2019, 12, 1),
+                                                                      date(2024, 2, 28)]
 
 
 def test_headerless_file_with_a_url_column_uses_seven_columns(tmp_path):

@@ -141,6 +141,7 @@ def test_a_block_key_of_another_writer_says_which_writer_it_belongs_to(tmp_path)
 
 def test_a_source_checks_its_own_values_at_load_time(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[[sources]]\nname = "gmail"\ntype = "gmail"\nbatch_size = 101\n')
-    with pytest.raises(config.ConfigError, match=r"sources\.gmail\.batch_size: Gmail takes 1 to 100"):
+    path.write_text('[[sources]]\nname = "gmail"\ntype = "gmail"\nbatch_size = 101\npoll_seconds = 0\n')
+    with pytest.raises(config.ConfigError, match=r"sources\.gmail\.batch_size: Gmail takes 1 to 100") as raised:
         config.load(path)
+    assert "sources.gmail.poll_seconds: must be more than 0, not 0" in raised.value.problems

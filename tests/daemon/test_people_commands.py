@@ -169,6 +169,8 @@ def test_snooze_calls_a_bad_duration_a_bad_duration(people):
         assert result.exit_code == 2 and "say 30d, 8w, 3m or YYYY-MM-DD" in result.output, words
     people("snooze", "grace", "hopper", "30", "d", env=FRIDAY)
     assert show(people, "grace")["snoozed_until"] == "2026-12-27"
+    people("snooze", "alan", "2", "weeks", env=FRIDAY)
+    assert show(people, "alan")["snoozed_until"] == "2026-12-11"
     far = people("snooze", "grace", "9999-12-31", ok=False, env=FRIDAY)
     assert far.exit_code == 2 and "more than 100 years" in far.output
 

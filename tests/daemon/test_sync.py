@@ -90,7 +90,7 @@ def test_the_report_counts_an_item_put_in_review_once_not_also_as_unknown(world)
     calendar.batches = [Batch((shared,), "c1")]
     outcome = sync_one(store, config, home, source, connector=calendar)
     assert (outcome["unknown"], outcome["review"]) == (0, 1)
-    assert outcome["line"] == "cal: 1 items, 0 interactions (0 noise, 0 duplicates, 0 unknown), 1 to review"
+    assert outcome["line"] == "cal: 1 item, 0 interactions (0 noise, 0 duplicates, 0 unknown), 1 to review"
 
 
 def test_a_full_resync_forgets_only_meetings_that_have_not_started(world):
