@@ -188,6 +188,14 @@ class SignIn:
                 raise AuthError(f"Outlook is not signed in{self._who()}: run `{SIGN_IN_COMMAND}`")
             from msal.exceptions import MsalServiceError
 
+            if force_refresh:
+                # Graph refused a token msal still holds as valid. msal keeps one access token
+                # per set of scopes, and looks up the first that covers a request, so a refused
+                # one with broader scopes (the sign-in's) would be handed out again after this
+                # refresh, one refusal per request. Every cached access token goes; the
+                # refresh token stays and fetches them again.
+                for entry in list(self.cache.search(self.cache.CredentialType.ACCESS_TOKEN)):
+                    self.cache.remove_at(entry)
             try:
                 result = self.app.acquire_token_silent_with_error(
                     scopes, account=accounts[0], force_refresh=force_refresh

@@ -98,3 +98,22 @@ def test_a_sign_in_recorded_before_its_scopes_were_finds_them_in_the_token_cache
     write_json(app_file, {key: value for key, value in read_json(app_file).items() if key != "scopes"})
     granted = resolve(AccountOptions(), home / "tokens").granted
     assert "Calendars.ReadWrite" in granted and "Calendars.Read" not in granted
+
+
+def test_a_token_graph_refused_is_not_handed_out_again_after_the_refresh(graph, cli, home):
+    from connectors.outlook.mail import OutlookMailSource
+    from fakes.graph.wiring import NOW, context
+
+    cloud = f'tenant = "organizations"\nauthority = "{graph.authority}"\ngraph_url = "{graph.url}"\nca_bundle = "{graph.ca_path}"\n'
+    cli.write_config(f'[me]\nemails = ["me@example.com"]\n\n[block]\nwriter = "outlook"\n{cloud}\n'
+                     f'[[sources]]\nname = "mail"\ntype = "outlook-mail"\npage_size = 2\n{cloud}')
+    cli("auth", "outlook", "--client-id", CLIENT_ID)  # one token for mail and calendar scopes together
+    for number in range(6):
+        graph.mailbox.add("inbox", sender=f"person{number}@example.org", received=NOW - timedelta(hours=number))
+    options = OutlookMailSource.Options(tenant="organizations", authority=graph.authority, graph_url=graph.url,
+                                        ca_bundle=str(graph.ca_path), page_size=2)
+    source = OutlookMailSource(options, context(home, home / "tokens"))
+    graph.identity.expire_access_tokens()  # Graph forgets every token msal still holds as valid
+    assert len([item for batch in source.sync(None) for item in batch.items]) == 6
+    # One refresh: the refused sign-in token (of broader scopes) must not be picked again for each page.
+    assert graph.identity.token_requests.count("refresh_token") == 1
