@@ -68,7 +68,18 @@ def _check_config(path: Path, findings: list[Finding]):
             findings.append(Finding("config", False, f"{path}: {problem}", f"edit {path}"))
         return None
     findings.append(Finding("config", True, f"{path} is valid ({counted(len(config.sources), 'source')})"))
+    mail = [source.name for source in config.sources if _reads_mail(source.type)]
+    if mail and not config.own_addresses:
+        # Without them every message reads as inbound: what you sent never counts.
+        findings.append(Finding("config", False, f"{path}: [me] emails is empty, so mail read by {', '.join(mail)}"
+                                " cannot tell what you sent", f"add your addresses to [me] emails in {path}"))
     return config
+
+
+def _reads_mail(type_name: str) -> bool:
+    from connectors import base
+
+    return getattr(base.source_class(type_name), "kind", "") == "mail"
 
 
 def _check_modes(home, config, findings: list[Finding], repair: bool) -> list[tuple[Finding, object]]:
@@ -129,6 +140,12 @@ def _check_store(path: Path, findings: list[Finding]) -> None:
 
     if not path.exists():
         findings.append(Finding("store", False, f"{path}: no store yet", "connect5 import linkedin PATH"))
+        return
+    if path.stat().st_size == 0:
+        # Opening it would quietly make a new, empty store: a file emptied by accident
+        # (a full disk, a bad copy) is said, not papered over.
+        findings.append(Finding("store", False, f"{path}: an empty file (0 bytes), not a store",
+                                "restore a backup, or delete it to start a new store"))
         return
     try:
         store = store_module.open_store(path, create=False, timeout=STORE_TIMEOUT)

@@ -23,8 +23,18 @@ def demo(contacts: int, days: int, seed: int, directory: Path | None, start: str
     """Build a home with a generated network, Maildir and calendar, and run the real daemon over it."""
     from daemon import demo as demo_package
 
+    if directory is not None and directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory} is not a folder; give a new or empty folder to --dir")
     if directory is not None and directory.exists() and any(directory.iterdir()):
         raise UserError(f"{directory} is not empty; give a new or empty folder to --dir")
+    if directory is not None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            probe = directory / ".connect5-demo-probe"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as error:
+            raise UserError(f"cannot build the demo in {directory}: {error.strerror or error}") from None
     settings = demo_package.Settings(contacts=contacts, days=days, seed=seed, directory=directory,
                                      start=_start(start))
     on_day = None if as_json else _print_day

@@ -187,7 +187,9 @@ class Simulation:
     def _schedule_noise(self, people: list[Person]) -> None:
         days = workdays(self.start, self.settings.days)
         first = self._at(days[0], time(8, 0)) - timedelta(days=2)
-        self.calendar.add(demo_calendar.all_hands("demo-all-hands", self._at(days[1], time(16, 0)), first))
+        # The all-hands on the second day (the only day, in a one-day demo).
+        self.calendar.add(demo_calendar.all_hands("demo-all-hands", self._at(days[min(1, len(days) - 1)], time(16, 0)),
+                                                  first))
         for number, day in enumerate(days, start=1):
             self._later(self._at(day, time(6, 15)), "newsletter", (number,))
             if number % 2:

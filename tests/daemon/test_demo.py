@@ -140,3 +140,18 @@ def test_the_default_demo_finishes_in_under_a_minute(tmp_path):
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - started < 60
     assert json.loads(result.output)["funnel"]["picked"] == 50
+
+
+def test_a_one_day_demo_runs(tmp_path):
+    result = CliRunner().invoke(main, ["demo", "--contacts", "20", "--days", "1", "--dir", str(tmp_path / "one"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["funnel"]["picked"] == 5
+
+
+def test_a_file_or_an_unwritable_place_for_the_demo_is_one_line(tmp_path):
+    (tmp_path / "file").write_text("")
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "file")])
+    assert result.exit_code == 1 and "is not a folder" in result.output
+    (tmp_path / "file2").write_text("")
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "file2" / "inside")])
+    assert result.exit_code == 1 and "cannot build the demo in" in result.output and "Traceback" not in result.output

@@ -214,3 +214,18 @@ def test_status_on_a_day_without_a_block_says_so(cli, synced):
     result = cli("status", ok=False, env=sunday)
     assert "today (2026-03-08): not one of your block days" in result.output
     assert json.loads(cli("status", "--json", ok=False, env=sunday).output)["today"]["block_day"] is False
+
+
+def test_check_says_when_mail_sources_cannot_tell_what_you_sent(cli, synced):
+    cli.write_config(config_text(synced).replace('emails = ["ada@example.com"]', "emails = []"))
+    result = cli("check", ok=False)
+    assert result.exit_code == 1 and "[me] emails is empty, so mail read by mail cannot tell what you sent" in result.output
+
+
+def test_check_calls_an_emptied_store_file_empty_and_leaves_it_alone(cli, synced):
+    (synced / "connect5.db").write_bytes(b"")
+    for name in ("connect5.db-wal", "connect5.db-shm"):
+        (synced / name).unlink(missing_ok=True)
+    result = cli("check", ok=False)
+    assert result.exit_code == 1 and "an empty file (0 bytes), not a store" in result.output
+    assert (synced / "connect5.db").stat().st_size == 0
