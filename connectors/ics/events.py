@@ -86,8 +86,14 @@ def _uid(event, path: str) -> str:
     return "no-uid-" + hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
-def to_item(event, source: str, path: str, zone: tzinfo, recurring: set[str]) -> CalendarItem | None:
-    """The item for one expanded instance, or None for an all-day event."""
+def to_item(event, source: str, path: str, zone: tzinfo, recurring: set[str],
+            stamped_on_export: bool = False) -> CalendarItem | None:
+    """The item for one expanded instance, or None for an all-day event.
+
+    ``stamped_on_export``: the calendar carries METHOD (an export, an invitation),
+    so DTSTAMP is when the file was made, not when the event last changed
+    (RFC 5545 3.8.7.2), and only LAST-MODIFIED says that.
+    """
     start = event.decoded("DTSTART")
     if not isinstance(start, datetime):
         return None
@@ -113,7 +119,7 @@ def to_item(event, source: str, path: str, zone: tzinfo, recurring: set[str]) ->
         attendees=_attendees(event),
         status=STATUSES.get(str(event.get("STATUS", "")).upper(), "confirmed"),
         created=_stamp(event, "CREATED", zone),
-        updated=_stamp(event, "LAST-MODIFIED", zone) or _stamp(event, "DTSTAMP", zone),
+        updated=_stamp(event, "LAST-MODIFIED", zone) or (None if stamped_on_export else _stamp(event, "DTSTAMP", zone)),
         ours=uid == BLOCK_UID or MARKER in event,
     )
 
@@ -164,10 +170,11 @@ def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
         message = (str(error) or type(error).__name__).splitlines()[0]
         raise CalendarFileError(message[:160]) from error
     recurring = _recurring_uids(calendar)
+    exported = "METHOD" in calendar
     items: dict[str, CalendarItem] = {}
     for event in _expand(calendar, window[0], window[1], path):
         try:
-            item = to_item(event, source, path, zone, recurring)
+            item = to_item(event, source, path, zone, recurring, exported)
         except Exception as error:  # one bad event is logged and skipped
             logger.warning("calendar %s: skipping event %s: %s", path, event.get("UID", "?"), error)
             continue

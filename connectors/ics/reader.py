@@ -116,6 +116,11 @@ class IcsSource:
             logger.info("calendar file %s is gone: %d future items cancelled", path, len(items))
             yield Batch(items, _dump_cursor(files), full_resync=first)
             first = False
+        # Items of several files share a batch, and the cursor (which lists every file) is
+        # written once per batch: once per file made a vdir of thousands of files quadratic.
+        # A batch's cursor counts exactly the files whose items are all in it or before it.
+        pending: list[CalendarItem] = []
+        unsaved = False  # files read since the last batch's cursor
         for path, status in found.items():
             signature = [status.st_mtime_ns, status.st_size]
             entry = files.get(path)
@@ -124,14 +129,24 @@ class IcsSource:
             result = self._read(path, signature, entry, now)
             if result is None:
                 continue
-            before = _dump_cursor(files)  # what a crash part-way through this file resumes from
-            items, files[path] = result
+            items, new_entry = result
             changed = True
-            for start in range(0, max(len(items), 1), BATCH_SIZE):
-                last = start + BATCH_SIZE >= len(items)
-                chunk_cursor = _dump_cursor(files) if last else before
-                yield Batch(tuple(items[start : start + BATCH_SIZE]), chunk_cursor, full_resync=first)
-                first = False
+            if pending and len(pending) + len(items) > BATCH_SIZE:
+                yield Batch(tuple(pending), _dump_cursor(files), full_resync=first)
+                first, pending, unsaved = False, [], False
+            if len(items) > BATCH_SIZE:
+                before = _dump_cursor(files)  # what a crash part-way through this file resumes from
+                whole = len(items) - (len(items) - 1) % BATCH_SIZE - 1  # where the last chunk starts
+                for start in range(0, whole, BATCH_SIZE):
+                    yield Batch(tuple(items[start : start + BATCH_SIZE]), before, full_resync=first)
+                    first = False
+                items = items[whole:]
+            files[path] = new_entry
+            pending.extend(items)
+            unsaved = True
+        if pending or unsaved:
+            yield Batch(tuple(pending), _dump_cursor(files), full_resync=first)
+            first = False
         if first and not changed:
             yield Batch((), _dump_cursor(files), full_resync=True)
         if missing:

@@ -82,7 +82,17 @@ def test_attendees_have_addresses_names_and_response_statuses(tmp_path):
     assert weekly.title == "Weekly sync" and weekly.status == "confirmed" and not weekly.ours
     coffee = items["coffee@google.com"]
     assert coffee.attendees == (Attendee("alan@example.org", "Alan Turing", "tentative"),)
-    assert coffee.updated == datetime(2026, 3, 1, tzinfo=UTC)  # DTSTAMP when no LAST-MODIFIED
+    # No LAST-MODIFIED, and the file has METHOD:PUBLISH: its DTSTAMP is when it was exported,
+    # not when the event changed (RFC 5545 3.8.7.2), so nothing says it changed.
+    assert coffee.updated is None
+
+
+def test_dtstamp_is_the_last_change_only_in_a_calendar_without_method(tmp_path):
+    path = copy("google_export.ics", tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("METHOD:PUBLISH\r\n", "").replace("METHOD:PUBLISH\n", ""),
+                    encoding="utf-8")
+    coffee = by_id(pull(make_source(path))[0])["coffee@google.com"]
+    assert coffee.updated == datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def test_all_day_events_are_not_calls_and_are_skipped(tmp_path):
@@ -280,3 +290,20 @@ def test_a_series_that_cannot_be_expanded_is_logged_and_the_rest_kept(tmp_path, 
     items = by_id(pull(make_source(path))[0])
     assert "good@example.com" in items and "bad-rule@example.com" not in items
     assert str(path) in caplog.text and "skipping the series" in caplog.text
+
+
+def test_a_vdir_of_many_files_is_read_in_few_batches_and_not_again(tmp_path):
+    vdir = tmp_path / "vdir"
+    vdir.mkdir()
+    for number in range(120):
+        path = vdir / f"event-{number}.ics"
+        path.write_text(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:event-{number}@example.org\r\nDTSTAMP:20260301T090000Z\r\n"
+            f"DTSTART:202603{10 + number % 15:02d}T1{number % 8}0000Z\r\nDURATION:PT30M\r\n"
+            f"SUMMARY:Call {number}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", encoding="utf-8")
+        settle(path)
+    source = make_source(vdir)
+    items, cursor, batches = pull(source)
+    assert len(items) == 120 and len(batches) == 1  # one cursor for all 120 files, not one each
+    assert pull(make_source(vdir), cursor)[0] == []
