@@ -225,15 +225,17 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
     from rules import matching
 
     match = matching.match_event(item, matcher.own, matcher.addresses, matcher.names)
-    if match.ignored or match.noise:
-        report.noise += 1
-        return set()
-    facts = {"source": item.source, "external_id": item.external_id, "kind": "meeting", "direction": "both",
-             "at": item.start, "status": match.status, "created": item.created, "updated": item.updated}
-    _remember(store, item, match, matcher, report, facts)
     known = store.db.execute(
         "SELECT id FROM interactions WHERE source = ? AND external_id = ?", [item.source, item.external_id]
     ).fetchone()
+    if match.ignored or match.noise:
+        report.noise += 1
+        if known is None or match.ignored:
+            return set()
+        return _unlink(store, known[0], keep=())  # a call that grew into a crowd is no call with anyone
+    facts = {"source": item.source, "external_id": item.external_id, "kind": "meeting", "direction": "both",
+             "at": item.start, "status": match.status, "created": item.created, "updated": item.updated}
+    _remember(store, item, match, matcher, report, facts)
     if not match.contacts and known is None:
         report.unknown += not match.ambiguous
         return set()
@@ -254,6 +256,17 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
     else:
         report.interactions += 1
     if known is not None:
-        rows = store.db.execute("SELECT contact_key FROM interaction_contacts WHERE interaction_id = ?", [known[0]])
-        return {row[0] for row in rows} | set(match.contacts)
+        # Whoever the meeting no longer has (they declined, were taken off) is no longer
+        # meeting us: their link goes, and their pick is looked at again.
+        return _unlink(store, known[0], keep=match.contacts) | set(match.contacts)
     return set(match.contacts)
+
+
+def _unlink(store: Store, interaction_id: int, keep) -> set[str]:
+    """Drop the meeting's links to contacts not in ``keep``; returns every contact it was linked to."""
+    linked = {row[0] for row in store.db.execute(
+        "SELECT contact_key FROM interaction_contacts WHERE interaction_id = ?", [interaction_id])}
+    for key in linked - set(keep):
+        store.execute("DELETE FROM interaction_contacts WHERE interaction_id = ? AND contact_key = ?",
+                      [interaction_id, key])
+    return linked

@@ -307,3 +307,28 @@ def test_a_meeting_we_declined_is_neither_booked_nor_met(world):
     world.at("2026-03-04T15:00:00+00:00")
     world.connect5("run", "--once")
     assert world.states()["Grace Hopper"] == "reached_out"
+
+
+def test_a_booked_call_the_contact_declines_or_leaves_or_that_grows_into_a_crowd_is_booked_no_more(world):
+    write_to_everyone(world)
+    calls = [("call-g@test", "grace@navy.example"), ("call-a@test", "alan@bletchley.example")]
+    for uid, address in calls:
+        world.book(uid, "20260304T140000Z", "20260302T130000Z", "ada@example.com", [address], "Catch-up")
+    world.at(f"{MONDAY}T13:30:00+00:00")
+    world.connect5("run", "--once")
+    states = world.states()
+    assert (states["Grace Hopper"], states["Alan Turing"]) == ("call_booked", "call_booked")
+    # Later that day: Grace declines; Alan's call becomes an all-hands of 30.
+    world.events = []
+    world.book("call-g@test", "20260304T140000Z", "20260302T150000Z", "ada@example.com",
+               ["grace@navy.example"], "Catch-up", answer="DECLINED")
+    world.book("call-a@test", "20260304T140000Z", "20260302T150000Z", "ada@example.com",
+               ["alan@bletchley.example", *(f"person{n}@crowd.example" for n in range(30))], "Catch-up")
+    world.at(f"{MONDAY}T16:00:00+00:00")
+    world.connect5("run", "--once")
+    states = world.states()
+    assert (states["Grace Hopper"], states["Alan Turing"]) == ("reached_out", "reached_out")
+    world.at("2026-03-04T15:00:00+00:00")  # after the time the call was set for: still not met
+    world.connect5("run", "--once")
+    states = world.states()
+    assert (states["Grace Hopper"], states["Alan Turing"]) == ("reached_out", "reached_out")
