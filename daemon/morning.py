@@ -122,8 +122,10 @@ def picks_of(store: Store, day: date, *, include_skipped: bool = False) -> list[
 def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[dict[str, Any]]:
     """The day's picks: stored ones if any, else chosen now and stored."""
     existing = picks_of(store, day)
-    if existing or store.query("SELECT 1 FROM picks WHERE day = ? LIMIT 1", [day.isoformat()]):
+    if existing:
         return existing
+    if store.query("SELECT 1 FROM picks WHERE day = ? LIMIT 1", [day.isoformat()]):
+        return picks_of(store, day)  # read again: another process may have chosen between the two reads
     if day < today:
         raise PastDayError(f"{day} has gone by and has no picks; only today or later can be picked")
     if not clock.is_block_day(day, config.picking.days):
