@@ -158,6 +158,16 @@ def _expand_each(calendar, start: date, end: date, path: str) -> list:
     return found
 
 
+def _text(data: bytes) -> str:
+    """The file as text: UTF-8 as RFC 5545 says, UTF-16 by its BOM, else Windows-1252 (old Outlook exports)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
 def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
                   window: tuple[date, date]) -> list[CalendarItem]:
     """Every timed instance in ``window`` (start day inclusive, end day exclusive)."""
@@ -165,7 +175,7 @@ def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
     import x_wr_timezone
 
     try:
-        calendar = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(data))
+        calendar = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(_text(data)))
     except Exception as error:  # icalendar raises ValueError, KeyError, IndexError ...
         message = (str(error) or type(error).__name__).splitlines()[0]
         raise CalendarFileError(message[:160]) from error

@@ -89,7 +89,7 @@ class IcsSource:
         missing: list[Path] = []
         for root in self.roots:
             if root.is_dir():
-                for path in sorted(root.rglob("*.ics")):
+                for path in sorted(root.rglob("*.[iI][cC][sS]")):  # vdirs from Windows tools say .ICS
                     hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
                     if not hidden and path.is_file():
                         found[str(path)] = path.stat()

@@ -51,7 +51,7 @@ class FolderWatcher:
         candidate = Path(path.decode() if isinstance(path, bytes) else path)
         if candidate in self._files:
             return True
-        return candidate.suffix == ".ics" and any(candidate.is_relative_to(f) for f in self._folders)
+        return candidate.suffix.lower() == ".ics" and any(candidate.is_relative_to(f) for f in self._folders)
 
     def _schedule(self) -> None:
         with self._lock:

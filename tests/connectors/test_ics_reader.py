@@ -307,3 +307,24 @@ def test_a_vdir_of_many_files_is_read_in_few_batches_and_not_again(tmp_path):
     items, cursor, batches = pull(source)
     assert len(items) == 120 and len(batches) == 1  # one cursor for all 120 files, not one each
     assert pull(make_source(vdir), cursor)[0] == []
+
+
+def test_a_vdir_file_named_in_capitals_is_read(tmp_path):
+    vdir = tmp_path / "vdir"
+    vdir.mkdir()
+    path = copy("google_export.ics", vdir)
+    path.rename(vdir / "EXPORT.ICS")
+    items = pull(make_source(vdir))[0]
+    assert "coffee@google.com" in by_id(items)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_a_calendar_saved_in_latin_1_or_utf_16_keeps_its_accents(tmp_path, encoding):
+    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:accents@example.org\r\n"
+            "DTSTAMP:20260301T090000Z\r\nDTSTART:20260310T140000Z\r\nDURATION:PT30M\r\n"
+            "SUMMARY:Réunion avec José Núñez\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    path = tmp_path / "old.ics"
+    path.write_bytes(text.encode(encoding))
+    settle(path)
+    (item,) = pull(make_source(path))[0]
+    assert item.title == "Réunion avec José Núñez"
