@@ -61,8 +61,11 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as error:
-            sqlite3 = sys.modules.get("sqlite3")  # imported by then if the store was opened at all
-            if sqlite3 and isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            if "daemon.store" in sys.modules:  # only a command that opened the store can find it busy
+                from daemon.store import is_busy
+
+                if not is_busy(error):
+                    raise
                 raise UserError("the store stayed busy: another connect5 command was writing to it for"
                                 " 30 s (a big import?); try again when it is done") from None
             raise

@@ -145,7 +145,7 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
     dated ahead starts counting when its time comes, with no sync to tell us.
     The first look only notes the time. Returns how many picks changed state.
     """
-    from daemon.outcomes import refresh_outcomes
+    from daemon.outcomes import refresh_touched
 
     moment = clock.iso(now)
     since = store.meta("started_checked_at")
@@ -161,8 +161,7 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
         store.set_meta("started_checked_at", moment)
         if not keys:
             return 0
-        store.refresh_last_touch(keys, now)
-        return refresh_outcomes(store, keys, now, clock.zone_name(config.me.timezone))
+        return refresh_touched(store, keys, clock.zone_name(config.me.timezone), now)
 
 
 def choose(store: Store, config: Config, day: date, *, taken=(), count: int | None = None,

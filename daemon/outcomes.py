@@ -10,14 +10,14 @@ from daemon.store import Store, parse_moment
 from rules.outcomes import Interaction, outcome
 
 
-def refresh_touched(store: Store, keys: Iterable[str], zone: str | None = None) -> int:
-    """After the interactions of ``keys`` changed: their last touch, then their picks' funnel.
+def refresh_touched(store: Store, keys: Iterable[str], zone: str | None = None, now: datetime | None = None) -> int:
+    """After the interactions of ``keys`` changed (or began, at ``now``): their last touch, then their picks' funnel.
 
     Returns how many picks changed state. Call inside a transaction.
     """
-    keys = set(keys)
-    store.refresh_last_touch(keys)
-    return refresh_outcomes(store, keys, clock.now(), zone)
+    keys, now = set(keys), now or clock.now()
+    store.refresh_last_touch(keys, now)
+    return refresh_outcomes(store, keys, now, zone)
 
 
 def refresh_outcomes(store: Store, keys: Iterable[str], now: datetime, zone: str | None = None) -> int:

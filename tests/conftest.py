@@ -42,6 +42,13 @@ class Cli:
         path.write_text(text)
         return path
 
+    def import_network(self, connections_csv: str) -> None:
+        """A London owner's config and the network of ``connections_csv`` (Connections.csv text) imported."""
+        self.write_config('[me]\ntimezone = "Europe/London"\nname = "Owner"\n')
+        export = self.home.parent / "Connections.csv"
+        export.write_text(connections_csv, encoding="utf-8")
+        self("import", "linkedin", str(export))
+
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:

@@ -40,6 +40,8 @@ def find_contact_in(store, words: tuple[str, ...] | list[str], what: str) -> tup
     For commands whose name is followed by more words (``tag Zoë Øster mentor``).
     When no run names exactly one contact, the error is the one for all but the last word.
     """
+    from rules.names import normalise_name
+
     index = _name_index(store)
     whole = " ".join(words)
     # (A blank last word is no name's part: the tag check says what is wrong with it.)
@@ -82,12 +84,6 @@ def _by_key(store, query: str) -> dict[str, Any] | None:
     rows = store.query("SELECT * FROM contacts WHERE key = ? OR lower(profile_url) = lower(?)"
                        " OR lower(rtrim(profile_url, '/')) = lower(?) LIMIT 1", [trimmed, trimmed, trimmed])
     return rows[0] if rows else None
-
-
-def normalise_name(name: str) -> str:
-    from rules.names import normalise_name as normalise
-
-    return normalise(name)
 
 
 def _name_index(store):

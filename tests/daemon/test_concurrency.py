@@ -20,11 +20,8 @@ NETWORK = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\
 
 
 @pytest.fixture
-def network(cli, tmp_path: Path):
-    cli.write_config('[me]\ntimezone = "Europe/London"\nname = "Owner"\n')
-    export = tmp_path / "Connections.csv"
-    export.write_text(NETWORK, encoding="utf-8")
-    cli("import", "linkedin", str(export))
+def network(cli):
+    cli.import_network(NETWORK)
     return cli
 
 

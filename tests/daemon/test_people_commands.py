@@ -22,11 +22,8 @@ Ada,King,https://www.linkedin.com/in/ada-king,,Analytical,Countess,07 Mar 2019
 
 
 @pytest.fixture
-def people(cli, tmp_path: Path):
-    cli.write_config('[me]\ntimezone = "Europe/London"\nname = "Owner"\n')
-    export = tmp_path / "Connections.csv"
-    export.write_text(NETWORK, encoding="utf-8")
-    cli("import", "linkedin", str(export))
+def people(cli):
+    cli.import_network(NETWORK)
     return cli
 
 
