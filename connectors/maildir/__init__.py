@@ -74,7 +74,7 @@ class MaildirSource:
         self.roots = [os.path.abspath(os.path.expanduser(path)) for path in paths]
         self.options = options
         self.context = context
-        self._identity = Identity(context.name, frozenset(address.lower() for address in context.own_addresses))
+        self._identity = Identity.of(context.name, context.own_addresses)
         self._sent_names = frozenset(name.casefold() for name in options.sent_folders)
         self._unknown_senders: set[str] = set()
         self._sent_folders: dict[str, bool] = {}

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 from connectors import headers as mail_headers
 from connectors.records import Address, MailItem
+from rules.addresses import normalise_address
 
 FIRST_READ = 8 * 1024  # most header blocks are 2-6 KB
 HEADER_LIMIT = 256 * 1024
@@ -49,10 +50,18 @@ class MessageNotReadyError(Exception):
 
 @dataclass(frozen=True)
 class Identity:
-    """Who the reader is: what every item needs besides the file."""
+    """Who the reader is: what every item needs besides the file.
+
+    ``own_addresses`` are normalised (``rules.addresses.normalise_address``), so
+    ``Ada.Lovelace+work@googlemail.com`` is as much yours as ``adalovelace@gmail.com``.
+    """
 
     source: str
     own_addresses: frozenset[str]
+
+    @classmethod
+    def of(cls, source: str, own_addresses) -> Identity:
+        return cls(source, frozenset(normalise_address(address) for address in own_addresses))
 
 
 def read_header_block(path: str, mtime_ns: int, now_ns: int) -> bytes:
@@ -147,7 +156,7 @@ def _first_id(fields: dict[str, list[str]], name: str) -> str:
 
 
 def _direction(sender: Address | None, own_addresses: frozenset[str]) -> str:
-    return "out" if sender is not None and sender.email in own_addresses else "in"
+    return "out" if sender is not None and normalise_address(sender.email) in own_addresses else "in"
 
 
 def _kept_headers(fields: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:

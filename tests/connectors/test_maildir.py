@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pytest
 from fakes.maildir import SAMPLES, deliver, make_folder, make_source, message, pull, subjects
 
-from connectors.base import SourceUnavailable, source_class
+from connectors.base import SourceContext, SourceUnavailable, source_class
 from connectors.maildir import MaildirSource
 from connectors.records import Address
 from rules.noise import noise_reason
@@ -311,3 +311,28 @@ def test_source_is_registered_and_its_options_are_documented():
     assert options.backfill_months == 24 and "Sent" in options.sent_folders
     for option in MaildirSource.Options.__dataclass_fields__.values():
         assert option.metadata["doc"]
+
+
+def test_a_sent_folder_names_a_sender_missing_from_your_addresses_once(tmp_path, caplog):
+    root = tmp_path / "Maildir"
+    sent = make_folder(root / "Sent")
+    deliver(sent, message(1, sender="ada@old-job.example"))
+    deliver(sent, message(2, sender="ada@old-job.example"))
+    with caplog.at_level(logging.INFO, logger="connectors.maildir"):
+        items, _ = pull(make_source(root))
+    assert [item.direction for item in items] == ["in", "in"]
+    assert caplog.text.count("holds mail from ada@old-job.example") == 1
+
+
+def test_a_gmail_spelling_of_your_own_address_is_yours_in_a_sent_folder(tmp_path, caplog):
+    root = tmp_path / "Maildir"
+    sent = make_folder(root / "Sent")
+    deliver(sent, message(1, sender="Ada.Lovelace+work@googlemail.com"))
+    source = MaildirSource(
+        MaildirSource.Options(path=[str(root)]),
+        SourceContext(name="mail", own_addresses=("adalovelace@gmail.com",)),
+    )
+    with caplog.at_level(logging.INFO, logger="connectors.maildir"):
+        [item] = pull(source)[0]
+    assert item.direction == "out"
+    assert "not one of your addresses" not in caplog.text
