@@ -13,7 +13,7 @@ Modules: ``archive`` finds and opens the files (zip-bomb guarded, streaming),
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from connectors.base import NotAnExportError
@@ -44,7 +44,7 @@ def read_export(
 
     ``owner_url`` is the user's own profile URL (config ``me.linkedin_url``); it
     decides which messages are outbound. Without it the owner is guessed.
-    ``now`` (aware) skips messages dated more than a day after it.
+    ``now`` (aware) skips messages and connections dated more than a day after it.
     Skips name the file they are in: its own name, or the member's inside a zip.
     Raises ``NotAnExportError`` (one line, naming what was expected) when ``path``
     is not a LinkedIn export, or when a member would inflate past
@@ -52,7 +52,10 @@ def read_export(
     """
     located = locate(Path(path))
     with open_member(located, located.connections, max_member_bytes) as stream:
-        connections = read_connections(stream, what=f"{located.connections}", file=_file_name(located.connections))
+        latest = (now + timedelta(days=1)).date() if now is not None else None  # tomorrow is a zone away
+        connections = read_connections(
+            stream, what=f"{located.connections}", file=_file_name(located.connections), latest=latest
+        )
     touches, message_skipped, owner = [], [], None
     if located.messages is not None:
         file = _file_name(located.messages)

@@ -22,6 +22,7 @@ import csv
 import itertools
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TextIO
 
 from connectors.base import NotAnExportError
@@ -84,8 +85,14 @@ class _Layout:
         object.__setattr__(self, "indices", tuple(self.columns.get(name, -1) for name in _FIELDS))
 
 
-def read_connections(stream: TextIO, what: str, file: str = "Connections.csv") -> ConnectionsResult:
-    """Contacts from one Connections.csv text stream; ``what`` names it in errors, ``file`` in skips."""
+def read_connections(
+    stream: TextIO, what: str, file: str = "Connections.csv", latest: date | None = None
+) -> ConnectionsResult:
+    """Contacts from one Connections.csv text stream; ``what`` names it in errors, ``file`` in skips.
+
+    With ``latest``, a row connected after that day is skipped: a wrong clock or a
+    damaged date must not hide someone as "just connected" for years.
+    """
     result = ConnectionsResult()
     reader = CsvRecords(stream, result.skipped, file)
     head = _semicolon_head(reader, _head(reader))
@@ -97,6 +104,8 @@ def read_connections(stream: TextIO, what: str, file: str = "Connections.csv") -
     seen: dict[str, int] = {}
     for line, row in reader:
         outcome = _read_row(row, layout)
+        if isinstance(outcome, Contact) and latest is not None and outcome.connected_on > latest:
+            outcome = f"connected in the future ({outcome.connected_on.isoformat()})"
         if isinstance(outcome, Contact):
             if outcome.key in seen:
                 outcome = f"duplicate of line {seen[outcome.key]} (same person)"

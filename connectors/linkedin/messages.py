@@ -12,6 +12,7 @@ takes part in the most conversations.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import itertools
 import logging
@@ -63,7 +64,7 @@ def read_messages(
     skipped: list[Skipped] = []
     reader = CsvRecords(stream, skipped, file)
     records = iter(reader)
-    columns, width = _find_header(records)
+    columns, width = _find_header(reader, records)
     if columns is None:
         log.warning("%s is not a LinkedIn messages.csv; no messages imported", what)
         reason = "not a LinkedIn messages.csv: expected a header with CONVERSATION ID, SENDER PROFILE URL, DATE"
@@ -84,16 +85,29 @@ def read_messages(
     return touches, skipped, owner
 
 
-def _find_header(records: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, int] | None, int]:
+def _find_header(reader: CsvRecords, records: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, int] | None, int]:
     for _, row in itertools.islice(records, _HEAD_RECORDS):
-        columns: dict[str, int] = {}
-        for index, cell in enumerate(row):
-            name = _COLUMNS.get(" ".join(cell.split()).lower().lstrip("\ufeff"))
-            if name and name not in columns:
-                columns[name] = index
-        if all(name in columns for name in _REQUIRED):
+        columns = _columns(row)
+        if columns is None and len(row) == 1 and ";" in row[0] and len(reader.last_lines) == 1:
+            # A re-save by a European Excel splits on ";": so does everything after its header.
+            cells = next(csv.reader(reader.last_lines, delimiter=";"), [])
+            columns = _columns(cells)
+            if columns is not None:
+                reader.read_again([], delimiter=";")
+                return columns, len(cells)
+        if columns is not None:
             return columns, len(row)
     return None, 0
+
+
+def _columns(row: list[str]) -> dict[str, int] | None:
+    """Where each column is, when ``row`` is a messages.csv header."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        name = _COLUMNS.get(" ".join(cell.split()).lower().lstrip("\ufeff"))
+        if name and name not in columns:
+            columns[name] = index
+    return columns if all(name in columns for name in _REQUIRED) else None
 
 
 def _read_row(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from fakes.unprivileged import refusal
 from fakes.linkedin import (
-    ALICE, BOB, CAROL, DAVE, ME, SECRET, connections_csv, conversation_sample, message_row, messages_csv,
+    ALICE, BOB, CAROL, DAVE, ME, MESSAGES_HEADER, SECRET, connections_csv, conversation_sample, message_row, messages_csv,
     patch_declared_size, write_zip,
 )
 
@@ -267,3 +268,30 @@ def test_many_exports_in_a_folder_are_counted_beyond_the_four_named(tmp_path):
             connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
     with pytest.raises(NotAnExportError, match="holds 6 exports .* and 2 more"):
         read_export(tmp_path)
+
+
+def test_a_semicolon_separated_resave_of_messages_csv_is_read(tmp_path):
+    rows = [
+        message_row("c1", ME, ALICE, "2023-05-04 17:21:09 UTC"),
+        message_row("c1", ALICE, ME, "2023-05-05 09:00:00 UTC", content="Yes; see you"),
+    ]
+    buffer = io.StringIO()
+    buffer.write(MESSAGES_HEADER.replace(",", ";") + "\r\n")
+    csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerows(rows)
+    (tmp_path / "Connections.csv").write_text(connections_csv(["Alice,Ames,,,A,B,05 Mar 2024"]), encoding="utf-8")
+    (tmp_path / "messages.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    export = read_export(tmp_path, owner_url=ME)
+    assert not export.message_skipped
+    assert [(t.contact_key, t.direction) for t in export.messages] == [(ALICE, "out"), (ALICE, "in")]
+
+
+def test_a_connection_dated_more_than_a_day_ahead_is_skipped_with_its_line(tmp_path):
+    path = tmp_path / "Connections.csv"
+    path.write_text(connections_csv([
+        "Ada,Byron,https://www.linkedin.com/in/ada,,Engines,Analyst,28 Nov 2026",  # line 5: tomorrow, a zone away
+        "Ben,Ng,https://www.linkedin.com/in/ben,,Acme,CTO,01 Jun 2031",  # line 6: a wrong clock
+    ]), encoding="utf-8")
+    export = read_export(path, now=datetime(2026, 11, 27, 6, tzinfo=timezone.utc))
+    assert [contact.name for contact in export.contacts] == ["Ada Byron"]
+    assert [str(skip) for skip in export.skipped] == ["Connections.csv:6: connected in the future (2031-06-01)"]
+    assert [contact.name for contact in read_export(path).contacts] == ["Ada Byron", "Ben Ng"]  # no clock, no check
