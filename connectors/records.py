@@ -149,12 +149,16 @@ class Batch(Generic[T]):
     is true on the first batch of a resync: the daemon then forgets what it knew
     from this source (``replaces``) before storing these items.
     ``progress`` is (done, total) when the connector can tell, for progress bars.
+    ``skipped`` names the inputs the connector could not read and moved past,
+    as (what, why) pairs ("/path/to/file", "no blank line after the headers"):
+    the daemon keeps them for ``connect5 status``, since a log line is easily missed.
     """
 
     items: tuple[T, ...]
     cursor: str | None
     full_resync: bool = False
     progress: tuple[int, int | None] | None = None
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -87,12 +87,14 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
         line += f", {report.learned} addresses learned"
     if report.review:
         line += f", {report.review} to review"
+    if report.skipped:
+        line += f", {report.skipped} unreadable skipped (see `connect5 status`)"
     if report.resynced:
         line += ", resynced"
     return {
         "source": source.name, "error": "", "stopped": False, "line": line, "items": report.items,
         "interactions": report.interactions, "noise": report.noise, "duplicates": report.duplicates,
         "unknown": report.unknown, "cancelled": report.cancelled, "learned": report.learned, "review": report.review,
-        "resynced": report.resynced, "changed_picks": report.changed_picks,
+        "skipped": report.skipped, "resynced": report.resynced, "changed_picks": report.changed_picks,
         "synced_at": clock.now().isoformat(timespec="seconds"),
     }

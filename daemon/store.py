@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from connectors.records import Touch
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# Inputs a source could not read are events of this level; ``status`` shows them.
+SKIPPED = "skipped"
+SKIPPED_KEPT = 100  # per source: enough to find them all in a folder gone bad, bounded for a hostile one
 
 
 class StoreError(Exception):
@@ -76,6 +79,24 @@ class Store(ContactTables, ReviewTables):
             "INSERT INTO events (at, level, source, message) VALUES (?, ?, ?, ?)",
             [utc_now(), level, source, message],
         )
+
+    def note_skipped(self, source: str, what: str, reason: str) -> None:
+        """Remember an input ``source`` could not read (for ``status``); the newest few per source are kept."""
+        self.log_event(SKIPPED, f"{what}: {reason}", source=source)
+        self.db.execute(
+            "DELETE FROM events WHERE level = ? AND source = ? AND id NOT IN"
+            " (SELECT id FROM events WHERE level = ? AND source = ? ORDER BY id DESC LIMIT ?)",
+            [SKIPPED, source, SKIPPED, source, SKIPPED_KEPT],
+        )
+
+    def skipped_inputs(self, source: str, limit: int = 3) -> tuple[int, list[dict[str, Any]]]:
+        """How many inputs of ``source`` are remembered as skipped, and the newest ``limit`` of them."""
+        count = self.db.execute("SELECT count(*) FROM events WHERE level = ? AND source = ?", [SKIPPED, source])
+        rows = self.query(
+            "SELECT at, message FROM events WHERE level = ? AND source = ? ORDER BY id DESC LIMIT ?",
+            [SKIPPED, source, limit],
+        )
+        return count.fetchone()[0], [dict(row) for row in rows]
 
     # -- interactions -----------------------------------------------------
 

@@ -34,6 +34,7 @@ class SyncReport:
     cancelled: int = 0  # meetings stored or marked as cancelled (or declined by you)
     learned: int = 0
     review: int = 0
+    skipped: int = 0  # inputs the connector could not read (kept for `status`)
     resynced: bool = False
     changed_picks: int = 0
     touched: set[str] = field(default_factory=set)
@@ -112,6 +113,9 @@ def _pull(store, connector, source, cursor, matcher, report, zone, progress) -> 
                     touched |= _mail_item(store, item, matcher, report)
             if touched:
                 report.changed_picks += refresh_touched(store, touched, zone)
+            for what, reason in batch.skipped:
+                store.note_skipped(source.name, what, reason)
+            report.skipped += len(batch.skipped)
             store.set_cursor(source.name, batch.cursor, type_name=source.type, items=len(batch.items))
         report.batches += 1
         report.touched |= touched

@@ -78,6 +78,7 @@ class MaildirSource:
         self._sent_names = frozenset(name.casefold() for name in options.sent_folders)
         self._unknown_senders: set[str] = set()
         self._sent_folders: dict[str, bool] = {}
+        self._skipped: list[tuple[str, str]] = []  # since the last batch: what could not be read, and why
 
     def folders(self) -> list[Folder]:
         """Every folder below the roots; a missing root makes the source unavailable."""
@@ -101,6 +102,7 @@ class MaildirSource:
         total = sum(len(scan.candidates) for scan in scans)
         handled: set[str] = set()
         items: list[MailItem] = []
+        self._skipped = []
         done = 0
         first = True
         for scan in scans:
@@ -112,12 +114,18 @@ class MaildirSource:
                     items.append(item)
                 if len(items) >= BATCH_SIZE:
                     next_cursor = scan_cursor.cursor_after(scans, handled, previous, settled_ns)
-                    yield Batch(tuple(items), next_cursor, full_resync=first and cursor is None, progress=(done, total))
+                    yield Batch(tuple(items), next_cursor, full_resync=first and cursor is None, progress=(done, total),
+                                skipped=self._take_skipped())
                     items = []
                     first = False
         final_cursor = scan_cursor.cursor_after(scans, handled, previous, settled_ns)
-        if items or first or final_cursor != cursor:
-            yield Batch(tuple(items), final_cursor, full_resync=first and cursor is None, progress=(done, total))
+        if items or first or final_cursor != cursor or self._skipped:
+            yield Batch(tuple(items), final_cursor, full_resync=first and cursor is None, progress=(done, total),
+                        skipped=self._take_skipped())
+
+    def _take_skipped(self) -> tuple[tuple[str, str], ...]:
+        skipped, self._skipped = tuple(self._skipped), []
+        return skipped
 
     def _backfill_cutoff_ns(self, now_ns: int) -> int:
         months = self.options.backfill_months
@@ -142,11 +150,11 @@ class MaildirSource:
             scan.deferred.append(entry)
             return None
         except UnreadableMessageError as error:
-            logger.warning("Skipping %s: %s", entry.path, error)
+            self._skip(entry.path, str(error))
             handled.add(entry.unique)
             return None
         except OSError as error:
-            logger.warning("Skipping %s: cannot read it (%s)", entry.path, error.strerror or error)
+            self._skip(entry.path, f"cannot read it ({error.strerror or error})")
             handled.add(entry.unique)
             return None
         handled.add(entry.unique)
@@ -154,6 +162,10 @@ class MaildirSource:
             return None  # older than the backfill, though delivered recently
         self._check_sent_folder(scan.folder, item)
         return item
+
+    def _skip(self, path: str, reason: str) -> None:
+        logger.warning("Skipping %s: %s", path, reason)
+        self._skipped.append((path, reason))
 
     def _is_sent_folder(self, folder: Folder) -> bool:
         known = self._sent_folders.get(folder.path)

@@ -107,12 +107,14 @@ def _sources(config, store) -> list[dict[str, Any]]:
     for source in config.sources:
         row = rows.get(source.name, {})
         stopped = row.get("stopped") or ""
+        skipped, latest = store.skipped_inputs(source.name) if store is not None else (0, [])
         result.append({
             "name": source.name, "type": source.type,
             "last_sync_at": row.get("last_sync_at"), "cursor": bool(row.get("has_cursor")),
             "cursor_updated_at": row.get("updated_at"), "items": row.get("items") or 0,
             "last_error": row.get("last_error") or "", "last_error_at": row.get("last_error_at"),
             "stopped": stopped, "fix": AUTH_COMMANDS.get(source.type, "") if stopped else "",
+            "skipped": {"count": skipped, "latest": latest},
         })
     return result
 
@@ -188,6 +190,12 @@ def show(report: dict[str, Any]) -> None:
     width = max((len(source["name"]) for source in report["sources"]), default=0)
     for source in report["sources"]:
         click.echo(f"  {source['name']:<{width}}  {_source_line(source, zone)}")
+        skipped = source["skipped"]
+        if skipped["count"]:
+            newest = skipped["latest"][0]
+            more = f" ({skipped['count']} in all)" if skipped["count"] > 1 else ""
+            click.echo(f"  {'':<{width}}  skipped as unreadable{more}, last {_when(newest['at'], zone)}: "
+                       f"{newest['message']}")
     job = report["next_morning_job"]
     if job:
         when = "due now" if job["due"] else _when(job["at"], zone)

@@ -229,3 +229,23 @@ def test_check_calls_an_emptied_store_file_empty_and_leaves_it_alone(cli, synced
     result = cli("check", ok=False)
     assert result.exit_code == 1 and "an empty file (0 bytes), not a store" in result.output
     assert (synced / "connect5.db").stat().st_size == 0
+
+
+def test_an_unreadable_mail_file_is_skipped_by_sync_and_shown_by_status(cli, home):
+    cli.write_config(config_text(home))
+    bad = home / "Maildir" / "new" / "1750000000.M1P1.host"
+    bad.write_bytes(b"\nno header block at all\n")
+    (home / "Maildir" / "new" / "1750000001.M2P1.host").write_bytes(
+        b"From: Bob <bob@example.org>\nTo: ada@example.com\nSubject: hi\n\nbody\n")
+    result = cli("sync", "--json")
+    [mail] = [outcome for outcome in json.loads(result.stdout) if outcome["source"] == "mail"]
+    assert (mail["items"], mail["skipped"]) == (1, 1)
+    code, report = status(cli)
+    [mail] = [source for source in report["sources"] if source["name"] == "mail"]
+    assert mail["skipped"]["count"] == 1
+    assert mail["skipped"]["latest"][0]["message"] == f"{bad}: no header block (the file starts with a blank line)"
+    assert code == 3  # a skipped file is shown, not a failing source
+    text = cli("status", ok=False, env=MONDAY_EARLY).stdout
+    assert f"skipped as unreadable, last" in text and str(bad) in text
+    cli("sync")  # the file is not read again, nor counted twice
+    assert status(cli)[1]["sources"][0]["skipped"]["count"] == 1

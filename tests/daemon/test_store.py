@@ -137,3 +137,16 @@ def test_a_transaction_that_fails_leaves_nothing_behind(store):
 def test_connected_on_is_stored_as_an_iso_date(store):
     store.import_contacts([contact("a", "Ada", connected_on=date(2019, 3, 4))], source="linkedin", snapshot=True)
     assert store.contact("a")["connected_on"] == "2019-03-04"
+
+
+def test_skipped_inputs_are_kept_newest_first_and_bounded_per_source(store):
+    from daemon.store import SKIPPED_KEPT
+
+    with store.atomic():
+        for number in range(SKIPPED_KEPT + 5):
+            store.note_skipped("mail", f"/m/{number}", "empty file")
+        store.note_skipped("calendar", "/c/a.ics", "not a calendar")
+    count, latest = store.skipped_inputs("mail", limit=2)
+    assert count == SKIPPED_KEPT
+    assert [row["message"] for row in latest] == [f"/m/{SKIPPED_KEPT + 4}: empty file", f"/m/{SKIPPED_KEPT + 3}: empty file"]
+    assert store.skipped_inputs("calendar")[0] == 1
