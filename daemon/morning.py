@@ -8,6 +8,7 @@ it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import date, datetime
 from pathlib import Path
@@ -165,10 +166,10 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
 
 
 def choose(store: Store, config: Config, day: date, *, taken=(), count: int | None = None,
-           shortlist: bool = True) -> picker.Result:
-    """What the picker would choose for ``day`` (reads only)."""
+           shortlist: bool = True, settings: picker.Settings | None = None) -> picker.Result:
+    """What the picker would choose for ``day`` (reads only); ``settings`` default to the config's."""
     rotation = int(store.meta("rotation", "1"))
-    settings = settings_of(config)
+    settings = settings or settings_of(config)
     pool = store.db.execute(
         "SELECT count(*) FROM contacts INDEXED BY contacts_anchor WHERE missing_since IS NULL AND excluded = 0"
     ).fetchone()[0]
@@ -199,6 +200,27 @@ def _choose(store: Store, config: Config, day: date, *, taken, count: int | None
             store.set_meta("rotation", str(result.rotation))
             store.log_event("info", f"rotation {rotation} complete; rotation {result.rotation} begins")
     return list(result.picks)
+
+
+def shortfall(store: Store, config: Config, day: date, picks: list[dict[str, Any]]) -> str:
+    """Why ``day`` has fewer than ``per_day`` picks, in words; "" when it has them all.
+
+    Asked of the picker again, without the company cap: whoever it would add
+    then from this rotation is held back by the cap alone.
+    """
+    wanted, cap = config.picking.per_day, config.picking.max_per_company
+    if not picks or len(picks) >= wanted:
+        return ""
+    taken = [row["contact_key"] for row in picks_of(store, day, include_skipped=True)]
+    rotation = int(store.meta("rotation", "1"))
+    uncapped = dataclasses.replace(settings_of(config), max_per_company=wanted)
+    result = choose(store, config, day, taken=taken, count=wanted - len(picks), settings=uncapped)
+    held = [chosen for chosen in result.picks if chosen.rotation <= rotation]
+    if held:
+        return (f"{len(held)} more {'is' if len(held) == 1 else 'are'} due but held back by max_per_company = {cap}"
+                " (picking.max_per_company in the config)")
+    return ("nobody else is due: the rest are in cooldown, snoozed, excluded or already picked this rotation"
+            " (`connect5 contacts list` shows each one's state)")
 
 
 class NotPicked(LookupError):

@@ -45,12 +45,13 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
         except ConnectorError as error:
             block_note = f"block not written: {error}"
     where = morning.ics_path(config, app.home) if config.block.writer == "ics" else config.block.writer
+    short = morning.shortfall(store, config, day, picks)
     if as_json:
         echo_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),
-                   "picks": [_public(p) for p in picks]})
+                   "picks": [_public(p) for p in picks], "short": short})
         return
     network = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL").fetchone()[0] if not picks else 0
-    _print(day, picks, block_note, where, network)
+    _print(day, picks, block_note, where, network, short, config.picking.per_day)
 
 
 def _public(row: dict) -> dict:
@@ -59,7 +60,7 @@ def _public(row: dict) -> dict:
     return {key: row.get(key) for key in keep}
 
 
-def _print(day, picks, block_note, where, network: int) -> None:
+def _print(day, picks, block_note, where, network: int, short: str, wanted: int) -> None:
     if not picks and not network:
         click.echo(f"{day}: nobody to pick (import your network: `connect5 import linkedin PATH`)")
         return
@@ -67,7 +68,10 @@ def _print(day, picks, block_note, where, network: int) -> None:
         click.echo(f"{day}: nobody can be picked today: all {network} contacts are in cooldown, snoozed, excluded"
                    " or already picked this rotation (`connect5 contacts list` shows each one's state)")
         return
-    click.echo(f"{day} · your five")
+    if short:
+        click.echo(f"{day} · {len(picks)} of your {wanted}")
+    else:
+        click.echo(f"{day} · your {'five' if wanted == 5 else wanted}")
     for number, row in enumerate(picks, start=1):
         role = " at ".join(part for part in (row["position"], row["company"]) if part)
         click.echo(f"{number}. {row['name']}" + (f" — {role}" if role else ""))
@@ -76,5 +80,7 @@ def _print(day, picks, block_note, where, network: int) -> None:
         click.echo(f"   why: {row['reason']}")
         if row["state"] != "picked":
             click.echo(f"   state: {row['state'].replace('_', ' ')}")
+    if short:
+        click.echo(f"only {len(picks)}: {short}")
     if block_note:
         click.echo(f"{block_note}: {where}")

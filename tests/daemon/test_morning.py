@@ -118,3 +118,51 @@ def test_the_block_writer_gets_the_daemons_keepalive(tmp_path):
                                  keepalive=lambda: calls.append(1))
     writer.context.keepalive()
     assert calls == [1]
+
+
+def _network(tmp_path, companies: list[str], touched: int = 0):
+    """A store of one contact per entry of ``companies``; the first ``touched`` were in touch last week."""
+    store = open_store(tmp_path / "c5.db")
+    store.import_contacts([Contact(key=f"k{n}", name=f"Person {n}", company=company, source="linkedin")
+                           for n, company in enumerate(companies)], source="linkedin", snapshot=True)
+    if touched:
+        from connectors.records import Touch
+
+        with store.atomic():
+            store.record_touches([Touch("mail", f"m{n}", contact_key=f"k{n}", at=datetime(2026, 11, 20, tzinfo=UTC),
+                                        kind="email", direction="out") for n in range(touched)])
+    return store
+
+
+def test_a_short_day_says_the_company_cap_held_people_back(tmp_path):
+    store = _network(tmp_path, ["Acme"] * 6 + ["Other"])
+    config = config_module.parse({}, tmp_path / "c.toml")
+    day = date(2026, 11, 27)
+    picks = morning.ensure_picks(store, config, day, day)
+    assert len(picks) == 3  # two from Acme, the one from Other
+    assert morning.shortfall(store, config, day, picks) == (
+        "2 more are due but held back by max_per_company = 2 (picking.max_per_company in the config)"
+    )
+
+
+def test_a_short_day_says_nobody_else_is_due(tmp_path):
+    store = _network(tmp_path, ["A", "B", "C", "D", "E", "F"], touched=3)
+    config = config_module.parse({}, tmp_path / "c.toml")
+    day = date(2026, 11, 27)
+    picks = morning.ensure_picks(store, config, day, day)
+    assert len(picks) == 3
+    assert morning.shortfall(store, config, day, picks).startswith("nobody else is due")
+    (tmp_path / "full").mkdir()
+    full = _network(tmp_path / "full", [f"C{n}" for n in range(9)])
+    assert morning.shortfall(full, config, day, morning.ensure_picks(full, config, day, day)) == ""
+
+
+def test_today_shows_how_many_of_the_five_and_why_the_day_is_short(cli):
+    rows = "".join(f"P{n},Person,https://www.linkedin.com/in/p{n},,Acme,Engineer,01 Jan 2020\n" for n in range(6))
+    cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + rows
+                       + "Q,Other,https://www.linkedin.com/in/q,,Initech,Engineer,01 Jan 2020\n")
+    env = {"CONNECT5_NOW": "2026-11-27T08:00:00+00:00"}
+    text = cli("today", "--no-block", env=env).stdout
+    assert text.startswith("2026-11-27 · 3 of your 5\n")
+    assert "only 3: 2 more are due but held back by max_per_company = 2" in text
+    assert cli.json("today", "--no-block", env=env)["short"].startswith("2 more are due")
