@@ -5,13 +5,16 @@ runs, so ``connect5 --help`` and ``--version`` never import the store, icalendar
 or the Google and Microsoft libraries.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback),
-2 bad usage.
+2 bad usage. A reader that stops early (``connect5 contacts list | head -1``)
+ends the command quietly with 0.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,18 +60,23 @@ class LazyGroup(click.Group):
             return getattr(importlib.import_module(module_name), attribute)
         return super().get_command(ctx, name)
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except Exception as error:
-            if "daemon.store" in sys.modules:  # only a command that opened the store can find it busy
-                from daemon.store import is_busy
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _quiet_when_the_reader_leaves():  # `connect5 --help | head -1`
+            return super().make_context(*args, **kwargs)
 
-                if not is_busy(error):
-                    raise
-                raise UserError("the store stayed busy: another connect5 command was writing to it for"
-                                " 30 s (a big import?); try again when it is done") from None
-            raise
+    def invoke(self, ctx: click.Context) -> Any:
+        with _quiet_when_the_reader_leaves():
+            try:
+                return super().invoke(ctx)
+            except Exception as error:
+                if "daemon.store" in sys.modules:  # only a command that opened the store can find it busy
+                    from daemon.store import is_busy
+
+                    if not is_busy(error):
+                        raise
+                    raise UserError("the store stayed busy: another connect5 command was writing to it for"
+                                    " 30 s (a big import?); try again when it is done") from None
+                raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Lazy commands by their one-line help (importing them would defeat the point);
@@ -79,6 +87,39 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(sorted(rows.items()))
+
+
+@contextmanager
+def _quiet_when_the_reader_leaves():
+    """End the command with status 0 and no message once nobody reads stdout any more.
+
+    ``| head -1`` has what it wanted: that is no failure of connect5 (1 would say
+    "a problem you can fix"). Not 141 (dying of SIGPIPE, as ``seq`` does) because
+    CPython can drop the end of a large write to a closed pipe without raising,
+    so the same command would end 0 or 141 by chance; and a script under
+    ``set -o pipefail`` can stop reading early without failing.
+    """
+    try:
+        yield
+        sys.stdout.flush()  # fail here rather than in the interpreter's last flush
+    except BrokenPipeError:
+        if not _stdout_reader_gone():
+            raise  # a socket, say: not ours to hide
+        # Python flushes stdout once more on exit; /dev/null takes what is left.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise click.exceptions.Exit(0) from None
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether the other end of stdout (a pipe or socket) has closed: poll says POLLERR or POLLHUP."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() (Windows) or no real stdout (tests)
+        return False
 
 
 @dataclass

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from daemon.paths import xdg_home, xdg_value
+
 log = logging.getLogger(__name__)
 
 UNIT_NAME = "connect5.service"
@@ -37,8 +39,7 @@ def template() -> str:
 
 def unit_path() -> Path:
     """Where systemd looks for the user's own units: ``$XDG_CONFIG_HOME/systemd/user/``."""
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return config_home / "systemd" / "user" / UNIT_NAME
+    return xdg_home("XDG_CONFIG_HOME") / "systemd" / "user" / UNIT_NAME
 
 
 def executable() -> list[str]:
@@ -93,7 +94,8 @@ def unit_environment(home_option: str | None = None) -> dict[str, str]:
     """
     if home_option or os.environ.get("CONNECT5_HOME"):
         return {}
-    return {name: str(Path(value).absolute()) for name in XDG_VARIABLES if (value := os.environ.get(name))}
+    # A relative one is ignored (as daemon.paths does): the unit must not make it absolute.
+    return {name: str(value) for name in XDG_VARIABLES if (value := xdg_value(name))}
 
 
 def quote_assignment(name: str, value: str) -> str:

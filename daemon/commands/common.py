@@ -1,7 +1,8 @@
-"""What several commands share: finding a contact by name, the day, JSON output."""
+"""What several commands share: finding a contact by name, the day, JSON output, text that fits the terminal."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -109,3 +110,53 @@ def _ambiguous(store, index, query: str, keys: list[str]) -> str:
 
 def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
+
+
+# -- text that fits the terminal --------------------------------------------------
+
+
+def output_width() -> int | None:
+    """The terminal's width in columns (``COLUMNS`` wins), or None when a script reads the output: cut nothing."""
+    import os
+    import shutil
+    import sys
+
+    if not os.environ.get("COLUMNS") and not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes in a terminal (山田 four, Zoë three however its ë is spelled)."""
+    if text.isascii():  # most names, and 30,000 of them are listed at once
+        return len(text)
+    return sum(_character_width(character) for character in text)
+
+
+def _character_width(character: str) -> int:
+    # East Asian wide and fullwidth characters (CJK, most emoji) take two columns; combining
+    # marks and format characters (accents spelled apart, variation selectors, zero-width
+    # joiners) take none: https://www.unicode.org/reports/tr11/
+    if unicodedata.category(character) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(character) in ("W", "F") else 1
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in at most ``width`` columns, ending in "…" where it was cut."""
+    if display_width(text) <= width:
+        return text
+    if width < 1:
+        return ""
+    kept, used = [], 0
+    for character in text:
+        used += _character_width(character)
+        if used > width - 1:
+            break
+        kept.append(character)
+    return "".join(kept).rstrip() + "…"
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` columns."""
+    return text + " " * max(0, width - display_width(text))

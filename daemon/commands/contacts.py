@@ -7,7 +7,12 @@ import json
 import click
 
 from daemon.cli import echo_json, pass_app
-from daemon.commands.common import find_contact, json_option, today_for
+from daemon.commands.common import display_width, find_contact, fit, json_option, output_width, pad, today_for
+
+# Widest name and company columns on a terminal; on a narrow one the company gives way
+# first, then the name, down to NARROWEST each.
+NAME_COLUMNS, COMPANY_COLUMNS, NARROWEST = 32, 28, 8
+LAST_COLUMNS = len("last: 2026-11-27")
 
 
 @click.group()
@@ -31,6 +36,7 @@ def list_contacts(app, tag: str | None, limit: int, as_json: bool) -> None:
     today = today_for(app).isoformat()
     for row in rows:
         row["tags"] = json.loads(row["tags"])
+        row["excluded"] = bool(row["excluded"])  # SQLite's 0/1: a JSON boolean, as `exclude --json` says it
         row["state"] = state_of(row, today)
     if tag:
         rows = [row for row in rows if tag.strip().lower() in row["tags"]]
@@ -39,12 +45,29 @@ def list_contacts(app, tag: str | None, limit: int, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
+    width = output_width()
+    name_columns, company_columns = _column_widths(rows, width)
     for row in rows:
         last = (row["last_touch_at"] or "")[:10] or "never"
         extra = f" [{', '.join(row['tags'])}]" if row["tags"] else ""
         state = f" ({row['state']})" if row["state"] != "active" else ""
-        click.echo(f"{row['name']:<32.32} {row['company']:<28.28} last: {last:<10}{state}{extra}")
+        line = (f"{pad(fit(row['name'], name_columns), name_columns)} "
+                f"{pad(fit(row['company'], company_columns), company_columns)} last: {last:<10}{state}{extra}")
+        click.echo(line.rstrip() if width is None else fit(line.rstrip(), width))
     click.echo(f"{len(rows)} contacts")
+
+
+def _column_widths(rows: list[dict], width: int | None) -> tuple[int, int]:
+    """Name and company columns: as wide as the widest cell, and within ``width`` on a terminal."""
+    name_columns = max((display_width(row["name"]) for row in rows), default=0)
+    company_columns = max((display_width(row["company"]) for row in rows), default=0)
+    if width is None:  # a script reads it: cut nothing
+        return name_columns, company_columns
+    name_columns, company_columns = min(name_columns, NAME_COLUMNS), min(company_columns, COMPANY_COLUMNS)
+    room = width - LAST_COLUMNS - 2  # two spaces between the three columns
+    company_columns = min(company_columns, max(NARROWEST, room - name_columns))
+    name_columns = min(name_columns, max(NARROWEST, room - company_columns))
+    return name_columns, company_columns
 
 
 def state_of(row: dict, today: str) -> str:
@@ -67,12 +90,15 @@ def show(app, name: tuple[str, ...], as_json: bool) -> None:
     store = app.store(create=False)
     row = find_contact(store, " ".join(name))
     row["tags"] = json.loads(row["tags"])
+    row["excluded"] = bool(row["excluded"])
     row["state"] = state_of(row, today_for(app).isoformat())
     row["emails"] = store.emails_of(row["key"])
     row["interactions"] = store.interactions_of(row["key"])
     row["picks"] = store.query(
         "SELECT day, state, reason, skipped FROM picks WHERE contact_key = ? ORDER BY day DESC", [row["key"]]
     )
+    for pick in row["picks"]:
+        pick["skipped"] = bool(pick["skipped"])
     if as_json:
         echo_json(row)
         return
