@@ -75,6 +75,17 @@ def error_reason(content: bytes | str) -> tuple[str, str]:
         return "", ""
 
 
+def page_token_refused(status: int, page_token: str | None) -> bool:
+    """Whether an answer ``status`` to a list request sent with ``page_token`` refuses that token.
+
+    Google may expire page tokens some time after issuing them, without saying
+    when (https://google.aip.dev/158), and answers one it no longer knows 400
+    INVALID_ARGUMENT (Gmail "Invalid pageToken", Calendar reason "invalid"). The
+    same request without the token tells a refused token from any other bad request.
+    """
+    return status == 400 and bool(page_token)
+
+
 def usage_limited(status: int, content: bytes | str) -> bool:
     """Whether a refusal is a quota spent (retry later) rather than a permission missing."""
     if status == 429:

@@ -8,6 +8,19 @@ answers include deleted events and instances as status "cancelled". A 410 means
 the token is no longer valid: ``CursorExpired``, so the daemon forgets this
 source's items and calls ``sync(None)``, whose first batch is a full resync.
 
+A page token kept in the cursor may have expired by the time it is sent again
+(Google answers 400). An incremental listing then starts again from its sync
+token, which says exactly where it began; a full listing cannot (events deleted
+since its first pages were read would never be reported), so it raises
+``CursorExpired``. Either happens once per calendar and call: a token refused
+again is an error like any other, never a loop.
+
+Google sets ``self: true`` on the organiser and attendee entries that stand for
+the calendar being read (https://developers.google.com/workspace/calendar/api/v3/reference/events).
+A watched calendar is the user's, so those entries are the user even when their
+address is not among ``[me] emails`` (a second Google address): they come out
+with an own address, which is how rules know that we declined or organised it.
+
 connect5's own block carries the private extended property ``connect5=block``
 (see ``block``) and comes out with ``ours=True``, which rules ignore.
 
@@ -28,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 from connectors import google
 from connectors.base import CursorExpired, SourceContext, staying_alive
-from connectors.records import Attendee, Batch, CalendarItem
+from connectors.records import Attendee, Batch, CalendarItem, replace
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +75,9 @@ class GoogleCalendarSource:
         self.context = context
         self.sleep = sleep
         self._api: Any = None
+        self._own_addresses = frozenset(address.strip().lower() for address in context.own_addresses) - {""}
+        # The address our own entries come out with: the lowest, as the Outlook connector's.
+        self._own = min(self._own_addresses, default="")
 
     @property
     def api(self) -> Any:
@@ -98,17 +114,19 @@ class GoogleCalendarSource:
 
     def _sync_one(self, calendar_id: str, state: dict[str, dict]) -> Iterator[Batch[CalendarItem]]:
         """Pages of one calendar; ``state[calendar_id]`` is updated before each is yielded."""
+        from googleapiclient.errors import HttpError
+
         mine = state.setdefault(calendar_id, {"sync": None, "page": None})
+        restarted = False
         while True:
-            arguments: dict[str, Any] = {"calendarId": calendar_id, "singleEvents": True, "maxResults": PAGE_SIZE}
-            if mine.get("page"):
-                arguments["pageToken"] = mine["page"]
-            if mine.get("sync"):
-                arguments["syncToken"] = mine["sync"]
-            else:
-                since = self.context.now().astimezone(timezone.utc) - timedelta(days=self.options.past_days)
-                arguments["timeMin"] = since.isoformat().replace("+00:00", "Z")
-            page = self.api.execute(self._events.list(**arguments))
+            try:
+                page = self.api.execute(self._events.list(**self._arguments(calendar_id, mine)))
+            except HttpError as error:
+                if restarted or not google.page_token_refused(error.resp.status, mine.get("page")):
+                    raise
+                self._start_again(calendar_id, mine)
+                restarted = True
+                continue
             items = tuple(self._item(calendar_id, event) for event in page.get("items", []))
             if page.get("nextPageToken"):
                 mine["page"] = page["nextPageToken"]
@@ -117,6 +135,26 @@ class GoogleCalendarSource:
             yield Batch(items, None)
             if not mine["page"]:
                 return
+
+    def _arguments(self, calendar_id: str, mine: dict[str, Any]) -> dict[str, Any]:
+        arguments: dict[str, Any] = {"calendarId": calendar_id, "singleEvents": True, "maxResults": PAGE_SIZE}
+        if mine.get("page"):
+            arguments["pageToken"] = mine["page"]
+        if mine.get("sync"):
+            arguments["syncToken"] = mine["sync"]
+        else:
+            since = self.context.now().astimezone(timezone.utc) - timedelta(days=self.options.past_days)
+            arguments["timeMin"] = since.isoformat().replace("+00:00", "Z")
+        return arguments
+
+    @staticmethod
+    def _start_again(calendar_id: str, mine: dict[str, Any]) -> None:
+        """Google refused the page token of ``calendar_id``'s listing: begin that listing again."""
+        if not mine.get("sync"):
+            log.warning("Google Calendar refused the page token of the full sync of %s: full resync", calendar_id)
+            raise CursorExpired(f"page token of calendar {calendar_id} refused during a full sync") from None
+        log.warning("Google Calendar refused a page token of %s: reading from its sync token again", calendar_id)
+        mine["page"] = None
 
     def _item(self, calendar_id: str, event: dict[str, Any]) -> CalendarItem:
         zone = ZoneInfo(self.context.timezone or "UTC")
@@ -132,14 +170,21 @@ class GoogleCalendarSource:
             end=end,
             title=event.get("summary", ""),
             series_id=event.get("recurringEventId", ""),
-            organizer=Attendee(organizer.get("email", "").lower(), organizer.get("displayName", ""), "organizer")
+            organizer=self._ours(organizer, Attendee(organizer.get("email", "").lower(),
+                                                     organizer.get("displayName", ""), "organizer"))
             if organizer else None,
-            attendees=tuple(_attendee(person) for person in event.get("attendees", [])),
+            attendees=tuple(self._ours(person, _attendee(person)) for person in event.get("attendees", [])),
             status=event.get("status", "confirmed") if event.get("status") in ("tentative", "cancelled") else "confirmed",
             created=_stamp(event.get("created")),
             updated=_stamp(event.get("updated")),
             ours=private.get(OURS_KEY) == OURS_VALUE,
         )
+
+    def _ours(self, entry: dict[str, Any], person: Attendee) -> Attendee:
+        """``person``, with an own address when Google marks its ``entry`` as the calendar's own."""
+        if not entry.get("self") or not self._own or person.email in self._own_addresses:
+            return person
+        return replace(person, email=self._own)
 
 
 def _load(cursor: str | None) -> dict[str, dict]:

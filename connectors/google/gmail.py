@@ -13,6 +13,11 @@ means that history is gone (Google keeps it about a week): a bounded catch-up
 walks the mailbox back to the last synced date, not the whole mailbox
 (https://developers.google.com/workspace/gmail/api/guides/sync).
 
+A page token Google refuses (400: it expired while the cursor kept it) starts
+its listing again: a backfill or catch-up pass from its first page, history from
+the last record committed. Once per listing and call: a token refused again is
+an error like any other, so a bad token never makes a loop.
+
 The cursor is JSON: phase (sent / rest / catchup / incremental), page token,
 historyId, the date bounds and counters; see ``Position``.
 """
@@ -187,14 +192,23 @@ class GmailSource:
 
     def _walk(self, position: Position) -> Iterator[Batch[MailItem]]:
         """One pass of the backfill or catch-up, a Batch per page; returns the position after it."""
+        from googleapiclient.errors import HttpError
+
         skip = self._known_sent(position) if position.phase == "rest" else set()
         if position.phase == "sent":
             # Only a SENT pass seen whole in this process gives the complete set.
             self._sent_ids = set() if position.page is None else None
+        restarted = False
         while True:
             request = self.messages.list(userId="me", maxResults=PAGE_SIZE, pageToken=position.page,
                                          labelIds=["SENT"] if position.phase == "sent" else None)
-            page = self.api.execute(request, LIST_UNITS)
+            try:
+                page = self.api.execute(request, LIST_UNITS)
+            except HttpError as error:
+                if restarted or not google.page_token_refused(error.resp.status, position.page):
+                    raise
+                position, restarted = self._pass_again(position), True
+                continue
             ids = [stub["id"] for stub in page.get("messages", []) if stub["id"] not in skip]
             if position.phase == "sent" and self._sent_ids is not None:
                 self._sent_ids.update(ids)
@@ -211,6 +225,18 @@ class GmailSource:
             yield Batch(tuple(items), position.dump(), progress=(position.done, position.total))
             if finished:
                 return position
+
+    def _pass_again(self, position: Position) -> Position:
+        """``position`` at the first page of its pass, after Google refused the page token it was at.
+
+        Pages already committed are fetched again (the daemon stores an item once);
+        the start of the pass is the only place a listing can be resumed from.
+        """
+        log.warning("Gmail refused the page token of the %s pass: that pass starts again", position.phase)
+        if position.phase == "sent":
+            self._sent_ids = set()  # seen whole from here on, as if the pass had begun in this process
+            return dataclasses.replace(position, page=None, sent_pages=0)
+        return dataclasses.replace(position, page=None)
 
     def _fetch(self, ids: list[str], cutoff: datetime) -> tuple[list[MailItem], datetime | None, bool]:
         """Headers of ``ids``: the items worth keeping, the newest time, whether the cutoff was passed.
@@ -268,17 +294,21 @@ class GmailSource:
         # A page token belongs to the listing that issued it: every page is asked with the
         # start id that began it, while the saved cursor moves page by page (a crash resumes
         # with a new listing from the last record committed).
-        start, token = position.history, None
+        start, token, restarted = position.history, None, False
         while True:
             request = self.history.list(userId="me", startHistoryId=start, maxResults=PAGE_SIZE,
                                         historyTypes=["messageAdded"], pageToken=token)
             try:
                 page = self.api.execute(request, HISTORY_UNITS)
             except HttpError as error:
-                if error.resp.status != 404:
+                if error.resp.status == 404:
+                    yield from self._catch_up(position)
+                    return
+                if restarted or not google.page_token_refused(error.resp.status, token):
                     raise
-                yield from self._catch_up(position)
-                return
+                log.warning("Gmail refused a history page token: listing again from the last record committed")
+                start, token, restarted = position.history, None, True
+                continue
             records = page.get("history", [])
             ids = list(dict.fromkeys(
                 added["message"]["id"] for record in records for added in record.get("messagesAdded", [])

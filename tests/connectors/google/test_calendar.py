@@ -146,3 +146,33 @@ def test_a_403_for_a_usage_limit_is_retried_later_and_one_for_permission_asks_fo
         Fault("status", status=403, reason="forbidden") if layer == "api" else None)
     with pytest.raises(AuthError, match="connect5 auth google"):
         run(source(fake, context))
+
+
+WORK = "ada@work.example"  # the only address in [me] emails; the Google account (ME) is not listed
+
+
+def test_our_own_decline_is_known_by_self_from_an_address_not_in_me_emails(fake, context, clock):
+    from rules.matching import match_event
+    from rules.names import NameIndex
+
+    context = replace(context, own_addresses=frozenset({WORK}))
+    fake.calendars.put("primary", meeting(clock, 24, organizer={"email": "bob@example.org"}, attendees=[
+        {"email": "bob@example.org", "displayName": "Bob Smith", "organizer": True, "responseStatus": "accepted"},
+        {"email": ME, "responseStatus": "declined"}]))  # Google marks our entry "self": true
+    (item,), _, _ = run(source(fake, context))
+    match = match_event(item, context.own_addresses, {"bob@example.org": ["bob"]}, NameIndex([("bob", "Bob Smith")]))
+    assert match.declined and match.status == "cancelled" and match.contacts == ("bob",)
+
+
+def test_an_event_we_organised_from_an_address_not_in_me_emails_is_ours(fake, context, clock):
+    from rules.matching import match_event
+    from rules.names import NameIndex
+
+    context = replace(context, own_addresses=frozenset({WORK}))
+    fake.calendars.put("primary", meeting(clock, 24, attendees=[  # organised on our calendar: organizer is ME
+        {"email": ME, "organizer": True, "responseStatus": "accepted"},
+        {"email": "grace.new@example.org", "displayName": "Grace Hopper", "responseStatus": "accepted"}]))
+    (item,), _, _ = run(source(fake, context))
+    assert item.organizer.email == WORK
+    match = match_event(item, context.own_addresses, {}, NameIndex([("grace", "Grace Hopper")]))
+    assert [(learned.address, learned.contact_key) for learned in match.learned] == [("grace.new@example.org", "grace")]

@@ -6,7 +6,11 @@ expands series into instances (``<series>_<UTC start>``), ``nextSyncToken`` come
 only on the last page, a sync token cannot be combined with timeMin/timeMax/q/
 orderBy/updatedMin, a stale one is answered 410, incremental results always carry
 deleted events (status "cancelled"), a deleted event stays readable as cancelled,
-and inserting an id that exists (even deleted) is answered 409.
+and inserting an id that exists (even deleted) is answered 409. A page token is
+good for one use and is answered 400 once expired (``expire_page_tokens``; Google
+may expire page tokens when it likes, https://google.aip.dev/158). The organiser
+and the attendee that are the calendar read carry ``self: true``, which Google
+sets and clients cannot.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ class Calendars:
     now: object = None  # callable returning an aware datetime
     calendars: dict[str, Calendar] = field(default_factory=dict)
     sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
-    pages: dict[str, tuple[list[dict], str | None]] = field(default_factory=dict)
+    pages: dict[str, tuple[list[dict], str | None, str]] = field(default_factory=dict)
     latest: int = 0
 
     def __post_init__(self) -> None:
@@ -101,6 +105,10 @@ class Calendars:
 
     def invalidate_sync_tokens(self, calendar_id: str) -> None:
         self.calendar(calendar_id).generation += 1
+
+    def expire_page_tokens(self) -> None:
+        """Forget every page token issued so far, as Google does some time after issuing them."""
+        self.pages.clear()
 
     # --- expansion of series into instances ----------------------------------
 
@@ -184,7 +192,7 @@ class Calendars:
         token = _encode({"calendar": calendar.id, "generation": calendar.generation, "low": low.isoformat(),
                          "seq": self._last_seq(), "single": single})
         first = secrets.token_hex(8)
-        self.pages[first] = (items, token)
+        self.pages[first] = (items, token, calendar.id)
         return self._next_page(first, size)
 
     def _last_seq(self) -> int:
@@ -200,21 +208,22 @@ class Calendars:
     def _next_page(self, key: str, size: int) -> dict:
         if key not in self.pages:
             raise ApiError(400, "invalid", "Invalid page token value.")
-        items, sync_token = self.pages.pop(key)
-        answer: dict = {"kind": "calendar#events", "items": [_clean(item) for item in items[:size]]}
+        items, sync_token, calendar_id = self.pages.pop(key)
+        answer: dict = {"kind": "calendar#events", "items": [_clean(item, calendar_id) for item in items[:size]]}
         if len(items) > size:
             following = secrets.token_hex(8)
-            self.pages[following] = (items[size:], sync_token)
+            self.pages[following] = (items[size:], sync_token, calendar_id)
             answer["nextPageToken"] = following
         else:
             answer["nextSyncToken"] = sync_token
         return answer
 
     def get_event(self, calendar_id: str, event_id: str) -> dict:
-        event = self._find(self.calendar(calendar_id), event_id)
+        calendar = self.calendar(calendar_id)
+        event = self._find(calendar, event_id)
         if event is None:
             raise ApiError(404, "notFound", "Not Found")
-        return _clean(event)
+        return _clean(event, calendar.id)
 
     def insert_event(self, calendar_id: str, body: dict) -> dict:
         calendar = self.calendar(calendar_id)
@@ -227,20 +236,20 @@ class Calendars:
                  "created": self.now().isoformat().replace("+00:00", "Z"), "iCalUID": f"{identifier}@google.com",
                  "organizer": {"email": calendar.id, "self": True}, "creator": {"email": self.owner, "self": True}}
         calendar.events[identifier] = self._stamp(event)
-        return _clean(event)
+        return _clean(event, calendar.id)
 
     def patch_event(self, calendar_id: str, event_id: str, body: dict) -> dict:
         calendar = self.calendar(calendar_id)
         if event_id in calendar.events:
             calendar.events[event_id].update(copy.deepcopy(body))
-            return _clean(self._stamp(calendar.events[event_id]))
+            return _clean(self._stamp(calendar.events[event_id]), calendar.id)
         if self._find(calendar, event_id) is None:
             raise ApiError(404, "notFound", "Not Found")
         master_id = event_id.rpartition("_")[0]
         override = calendar.overrides.setdefault(master_id, {}).setdefault(event_id, {})
         override.update(copy.deepcopy(body))
         self._stamp(override)
-        return _clean(self._find(calendar, event_id))
+        return _clean(self._find(calendar, event_id), calendar.id)
 
     def delete_event(self, calendar_id: str, event_id: str) -> None:
         event = self._find(self.calendar(calendar_id), event_id)
@@ -263,7 +272,7 @@ class Calendars:
         items = self._instances(calendar, master, low, high) if master.get("recurrence") else []
         if query.get("showDeleted", ["false"])[0] != "true":
             items = [item for item in items if item.get("status") != "cancelled"]
-        return {"kind": "calendar#events", "items": [_clean(item) for item in items]}
+        return {"kind": "calendar#events", "items": [_clean(item, calendar.id) for item in items]}
 
     def calendar_list(self, app_created_only: bool) -> dict:
         return {"kind": "calendar#calendarList", "items": [
@@ -289,8 +298,22 @@ def _within(item: dict, low: datetime, high: datetime) -> bool:
     return parse_time(item["end"]) >= low and parse_time(item["start"]) < high
 
 
-def _clean(event: dict) -> dict:
-    return {key: value for key, value in event.items() if not key.startswith("_")}
+def _clean(event: dict, calendar_id: str) -> dict:
+    """``event`` as Google shows it on ``calendar_id``: no private keys, ``self`` set by Google alone."""
+    shown = {key: value for key, value in event.items() if not key.startswith("_")}
+    if "organizer" in shown:
+        shown["organizer"] = _seen_from(calendar_id, shown["organizer"])
+    if "attendees" in shown:
+        shown["attendees"] = [_seen_from(calendar_id, person) for person in shown["attendees"]]
+    return shown
+
+
+def _seen_from(calendar_id: str, person: dict) -> dict:
+    """An organiser or attendee entry, with ``self: true`` when it is the calendar read (read-only for clients)."""
+    entry = {key: value for key, value in person.items() if key != "self"}
+    if entry.get("email", "").lower() == calendar_id.lower():
+        entry["self"] = True
+    return entry
 
 
 def _encode(state: dict) -> str:

@@ -5,7 +5,9 @@ What it copies from https://developers.google.com/workspace/gmail/api/reference/
 tokens that stay valid while mail arrives; ``messages.get`` in the metadata format
 with only the ``metadataHeaders`` asked for; ``history.list`` of records after a
 start id, 404 for a start id older than the retained history, page tokens valid only
-with the start id that issued them (400 otherwise); and the limits of
+with the start id that issued them (400 otherwise); page tokens of either list
+answered 400 once expired (``expire_page_tokens``: Google may expire them when it
+likes, https://google.aip.dev/158); and the limits of
 the ``gmail.metadata`` scope: no ``q``, no ``format=full`` or ``raw``
 (https://developers.google.com/workspace/gmail/api/auth/scopes).
 """
@@ -50,6 +52,7 @@ class Mailbox:
     history: list[dict] = field(default_factory=list)
     history_id: int = 1000
     oldest_history: int = 1000
+    page_generation: int = 0  # page tokens carry it; ``expire_page_tokens`` moves it on
     ids: itertools.count = field(default_factory=lambda: itertools.count(0x18f0000000000))
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
@@ -92,6 +95,10 @@ class Mailbox:
         self.history.clear()
         self.oldest_history = self.history_id
 
+    def expire_page_tokens(self) -> None:
+        """Make every page token issued so far invalid, as Google does some time after issuing them."""
+        self.page_generation += 1
+
     @staticmethod
     def _stub(message: Message, labels: bool = False) -> dict:
         stub = {"id": message.id, "threadId": message.thread_id}
@@ -114,7 +121,7 @@ class Mailbox:
         include_spam = query.get("includeSpamTrash", ["false"])[0] == "true"
         start = 0
         if query.get("pageToken"):
-            start = bisect.bisect_right(self.order, _decode_token(query["pageToken"][0]))
+            start = bisect.bisect_right(self.order, _decode_token(query["pageToken"][0], self.page_generation))
         found: list[Message] = []
         position = start
         while position < len(self.order) and len(found) < size + 1:
@@ -127,7 +134,7 @@ class Mailbox:
             page = found[:size]
             answer["messages"] = [self._stub(message) for message in page]
             if len(found) > size:
-                answer["nextPageToken"] = _encode_token(page[-1].key())
+                answer["nextPageToken"] = _encode_token(self.page_generation, page[-1].key())
         return answer
 
     def get_message(self, identifier: str, query: dict) -> dict:
@@ -153,7 +160,7 @@ class Mailbox:
         if start < self.oldest_history:
             raise ApiError(404, "notFound", "Requested entity was not found.")
         size = _page_size(query, default=100, most=500)
-        offset = _history_offset(query["pageToken"][0], start) if query.get("pageToken") else 0
+        offset = _history_offset(query["pageToken"][0], start, self.page_generation) if query.get("pageToken") else 0
         types = set(query.get("historyTypes", []))
         records = [record for record in self.history if int(record["id"]) > start
                    and (not types or any(_TYPE_KEYS[t] in record for t in types))]
@@ -162,7 +169,7 @@ class Mailbox:
         if page:
             answer["history"] = page
         if offset + size < len(records):
-            answer["nextPageToken"] = _encode_history_token(start, offset + size)
+            answer["nextPageToken"] = _encode_history_token(self.page_generation, start, offset + size)
         return answer
 
 
@@ -176,11 +183,11 @@ def _page_size(query: dict, default: int, most: int) -> int:
     return max(1, min(most, int(query["maxResults"][0])))
 
 
-def _encode_history_token(start: int, offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([start, offset]).encode()).decode()
+def _encode_history_token(generation: int, start: int, offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([generation, start, offset]).encode()).decode()
 
 
-def _history_offset(token: str, start: int) -> int:
+def _history_offset(token: str, start: int, generation: int) -> int:
     """Where a history page token continues; Google refuses (400) a token sent with another startHistoryId.
 
     A page token belongs to the listing that issued it: every page of one listing is
@@ -188,21 +195,23 @@ def _history_offset(token: str, start: int) -> int:
     (https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.history/list).
     """
     try:
-        issued_for, offset = json.loads(base64.urlsafe_b64decode(token.encode()))
+        issued_in, issued_for, offset = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, TypeError):
         raise ApiError(400, "invalidArgument", "Invalid pageToken") from None
-    if issued_for != start:
+    if issued_for != start or issued_in != generation:
         raise ApiError(400, "invalidArgument", "Invalid pageToken")
     return int(offset)
 
 
-def _encode_token(key: tuple[int, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+def _encode_token(generation: int, key: tuple[int, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([generation, *key]).encode()).decode()
 
 
-def _decode_token(token: str) -> tuple[int, str]:
+def _decode_token(token: str, generation: int) -> tuple[int, str]:
     try:
-        negative_ms, identifier = json.loads(base64.urlsafe_b64decode(token.encode()))
+        issued_in, negative_ms, identifier = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, TypeError):
         raise ApiError(400, "invalidArgument", "Invalid pageToken") from None
+    if issued_in != generation:
+        raise ApiError(400, "invalidArgument", "Invalid pageToken")
     return (negative_ms, identifier)
