@@ -165,9 +165,12 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
         return refresh_touched(store, keys, clock.zone_name(config.me.timezone), now)
 
 
-def choose(store: Store, config: Config, day: date, *, taken=(), count: int | None = None,
+def choose(store: Store, config: Config, day: date, *, taken=(), skipped=(), count: int | None = None,
            shortlist: bool = True, settings: picker.Settings | None = None) -> picker.Result:
-    """What the picker would choose for ``day`` (reads only); ``settings`` default to the config's."""
+    """What the picker would choose for ``day`` (reads only); ``settings`` default to the config's.
+
+    ``taken`` and ``skipped`` are as for ``picker.pick``.
+    """
     rotation = int(store.meta("rotation", "1"))
     settings = settings or settings_of(config)
     pool = store.db.execute(
@@ -176,15 +179,18 @@ def choose(store: Store, config: Config, day: date, *, taken=(), count: int | No
     if shortlist:
         bounds = picker.shortlist(day, settings, rotation)
         candidates = load_candidates(store, bounds, taken)
-        result = picker.pick(candidates, day, settings, rotation, taken=taken, count=count, pool=pool, shortlisted=True)
+        result = picker.pick(candidates, day, settings, rotation, taken=taken, skipped=skipped, count=count, pool=pool,
+                             shortlisted=True)
         if result.complete:
             return result
-    return picker.pick(load_candidates(store), day, settings, rotation, taken=taken, count=count, pool=pool)
+    return picker.pick(load_candidates(store), day, settings, rotation, taken=taken, skipped=skipped, count=count,
+                       pool=pool)
 
 
-def _choose(store: Store, config: Config, day: date, *, taken, count: int | None, first_slot: int) -> list[picker.Pick]:
+def _choose(store: Store, config: Config, day: date, *, taken, count: int | None, first_slot: int,
+            skipped=()) -> list[picker.Pick]:
     rotation = int(store.meta("rotation", "1"))
-    result = choose(store, config, day, taken=taken, count=count)
+    result = choose(store, config, day, taken=taken, skipped=skipped, count=count)
     now = utc_now()
     with store.atomic():
         for slot, chosen in enumerate(result.picks, start=first_slot):
@@ -211,10 +217,12 @@ def shortfall(store: Store, config: Config, day: date, picks: list[dict[str, Any
     wanted, cap = config.picking.per_day, config.picking.max_per_company
     if not picks or len(picks) >= wanted:
         return ""
-    taken = [row["contact_key"] for row in picks_of(store, day, include_skipped=True)]
+    rows = picks_of(store, day, include_skipped=True)
+    taken = [row["contact_key"] for row in rows]
+    skipped = [row["contact_key"] for row in rows if row["skipped"]]
     rotation = int(store.meta("rotation", "1"))
     uncapped = dataclasses.replace(settings_of(config), max_per_company=wanted)
-    result = choose(store, config, day, taken=taken, count=wanted - len(picks), settings=uncapped)
+    result = choose(store, config, day, taken=taken, skipped=skipped, count=wanted - len(picks), settings=uncapped)
     held = [chosen for chosen in result.picks if chosen.rotation <= rotation]
     if held:
         return (f"{len(held)} more {'is' if len(held) == 1 else 'are'} due but held back by max_per_company = {cap}"
@@ -237,8 +245,9 @@ def skip(store: Store, config: Config, day: date, key: str) -> dict[str, Any] | 
         store.execute("UPDATE picks SET skipped = 1, state = 'skipped' WHERE day = ? AND slot = ?",
                       [day.isoformat(), target[0]["slot"]])
         taken = [row["contact_key"] for row in rows]
+        skipped = [row["contact_key"] for row in rows if row["skipped"]] + [key]
         slot = max(row["slot"] for row in rows) + 1
-        chosen = _choose(store, config, day, taken=taken, count=1, first_slot=slot)
+        chosen = _choose(store, config, day, taken=taken, skipped=skipped, count=1, first_slot=slot)
     if not chosen:
         return None
     return next(row for row in picks_of(store, day) if row["contact_key"] == chosen[0].key)

@@ -109,6 +109,7 @@ def pick(
     rotation: int,
     *,
     taken: Iterable[str] = (),
+    skipped: Iterable[str] = (),
     count: int | None = None,
     pool: int | None = None,
     shortlisted: bool = False,
@@ -116,7 +117,9 @@ def pick(
     """Choose ``count`` (default ``per_day``) contacts for ``day``.
 
     ``taken`` are keys already picked (or skipped) today; they and their
-    companies' quota are respected. Deterministic for equal inputs.
+    companies' quota are respected, except for those also in ``skipped``: a
+    person skipped today is not contacted, so takes no place of their company's.
+    Deterministic for equal inputs.
     ``pool`` is the number of contacts that are not excluded, when
     ``candidates`` is only a shortlist (see ``Shortlist``); with
     ``shortlisted`` a result that could differ from the one over everyone is
@@ -127,7 +130,7 @@ def pick(
     if pool is None:
         pool = sum(1 for candidate in candidates if not candidate.excluded)
     default_cadence = rotation_days(pool, settings)
-    company_counts = _company_counts(candidates, taken)
+    company_counts = _company_counts(candidates, taken - set(skipped))
     ranked, leftovers = _rank(candidates, day, settings, rotation, taken, default_cadence)
     capped: list = []
     picks = _take(ranked, wanted, company_counts, settings.max_per_company, rotation, capped)
@@ -139,7 +142,7 @@ def pick(
         # The rotation ran out: start the next one with whoever is most overdue.
         rotation += 1
         chosen = {item.key for item in picks}
-        rest = [entry for entry in leftovers if entry[2].key not in chosen]
+        rest = [entry for entry in leftovers if entry[3].key not in chosen]
         heapq.heapify(rest)
         picks += _take(rest, wanted - len(picks), company_counts, settings.max_per_company, rotation, [])
     return Result(picks=tuple(picks), rotation=rotation, pool=pool)
@@ -163,7 +166,12 @@ def _rank(
     taken: set[str],
     default_cadence: int,
 ) -> tuple[list, list]:
-    """Heaps of (-overdue, key, candidate, cadence, why): this rotation's, and the next one's."""
+    """Heaps of (first, -overdue, key, candidate, cadence, own): this rotation's, and the next one's.
+
+    ``first`` is 0 for a tagged contact whose cadence is due, 1 for everyone else:
+    a cadence is a promise to come round that often, so it goes before the
+    general rotation (where people never contacted can be many times more overdue).
+    """
     today = day.toordinal()
     cooldown = settings.cooldown_days
     tag_cadence = settings.cadence
@@ -185,7 +193,7 @@ def _rank(
         if touch is not None and today - touch.toordinal() < (min(cooldown, cadence) if own else cooldown):
             continue
         anchor = _anchor(candidate, today)
-        entry = (-(today - anchor) / cadence, candidate.key, candidate, cadence, own)
+        entry = (0 if own else 1, -(today - anchor) / cadence, candidate.key, candidate, cadence, own)
         if own:
             picked = candidate.last_picked
             if picked is None or today - picked.toordinal() >= cadence:
@@ -208,7 +216,7 @@ def _take(heap: list, wanted: int, company_counts: dict[str, int], cap: int, rot
     """Pop the most overdue into picks; those over their company's cap go to ``capped``."""
     picks: list[Pick] = []
     while heap and len(picks) < wanted:
-        negative_overdue, _, candidate, cadence, own = heapq.heappop(heap)
+        _, negative_overdue, _, candidate, cadence, own = heapq.heappop(heap)
         company = candidate.company.casefold()
         if company and company_counts.get(company, 0) >= cap:
             capped.append(candidate.key)

@@ -166,3 +166,14 @@ def test_today_shows_how_many_of_the_five_and_why_the_day_is_short(cli):
     assert text.startswith("2026-11-27 · 3 of your 5\n")
     assert "only 3: 2 more are due but held back by max_per_company = 2" in text
     assert cli.json("today", "--no-block", env=env)["short"].startswith("2 more are due")
+
+
+def test_skipping_someone_frees_their_company_place_for_the_next_in_line(tmp_path):
+    store = _network(tmp_path, ["Co", "Co", "Co", "A", "B", "C"])
+    config = config_module.parse({}, tmp_path / "c.toml")
+    day = date(2026, 11, 27)
+    picks = morning.ensure_picks(store, config, day, day)
+    first_at_co = next(row["contact_key"] for row in picks if row["company"] == "Co")
+    replacement = morning.skip(store, config, day, first_at_co)
+    assert replacement is not None and replacement["company"] == "Co"
+    assert [row["company"] for row in morning.picks_of(store, day)].count("Co") == 2

@@ -165,3 +165,23 @@ def test_picking_is_deterministic_and_never_returns_duplicates(count, per_day):
     keys = [p.key for p in first.picks]
     assert first == again
     assert len(keys) == len(set(keys)) == min(count, per_day)
+
+
+def test_a_tag_whose_cadence_is_due_comes_before_the_general_rotation():
+    # Due again 14 days after the last talk: a promise, kept even though people never
+    # contacted since 2015 are many times more overdue by the general measure.
+    mentor = Candidate("mentor", "M", tags=("mentor",), last_touch=DAY - timedelta(days=20),
+                       last_picked=DAY - timedelta(days=20), picked_rotation=1)
+    others = people(100, connected_on=date(2015, 1, 1))
+    settings = Settings(per_day=1, cadence={"mentor": 14})
+    assert [p.key for p in pick([mentor, *others], DAY, settings, rotation=1).picks] == ["mentor"]
+    not_yet = mentor._replace(last_touch=DAY - timedelta(days=10), last_picked=DAY - timedelta(days=10))
+    assert pick([not_yet, *others], DAY, settings, rotation=1).picks[0].key != "mentor"
+
+
+def test_someone_skipped_today_does_not_count_against_their_company_cap():
+    candidates = [Candidate(f"a{n}", f"A {n}", company="Acme") for n in range(3)]
+    taken = ["a0", "a1"]  # a0 picked, a1 picked and then skipped
+    assert pick(candidates, DAY, Settings(), rotation=1, taken=taken, count=1).picks == ()
+    result = pick(candidates, DAY, Settings(), rotation=1, taken=taken, skipped=["a1"], count=1)
+    assert [p.key for p in result.picks] == ["a2"]
