@@ -29,6 +29,9 @@ CANDIDATE_SQL = (
 )
 
 
+PREVIEW = "preview"  # the state of a pick shown for a day still to come, never stored
+
+
 class PastDayError(Exception):
     """Picks cannot be made for a day that has gone by."""
 
@@ -121,7 +124,10 @@ def picks_of(store: Store, day: date, *, include_skipped: bool = False) -> list[
 
 
 def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[dict[str, Any]]:
-    """The day's picks: stored ones if any, else chosen now and stored."""
+    """The day's picks: stored ones if any, else chosen now and stored.
+
+    A day after ``today`` is only previewed (see ``preview``): nothing is stored.
+    """
     existing = picks_of(store, day)
     if existing:
         return existing
@@ -131,12 +137,29 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
         raise PastDayError(f"{day} has gone by and has no picks; only today or later can be picked")
     if not clock.is_block_day(day, config.picking.days):
         raise NotABlockDay(day, config.picking.days)
+    if day > today:
+        return preview(store, config, day)
     with store.atomic():
         # Another process (the daemon's morning job, a second `today`) may have chosen
         # since the look above: asked again inside the write lock, the first one wins.
         if not store.query("SELECT 1 FROM picks WHERE day = ? LIMIT 1", [day.isoformat()]):
             _choose(store, config, day, taken=(), count=None, first_slot=0)
     return picks_of(store, day)
+
+
+def preview(store: Store, config: Config, day: date) -> list[dict[str, Any]]:
+    """Who ``day`` would pick if it were today, as ``picks_of`` rows with state "preview".
+
+    Never stored: a day is chosen on the day, so that whoever is excluded, snoozed,
+    written to or picked meanwhile is taken into account, and looking ahead
+    holds nobody back.
+    """
+    rows = []
+    for slot, chosen in enumerate(choose(store, config, day).picks):
+        contact = store.contact(chosen.key) or {}
+        rows.append({**contact, "day": day.isoformat(), "slot": slot, "contact_key": chosen.key,
+                     "reason": chosen.reason, "rotation": chosen.rotation, "state": PREVIEW, "skipped": 0})
+    return rows
 
 
 def refresh_started(store: Store, config: Config, now: datetime) -> int:

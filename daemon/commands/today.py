@@ -34,7 +34,10 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
             click.echo(f"{error}: nobody to pick, no block")
         return
     block_note = ""
-    if not no_block and picks and day >= current:
+    previewed = bool(picks) and picks[0]["state"] == morning.PREVIEW
+    if previewed:
+        block_note = "block written on the day"
+    elif not no_block and picks and day >= current:
         try:
             reference = morning.write_block(store, config, app.home, day, current, restart=restart_block)
             block_note = "block written" if reference else "block already up to date"
@@ -48,10 +51,10 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
     short = morning.shortfall(store, config, day, picks)
     if as_json:
         echo_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),
-                   "picks": [_public(p) for p in picks], "short": short})
+                   "picks": [_public(p) for p in picks], "short": short, "preview": previewed})
         return
     network = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL").fetchone()[0] if not picks else 0
-    _print(day, picks, block_note, where, network, short, config.picking.per_day)
+    _print(day, picks, block_note, where, network, short, config.picking.per_day, previewed)
 
 
 def _public(row: dict) -> dict:
@@ -60,7 +63,7 @@ def _public(row: dict) -> dict:
     return {key: row.get(key) for key in keep}
 
 
-def _print(day, picks, block_note, where, network: int, short: str, wanted: int) -> None:
+def _print(day, picks, block_note, where, network: int, short: str, wanted: int, previewed: bool) -> None:
     if not picks and not network:
         click.echo(f"{day}: nobody to pick (import your network: `connect5 import linkedin PATH`)")
         return
@@ -68,17 +71,18 @@ def _print(day, picks, block_note, where, network: int, short: str, wanted: int)
         click.echo(f"{day}: nobody can be picked today: all {network} contacts are in cooldown, snoozed, excluded"
                    " or already picked this rotation (`connect5 contacts list` shows each one's state)")
         return
-    if short:
-        click.echo(f"{day} · {len(picks)} of your {wanted}")
+    count = f"{len(picks)} of your {wanted}" if short else f"your {'five' if wanted == 5 else wanted}"
+    if previewed:
+        click.echo(f"{day} · a preview of {count}: chosen on the day, so it may change")
     else:
-        click.echo(f"{day} · your {'five' if wanted == 5 else wanted}")
+        click.echo(f"{day} · {count}")
     for number, row in enumerate(picks, start=1):
         role = " at ".join(part for part in (row["position"], row["company"]) if part)
         click.echo(f"{number}. {row['name']}" + (f" — {role}" if role else ""))
         if row["profile_url"]:
             click.echo(f"   {row['profile_url']}")
         click.echo(f"   why: {row['reason']}")
-        if row["state"] != "picked":
+        if row["state"] not in ("picked", "preview"):
             click.echo(f"   state: {row['state'].replace('_', ' ')}")
     if short:
         click.echo(f"only {len(picks)}: {short}")

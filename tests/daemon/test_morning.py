@@ -177,3 +177,17 @@ def test_skipping_someone_frees_their_company_place_for_the_next_in_line(tmp_pat
     replacement = morning.skip(store, config, day, first_at_co)
     assert replacement is not None and replacement["company"] == "Co"
     assert [row["company"] for row in morning.picks_of(store, day)].count("Co") == 2
+
+
+def test_looking_at_a_day_to_come_previews_it_and_fixes_nothing(cli):
+    rows = "".join(f"P{n},Person,https://www.linkedin.com/in/p{n},,Co{n},Engineer,01 Jan 20{10 + n}\n" for n in range(12))
+    cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + rows)
+    friday = {"CONNECT5_NOW": "2026-11-27T08:00:00+00:00"}
+    ahead = cli.json("today", "--date", "2026-11-30", env=friday)
+    assert ahead["preview"] is True and len(ahead["picks"]) == 5 and ahead["block"] == "block written on the day"
+    assert "a preview of your five" in cli("today", "--date", "2026-11-30", env=friday).stdout
+    cli("exclude", ahead["picks"][0]["profile_url"], env=friday)  # decided on Friday: Monday must know
+    monday = cli.json("today", "--no-block", env={"CONNECT5_NOW": "2026-11-30T08:00:00+00:00"})
+    assert monday["preview"] is False and len(monday["picks"]) == 5
+    assert ahead["picks"][0]["name"] not in {pick["name"] for pick in monday["picks"]}
+    assert [p["name"] for p in monday["picks"]][:4] == [p["name"] for p in ahead["picks"]][1:]
