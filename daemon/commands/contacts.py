@@ -27,7 +27,7 @@ def contacts() -> None:
 @pass_app
 def list_contacts(app, tag: str | None, limit: int, as_json: bool) -> None:
     """Every contact, longest out of touch first."""
-    store = app.store()
+    store = app.store(create=False)
     rows = store.query(
         "SELECT key, name, company, position, profile_url, connected_on, last_touch_at, last_touch_kind,"
         " tags, excluded, snoozed_until, missing_since, last_picked_on FROM contacts"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -186,7 +187,12 @@ def show(report: dict[str, Any]) -> None:
     daemon = report["daemon"]
     running = f"running (pid {daemon['pid']})" if daemon["running"] else "not running"
     click.echo(f"connect5 {running} · {report['home']}")
-    click.echo("sources" if report["sources"] else f"sources: none configured in {report['config']}")
+    if report["sources"]:
+        click.echo("sources")
+    elif not Path(report["config"]).exists():
+        click.echo(f"sources: none, there is no config yet ({report['config']}): `connect5 init` writes one")
+    else:
+        click.echo(f"sources: none configured in {report['config']}")
     width = max((len(source["name"]) for source in report["sources"]), default=0)
     for source in report["sources"]:
         click.echo(f"  {source['name']:<{width}}  {_source_line(source, zone)}")

@@ -249,3 +249,11 @@ def test_an_unreadable_mail_file_is_skipped_by_sync_and_shown_by_status(cli, hom
     assert f"skipped as unreadable, last" in text and str(bad) in text
     cli("sync")  # the file is not read again, nor counted twice
     assert status(cli)[1]["sources"][0]["skipped"]["count"] == 1
+
+
+def test_in_a_new_home_status_says_to_run_init_and_contacts_list_creates_no_store(cli, home):
+    assert "there is no config yet" in cli("status", ok=False, env=MONDAY_EARLY).stdout
+    assert "`connect5 init` writes one" in cli("status", ok=False, env=MONDAY_EARLY).stdout
+    listing = cli("contacts", "list", ok=False)
+    assert listing.exit_code == 1 and "connect5 import linkedin" in listing.output
+    assert not (home / "connect5.db").exists()
