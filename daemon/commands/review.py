@@ -119,7 +119,8 @@ def _count(number: int, noun: str) -> str:
 def open_rows(store) -> list[dict[str, Any]]:
     """Unresolved review rows, newest first, with the candidates' names."""
     rows = store.query(
-        "SELECT id, kind, value, candidates, reason, source, first_seen, last_seen, seen FROM review"
+        "SELECT id, kind, value, candidates, reason, source, first_seen, last_seen, seen,"
+        " (SELECT max(at) FROM review_held h WHERE h.review_id = review.id) AS latest_at FROM review"
         " WHERE resolved IS NULL ORDER BY last_seen DESC, id DESC"
     )
     for row in rows:
@@ -315,9 +316,11 @@ def _open_lines(rows: list[dict[str, Any]]) -> list[str]:
                 text += f" [{candidate['key']}]"
             shown.append(text)
         times = "once" if row["seen"] == 1 else f"{row['seen']} times"
+        # The date of the newest message or event it holds, which is what a person remembers;
+        # when it was seen (a sync, an import) only when it holds none.
+        last = f"latest {row['latest_at'][:10]}" if row["latest_at"] else f"last {row['last_seen'][:10]}"
         lines += [
-            f"#{row['id']} {row['kind']} {row['value']!r}: seen {times} in {row['source'] or 'an import'},"
-            f" last {row['last_seen'][:10]}",
+            f"#{row['id']} {row['kind']} {row['value']!r}: seen {times} in {row['source'] or 'an import'}, {last}",
             f"    could be: {', '.join(shown)}",
             f"    why: {row['reason']}",
         ]

@@ -97,7 +97,8 @@ def test_bare_review_lists_the_shared_address_with_both_candidates_and_where_it_
     result = connect5(home, "review")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].startswith("1 to review")
-    assert "address 'bob@shared.example': seen once in mail" in result.output
+    # The date of the message it holds (the 16th), not of the sync that saw it (the 18th).
+    assert "address 'bob@shared.example': seen once in mail, latest 2026-03-16" in result.output
     # Both candidates carry the same name, so their keys are shown to tell them apart.
     assert f"Bob Stone (Acme) [{BOB_ACME}]" in result.output
     assert "belongs to 2 contacts: not guessed" in result.output
