@@ -27,7 +27,7 @@ COMMANDS = {
     "import": ("daemon.commands.importing:import_group", "Import your network: LinkedIn export, vCards."),
     "today": ("daemon.commands.today:today", "The day's five, why each was picked, and the block written."),
     "contacts": ("daemon.commands.contacts:contacts", "List contacts or show one."),
-    "snooze": ("daemon.commands.people:snooze", "Leave someone out for a while (30d, 8w, 2026-12-01)."),
+    "snooze": ("daemon.commands.people:snooze", "Leave someone out for a while (30d, 8w, 2026-12-01; --undo)."),
     "exclude": ("daemon.commands.people:exclude", "Never pick someone (undo with --undo)."),
     "tag": ("daemon.commands.people:tag", "Tag someone (tags can have their own cadence)."),
     "done": ("daemon.commands.people:done", "Record that you reached out to someone today."),

@@ -23,11 +23,11 @@ def today_for(app: App, given: str | None = None) -> date:
 
 def find_contact(store, query: str) -> dict[str, Any]:
     """The one contact ``query`` names: exact key or profile URL, else a unique name or prefix."""
-    row = _by_key(store, query.strip())
+    row = contact_by_key(store, query.strip())
     if row is not None:
         return row
     index = _name_index(store)
-    keys = index.prefix_lookup(query)
+    keys = lookup_name(index, query)
     if not keys:
         raise UserError(f"no contact matches {query!r} (try `connect5 contacts list`)")
     if len(keys) > 1:
@@ -35,39 +35,91 @@ def find_contact(store, query: str) -> dict[str, Any]:
     return store.contact(keys[0])
 
 
-def find_contact_in(store, words: tuple[str, ...] | list[str], what: str) -> tuple[dict[str, Any], list[str]]:
-    """The contact named by the longest run of leading ``words`` (at least one word left over), and the rest.
+def lookup_name(index, query: str) -> list[str]:
+    """The keys ``query`` names in ``index`` (``NameIndex.prefix_lookup``), narrowed to the one spelled as typed.
 
-    For commands whose name is followed by more words (``tag Zoë Øster mentor``).
-    When no run names exactly one contact, the error is the one for all but the last word.
+    Names are found without case and accents, so "Jürgen Groß" also finds Jurgen Gross;
+    when exactly one of them is written as typed (case aside, accents counted), that one
+    is meant: there is nothing more of the name to say.
+    """
+    keys = index.prefix_lookup(query)
+    if len(keys) > 1:
+        spelled = [key for key in keys if _spelling(index.name_of(key)) == _spelling(query)]
+        if len(spelled) == 1:
+            return spelled
+    return keys
+
+
+def _spelling(text: str) -> str:
+    # NFC: a terminal may send "ë" as "e" and a combining mark. lower(), not casefold():
+    # casefold makes "Groß" "gross", and ß is the very accent that tells them apart.
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+
+
+def find_contact_in(store, words: tuple[str, ...] | list[str], what: str) -> tuple[dict[str, Any], list[str]]:
+    """The contact the leading ``words`` name (at least one word left over), and the rest.
+
+    For commands whose name is followed by more words (``tag Zoë Øster mentor``). A first
+    word with a space in it was quoted: it is the name, all of it. Otherwise the name is the
+    longest run of leading words that names one contact and ends in a word of their name
+    as written (see ``_ends_in_the_name``). When no run does, the error is the one for all
+    but the last word.
     """
     from rules.names import normalise_name
 
+    if len(words[0].split()) > 1:
+        return find_contact(store, words[0]), list(words[1:])
     index = _name_index(store)
-    whole = " ".join(words)
-    # (A blank last word is no name's part: the tag check says what is wrong with it.)
-    everyone = index.prefix_lookup(whole) if words[-1].strip() else []
-    if len(everyone) == 1 and normalise_name(index.name_of(everyone[0])) == normalise_name(whole):
-        # Every word is the name ("tag Mary Anne Jones"): a shorter name plus a tag would be a guess.
-        raise click.UsageError(f"{whole!r} is the whole name of {index.name_of(everyone[0])}; say {what} after it")
-    if len(everyone) == 1:
+    for size in range(len(words), 0, -1):
+        row = _named_by(store, index, words[:size])
+        if row is None:
+            continue
+        if size < len(words):
+            return row, list(words[size:])
+        whole, name = " ".join(words), row["name"]
+        if normalise_name(name) == normalise_name(whole):
+            # Every word is the name ("tag Mary Anne Jones"): a shorter name plus a tag would be a guess.
+            quote = ""
+            if normalise_name(" ".join(words[:-1])) == normalise_name(whole):  # "Ann Lee PhD" for Ann Lee, PhD
+                quote = f" (or quote the name: connect5 tag \"{' '.join(words[:-1])}\" {words[-1]})"
+            raise click.UsageError(f"{whole!r} is the whole name of {name}; say {what} after it{quote}")
         # All the words still name one person ("tag Mary Anne" for Mary Anne Jones): where the
         # name ends is anyone's guess, so say it with quotes.
-        name = index.name_of(everyone[0])
         raise click.UsageError(f"{whole!r} could all be the name of {name}; quote the name and say {what} after it"
                                f" (connect5 tag \"{' '.join(words[:-1])}\" {words[-1]})")
-    for size in range(len(words) - 1, 0, -1):
-        query = " ".join(words[:size])
-        row = _by_key(store, query.strip())
-        if row is None:
-            keys = index.prefix_lookup(query)
-            row = store.contact(keys[0]) if len(keys) == 1 else None
-        if row is not None:
-            return row, list(words[size:])
     return find_contact(store, " ".join(words[:-1])), list(words[-1:])
 
 
-def _by_key(store, query: str) -> dict[str, Any] | None:
+def _named_by(store, index, words: tuple[str, ...] | list[str]) -> dict[str, Any] | None:
+    """The one contact ``words`` name, by key or profile URL or a name ending in a word of theirs; else None."""
+    query = " ".join(words)
+    row = contact_by_key(store, query.strip())
+    if row is not None:
+        return row
+    if not words[-1].strip():
+        return None  # a blank last word is no name's part: the caller says what is wrong with it
+    keys = lookup_name(index, query)
+    if len(keys) != 1 or not _ends_in_the_name(words[-1], index.name_of(keys[0])):
+        return None
+    return store.contact(keys[0])
+
+
+def _ends_in_the_name(word: str, name: str) -> bool:
+    """Whether ``word``, the last typed of a name, is written in ``name`` (or starts a word of it).
+
+    Names are found without credentials, pronouns and emoji ("Ann Lee phd" finds Ann
+    Lee), but a word typed after a name that the name does not contain is no part of it:
+    in ``tag Ann Lee phd`` it is the tag. "Ann Lee, PhD" does contain it.
+    """
+    from rules.names import text_words
+
+    typed = [part.casefold() for part in text_words(word)]
+    written = [part.casefold() for part in text_words(name)]
+    return (bool(typed) and all(part in written for part in typed[:-1])
+            and any(part.startswith(typed[-1]) for part in written))
+
+
+def contact_by_key(store, query: str) -> dict[str, Any] | None:
     """The contact whose key or profile URL is ``query`` (any spelling of a LinkedIn profile URL)."""
     row = store.contact(query)
     if row is not None or "/" not in query:
@@ -94,18 +146,38 @@ def _name_index(store):
 
 
 def _ambiguous(store, index, query: str, keys: list[str]) -> str:
-    names = sorted(index.name_of(key) for key in keys)
-    if len(set(names)) == 1:
-        # The same name twice or more: only the profile URL (or key) tells them apart.
-        people = []
-        for key in keys[:8]:
-            row = store.contact(key)
-            detail = ", ".join(part for part in (row["company"], row["profile_url"] or key) if part)
-            people.append(f"{row['name']} ({detail})")
-        return (f"{query!r} matches {len(keys)} contacts named {names[0]}: {'; '.join(people)}; "
-                "say which by profile URL")
-    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-    return f"{query!r} matches {len(keys)} contacts: {shown}; say more of the name"
+    names = {index.name_of(key) for key in keys}
+    named = f" named {names.pop()}" if len(names) == 1 else ""
+    return f"{query!r} matches {len(keys)} contacts{named}: {tell_apart(store, index, keys)}"
+
+
+def tell_apart(store, index, keys: list[str]) -> str:
+    """The candidates ``keys`` (those of one name with company and profile URL), and what to say to pick one."""
+    from collections import Counter
+
+    from rules.names import normalise_name
+
+    keys = sorted(keys, key=index.name_of)
+    normalised = {key: normalise_name(index.name_of(key)) for key in keys}
+    shared = Counter(normalised.values())
+    people = []
+    for key in keys[:8]:
+        if shared[normalised[key]] == 1:
+            people.append(index.name_of(key))
+            continue
+        row = store.contact(key)
+        detail = ", ".join(part for part in (row["company"], row["profile_url"] or key) if part)
+        people.append(f"{index.name_of(key)} ({detail})")
+    shown = "; ".join(people) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
+    if len(shared) > 1:
+        more = " (or, for one of several of the same name, the profile URL)" if max(shared.values()) > 1 else ""
+        return f"{shown}; say more of the name{more}"
+    spellings = {_spelling(index.name_of(key)) for key in keys}
+    if len(spellings) == len(keys):
+        # Jürgen Groß and Jurgen Gross: the name as written, accents and all, tells them apart.
+        return f"{shown}; say the name exactly as written, accents and all, or the profile URL"
+    # The same name twice or more: only the profile URL (or key) tells them apart.
+    return f"{shown}; say which by profile URL"
 
 
 def json_option(function):

@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta
 import click
 
 from daemon.cli import UserError, echo_json, pass_app
-from daemon.commands.common import find_contact, find_contact_in, json_option, today_for
+from daemon.commands.common import (contact_by_key, find_contact, find_contact_in, json_option, lookup_name,
+                                    tell_apart, today_for)
 
 # Far enough for "never" in practice, near enough for date arithmetic.
 LONGEST_SNOOZE_DAYS = 100 * 365
@@ -53,10 +54,17 @@ def _split_duration(words: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
 
 @click.command()
 @click.argument("words", nargs=-1, required=True, metavar="NAME... [DURATION]")
+@click.option("--undo", is_flag=True, help="End the snooze: they can be picked again.")
 @json_option
 @pass_app
-def snooze(app, words: tuple[str, ...], as_json: bool) -> None:
-    """Leave NAME out of picks for DURATION: 30d, 8w, 3m or YYYY-MM-DD (default 30d)."""
+def snooze(app, words: tuple[str, ...], undo: bool, as_json: bool) -> None:
+    """Leave NAME out of picks for DURATION: 30d, 8w, 3m or YYYY-MM-DD (default 30d).
+
+    `connect5 snooze NAME --undo` ends a snooze before its day.
+    """
+    if undo:
+        _unsnooze(app, words, as_json)
+        return
     words, duration = _split_duration(words)
     until = parse_until(duration, today_for(app))
     store = app.store(create=False)
@@ -65,6 +73,19 @@ def snooze(app, words: tuple[str, ...], as_json: bool) -> None:
         store.set_contact(row["key"], snoozed_until=until.isoformat())
     _say(as_json, {"contact": row["name"], "snoozed_until": until.isoformat()},
          f"{row['name']}: snoozed until {until}" + _still_picked(app, store, row))
+
+
+def _unsnooze(app, words: tuple[str, ...], as_json: bool) -> None:
+    """``snooze --undo``: JSON as ``exclude --undo`` has it, the setting as it now is (no snooze: null)."""
+    if _split_duration(words)[0] != words:
+        raise click.UsageError("--undo ends a snooze: say the name without a duration")
+    store = app.store(create=False)
+    row = find_contact(store, " ".join(words))
+    was = row["snoozed_until"] if row["snoozed_until"] and row["snoozed_until"] > today_for(app).isoformat() else None
+    with store.atomic():
+        store.set_contact(row["key"], snoozed_until=None)
+    said = f"snooze until {was} ended; they can be picked again" if was else "not snoozed; nothing to undo"
+    _say(as_json, {"contact": row["name"], "snoozed_until": None}, f"{row['name']}: {said}")
 
 
 @click.command()
@@ -108,8 +129,11 @@ def clean_tags(tags) -> list[str]:
 def tag(app, words: tuple[str, ...], remove: bool, as_json: bool) -> None:
     """Add TAGs to NAME (tags may carry their own cadence in [picking] cadence).
 
-    The name is the longest run of leading words that names one contact, so
-    `tag Zoë Øster mentor` tags Zoë Øster; quote a name to be explicit.
+    A quoted name is all of the name and every word after it a tag: `tag "Ann
+    Lee" phd`. Unquoted, the name is the longest run of leading words that names
+    one contact and ends in a word their name is written with: `tag Zoë Øster
+    mentor` tags Zoë Øster; `tag Ann Lee phd` (or jr, she/her, an emoji) tags Ann
+    Lee, whose name is found without them but does not contain them.
     """
     if len(words) < 2:
         raise click.UsageError("say a name and at least one tag: connect5 tag NAME TAG")
@@ -133,23 +157,24 @@ def done(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
     from daemon import clock
     from daemon.outcomes import refresh_touched
 
+    today, zone = today_for(app), clock.zone_name(app.config.me.timezone)
+    day = today_for(app, given)
+    if day > today:
+        raise BadDateError(f"{day} is still to come; `done` records what already happened")
     store = app.store(create=False)
     row = find_contact(store, " ".join(name))
-    moment = clock.now()
-    if given:
-        day = today_for(app, given)
-        if day > today_for(app):
-            raise UserError(f"{day} is still to come; `done` records what already happened")
-        zone = clock.zone_name(app.config.me.timezone)
+    moment = clock.now()  # today's is now, never later: a touch still to come counts only once it comes
+    if day < today:
+        # The hour of a day gone by is unknown: midday keeps it that day in any zone near the user's.
         from zoneinfo import ZoneInfo
 
         moment = datetime.combine(day, time(12, 0), tzinfo=ZoneInfo(zone))
     with store.atomic():
         store.add_interaction(
-            source="manual", external_id=f"done:{row['key']}:{moment.date().isoformat()}", kind="done",
+            source="manual", external_id=f"done:{row['key']}:{day.isoformat()}", kind="done",
             direction="out", at=moment, contact_keys=[row["key"]],
         )
-        refresh_touched(store, [row["key"]], clock.zone_name(app.config.me.timezone))
+        refresh_touched(store, [row["key"]], zone)
     _say(as_json, {"contact": row["name"], "done": moment.isoformat()}, f"{row['name']}: reached out, noted")
 
 
@@ -178,8 +203,12 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
 
     name = " ".join(name)
     index = NameIndex([(row["contact_key"], row["name"]) for row in picks])
-    keys = [row["contact_key"] for row in picks if row["contact_key"] == name.strip()] or index.prefix_lookup(name)
-    if len(keys) != 1:
+    by_key = contact_by_key(store, name.strip())
+    keys = [by_key["key"]] if by_key and by_key["key"] in {row["contact_key"] for row in picks} else []
+    keys = keys or lookup_name(index, name)
+    if len(keys) > 1:
+        raise UserError(f"{name!r} is not exactly one of {day}'s picks: it could be {tell_apart(store, index, keys)}")
+    if not keys:
         names = ", ".join(row["name"] for row in picks)
         raise UserError(f"{name!r} is not exactly one of {day}'s picks: {names}")
     state = next(row["state"] for row in picks if row["contact_key"] == keys[0])
@@ -198,6 +227,12 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
         return
     _say(as_json, {"skipped": skipped_name, "replacement": replacement["name"]},
          f"skipped {skipped_name}; in their place: {replacement['name']} ({replacement['reason']})")
+
+
+class BadDateError(UserError):
+    """A day the command cannot take: one line like any user error, but bad usage (exit status 2)."""
+
+    exit_code = 2
 
 
 def _say(as_json: bool, data: dict, line: str) -> None:

@@ -89,10 +89,21 @@ def test_a_snooze_that_has_ended_no_longer_shows(people):
     assert {row["name"]: row["state"] for row in listed}["Grace Hopper"] == "active"
 
 
-def test_done_refuses_a_day_still_to_come(people):
+def test_done_refuses_a_day_still_to_come_in_one_line(people):
     result = people("done", "grace", "--date", "2027-05-01", ok=False, env=FRIDAY)
-    assert result.exit_code == 1 and "still to come" in result.output
+    assert result.exit_code == 2 and "still to come" in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert show(people, "grace")["interactions"] == []
+
+
+def test_done_for_today_counts_at_once_and_a_day_gone_by_at_its_midday(people):
+    # 06:00 in London: the midday `done --date` used to give today was still to come, so
+    # last in touch stayed "never" until then.
+    people("done", "grace", "--date", "2026-11-27", env=FRIDAY)
+    grace = show(people, "grace")
+    assert grace["last_touch_kind"] == "done" and grace["last_touch_at"].startswith("2026-11-27T06:00")
+    people("done", "alan", "--date", "2026-11-20", env=FRIDAY)
+    assert show(people, "alan")["last_touch_at"].startswith("2026-11-20T12:00")
 
 
 def test_skip_refuses_a_pick_already_reached_out_to(people):
@@ -225,3 +236,74 @@ def test_a_second_card_of_a_decided_name_with_other_addresses_is_asked_again(cli
     assert cli.json("import", "vcard", str(work_card))["ambiguous"] == ["Sam Smith"]
     (second,) = cli.json("review")
     assert second["id"] != first["id"] and "sam.work@example.org" in second["value"]
+
+
+NAMESAKES = """First Name,Last Name,URL,Email Address,Company,Position,Connected On
+Jürgen,Groß,https://www.linkedin.com/in/jg1,,Siemens,Eng,01 Feb 2020
+Jurgen,Gross,https://www.linkedin.com/in/jg2,,Bosch,Eng,02 Feb 2020
+Anna,Schmidt,https://www.linkedin.com/in/as1,,SAP,PM,03 Feb 2020
+Anna,Schmidt,https://www.linkedin.com/in/as2,,BASF,PM,04 Feb 2020
+"""
+
+
+@pytest.fixture
+def namesakes(cli):
+    cli.import_network(NAMESAKES)
+    return cli
+
+
+def test_among_namesakes_the_one_written_as_typed_is_meant(namesakes):
+    assert namesakes.json("done", "Jürgen", "Groß", env=FRIDAY)["contact"] == "Jürgen Groß"
+    assert show(namesakes, "https://www.linkedin.com/in/jg1")["last_touch_kind"] == "done"
+    assert show(namesakes, "https://www.linkedin.com/in/jg2")["last_touch_kind"] is None
+    assert namesakes.json("tag", "jurgen", "gross", "mentor", env=FRIDAY)["contact"] == "Jurgen Gross"
+    # Written as neither: the accents are what is left to say.
+    result = namesakes("snooze", "Jurgen", "Groß", ok=False, env=FRIDAY)
+    assert result.exit_code == 1 and "accents and all, or the profile URL" in result.output
+    assert "Siemens, https://www.linkedin.com/in/jg1" in result.output
+
+
+def test_every_command_says_the_profile_url_tells_namesakes_apart(namesakes):
+    picks = namesakes.json("today", "--no-block", env=FRIDAY)["picks"]
+    assert len(picks) == 4  # all of them
+    for command in (["done"], ["exclude"], ["snooze"], ["tag", "Anna Schmidt", "mentor"], ["skip"]):
+        result = namesakes(*command, *([] if len(command) > 1 else ["Anna", "Schmidt"]), ok=False, env=FRIDAY)
+        assert result.exit_code == 1 and "say which by profile URL" in result.output, command
+        assert "BASF, https://www.linkedin.com/in/as2" in result.output, command
+    assert namesakes.json("skip", "Jürgen", "Groß", env=FRIDAY)["skipped"] == "Jürgen Groß"
+    assert namesakes.json("skip", "https://www.linkedin.com/in/as2/", env=FRIDAY)["skipped"] == "Anna Schmidt"
+
+
+@pytest.mark.parametrize("label", ["phd", "jr", "she/her", "🚀", "MBA"])
+def test_a_tag_that_names_leave_out_is_a_tag_after_a_name(people, label):
+    assert people.json("tag", "Grace", "Hopper", label, env=FRIDAY)["tags"] == [label.lower()]
+    assert people.json("tag", "Alan Turing", label, env=FRIDAY)["tags"] == [label.lower()]  # quoted: all tags
+
+
+def test_a_quoted_name_is_all_of_the_name(people):
+    assert people.json("tag", "Grace Hopper", "grace", "hopper", env=FRIDAY)["tags"] == ["grace", "hopper"]
+    result = people("tag", "Ann Lee", "mentor", ok=False, env=FRIDAY)  # two of them: no shorter guess either
+    assert result.exit_code == 1 and "say which by profile URL" in result.output
+
+
+def test_a_credential_a_contact_is_written_with_is_part_of_their_name(people, tmp_path):
+    card = tmp_path / "kim.vcf"  # a vCard keeps the name as written; the LinkedIn import cleans it
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kim Park PhD\r\nEMAIL:kim@example.org\r\nEND:VCARD\r\n")
+    people("import", "vcard", str(card))
+    assert people.json("tag", "Kim", "Park", "PhD", "mentor", env=FRIDAY)["tags"] == ["mentor"]
+    result = people("tag", "Kim", "Park", "PhD", ok=False, env=FRIDAY)
+    assert result.exit_code == 2 and "whole name of Kim Park PhD" in result.output
+    assert 'quote the name: connect5 tag "Kim Park" PhD' in result.output
+    assert people.json("tag", "Kim Park", "PhD", env=FRIDAY)["tags"] == ["mentor", "phd"]
+
+
+def test_snooze_undo_ends_a_snooze_and_says_so_as_exclude_undo_does(people):
+    people("snooze", "grace", "8w", env=FRIDAY)
+    ended = people.json("snooze", "Grace", "Hopper", "--undo", env=FRIDAY)
+    assert ended == {"contact": "Grace Hopper", "snoozed_until": None}
+    assert set(ended) - {"snoozed_until"} == set(people.json("exclude", "grace", "--undo")) - {"excluded"}
+    assert show(people, "grace")["state"] == "active"
+    assert "not snoozed; nothing to undo" in people("snooze", "grace", "--undo", env=FRIDAY).stdout
+    with_duration = people("snooze", "grace", "8w", "--undo", ok=False, env=FRIDAY)
+    assert with_duration.exit_code == 2 and "without a duration" in with_duration.output
+    assert "--undo" in people("snooze", "--help").stdout
