@@ -53,7 +53,15 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
         echo_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),
                    "picks": [_public(p) for p in picks], "short": short, "preview": previewed})
         return
-    network = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL").fetchone()[0] if not picks else 0
+    network = skipped = 0
+    if not picks:
+        network = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL").fetchone()[0]
+        skipped = store.db.execute("SELECT count(*) FROM picks WHERE day = ? AND skipped = 1",
+                                   [day.isoformat()]).fetchone()[0]
+    if skipped:
+        click.echo(f"{day}: you skipped all {skipped} of the day's picks and nobody else is due"
+                   " (`connect5 contacts list` shows each one's state)")
+        return
     _print(day, picks, block_note, where, network, short, config.picking.per_day, previewed)
 
 

@@ -191,3 +191,12 @@ def test_looking_at_a_day_to_come_previews_it_and_fixes_nothing(cli):
     assert monday["preview"] is False and len(monday["picks"]) == 5
     assert ahead["picks"][0]["name"] not in {pick["name"] for pick in monday["picks"]}
     assert [p["name"] for p in monday["picks"]][:4] == [p["name"] for p in ahead["picks"]][1:]
+
+
+def test_a_day_whose_picks_were_all_skipped_says_so(cli):
+    rows = "".join(f"P{n},Person,https://www.linkedin.com/in/p{n},,Co{n},Engineer,01 Jan 2020\n" for n in range(2))
+    cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + rows)
+    env = {"CONNECT5_NOW": "2026-11-27T08:00:00+00:00"}
+    for pick in cli.json("today", "--no-block", env=env)["picks"]:
+        cli("skip", pick["profile_url"], env=env)
+    assert "you skipped all 2 of the day's picks" in cli("today", "--no-block", env=env).stdout
