@@ -24,7 +24,7 @@ from datetime import timedelta
 from connectors.base import SourceContext, SourceUnavailable, Watcher
 from connectors.maildir import cursor as scan_cursor
 from connectors.maildir.cursor import FolderScan, ScanState
-from connectors.maildir.folders import Entry, Folder, find_folders, list_entries
+from connectors.maildir.folders import Entry, Folder, find_folders, is_draft, list_entries
 from connectors.maildir.message import (
     Identity,
     MessageNotReadyError,
@@ -41,6 +41,14 @@ DEFAULT_SENT_FOLDERS = (
     "Sent", "Sent Items", "Sent Mail", "Sent Messages", "Gesendet", "Gesendete Objekte",
     "Gesendete Elemente", "Envoyés", "Éléments envoyés", "Enviados", "Elementos enviados",
     "Inviata", "Posta inviata", "Verzonden", "Verzonden items", "Skickat", "Wysłane",
+)  # fmt: skip
+# Unsent drafts (a mail client saves them as you type) and junk are nobody writing to
+# anybody; Gmail's and Outlook's connectors leave them out by label and flag.
+DEFAULT_SKIPPED_FOLDERS = (
+    "Drafts", "Draft", "Entwürfe", "Brouillons", "Borradores", "Rascunhos", "Bozze", "Concepten", "Utkast",
+    "Kopie robocze", "Черновики", "Junk", "Junk E-mail", "Junk Email", "Junk Mail", "Spam", "Bulk Mail",
+    "Spamverdacht", "Courrier indésirable", "Correo no deseado", "Posta indesiderata", "Ongewenste e-mail",
+    "Skräppost",
 )  # fmt: skip
 # How many distinct unknown senders found in sent folders are named in the log.
 _SENT_HINT_LIMIT = 3
@@ -64,6 +72,11 @@ class MaildirSource:
                 "but mail in these from another address is logged as a possible missing alias"
             },
         )
+        skip_folders: list[str] = field(
+            default_factory=lambda: list(DEFAULT_SKIPPED_FOLDERS),
+            metadata={"doc": "folder names never read: drafts (never sent) and junk; a message flagged as a draft"
+                      " is skipped in any folder"},
+        )
         backfill_months: int = field(
             default=24,
             metadata={"doc": "on the first read of a folder, skip messages older than this (0 = read all)"},
@@ -76,17 +89,18 @@ class MaildirSource:
         self.context = context
         self._identity = Identity.of(context.name, context.own_addresses)
         self._sent_names = frozenset(name.casefold() for name in options.sent_folders)
+        self._skipped_names = frozenset(name.casefold() for name in options.skip_folders)
         self._unknown_senders: set[str] = set()
         self._sent_folders: dict[str, bool] = {}
         self._skipped: list[tuple[str, str]] = []  # since the last batch: what could not be read, and why
 
     def folders(self) -> list[Folder]:
-        """Every folder below the roots; a missing root makes the source unavailable."""
+        """Every folder below the roots but drafts and junk; a missing root makes the source unavailable."""
         found: list[Folder] = []
         for root in self.roots:
             if not os.path.isdir(root):
                 raise SourceUnavailable(f"Maildir {root} does not exist or is not a directory")
-            found.extend(find_folders(root))
+            found.extend(folder for folder in find_folders(root) if folder.leaf.casefold() not in self._skipped_names)
         return found
 
     def sync(self, cursor: str | None) -> Iterator[Batch[MailItem]]:
@@ -140,6 +154,9 @@ class MaildirSource:
         if scan.fresh and cutoff_ns and entry.mtime_ns < cutoff_ns:
             handled.add(entry.unique)
             return None  # delivered before the backfill began: not even read
+        if is_draft(entry.path):
+            handled.add(entry.unique)
+            return None  # saved while being written, never sent: sending makes another file
         try:
             # Settled or not is the modification time's to say: it moves with every write.
             block = read_header_block(entry.path, entry.mtime_ns, now_ns)
@@ -193,4 +210,4 @@ class MaildirSource:
         return MaildirWatcher(self.roots, wake)
 
 
-__all__ = ["DEFAULT_SENT_FOLDERS", "MaildirSource"]
+__all__ = ["DEFAULT_SENT_FOLDERS", "DEFAULT_SKIPPED_FOLDERS", "MaildirSource"]

@@ -89,6 +89,16 @@ def find_folders(root: str) -> list[Folder]:
     return found
 
 
+def is_draft(path: str) -> bool:
+    """Whether the file at ``path`` carries the draft flag ("D" in its ``:2,FLAGS`` info)."""
+    name = path.rpartition("/")[2]
+    for separator in (":2,", "!2,", ";2,"):
+        flags = name.partition(separator)[2]
+        if flags:
+            return "D" in flags
+    return False
+
+
 def unique_name(file_name: str) -> str:
     """The part of a Maildir file name that survives flag changes and moves."""
     # ":" separates the info ("2,S"); "!" and ";" stand in for it on file systems

@@ -336,3 +336,26 @@ def test_a_gmail_spelling_of_your_own_address_is_yours_in_a_sent_folder(tmp_path
         [item] = pull(source)[0]
     assert item.direction == "out"
     assert "not one of your addresses" not in caplog.text
+
+
+@pytest.mark.parametrize("folder", [".Drafts", "Drafts", "[Gmail]/Drafts", ".Entwürfe", ".Junk", "Spam", ".Junk E-mail"])
+def test_drafts_and_junk_folders_are_not_read(tmp_path, folder):
+    root = tmp_path / "Maildir"
+    make_folder(root)
+    deliver(make_folder(root / folder), message(1))
+    deliver(root, message(2))
+    assert subjects(pull(make_source(root))[0]) == ["Message 2"]
+
+
+def test_the_folders_left_unread_can_be_configured(tmp_path):
+    root = tmp_path / "Maildir"
+    deliver(make_folder(root / "Drafts"), message(1))
+    deliver(make_folder(root / "Archive"), message(2))
+    assert subjects(pull(make_source(root, skip_folders=["archive"]))[0]) == ["Message 1"]
+
+
+def test_a_message_flagged_as_a_draft_is_not_read_in_any_folder(tmp_path):
+    inbox = make_folder(tmp_path / "Maildir")
+    deliver(inbox, message(1), subdir="cur", flags="DS")
+    deliver(inbox, message(2), subdir="cur", flags="S")
+    assert subjects(pull(make_source(inbox))[0]) == ["Message 2"]
