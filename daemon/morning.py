@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from daemon import clock
 from daemon.config import Config
 from daemon.paths import Home
-from daemon.store import Store, parse_day, utc_now
+from daemon.store import STARTED_MARK, Store, parse_day, utc_now
 from rules import picker
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,17 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
     return picks_of(store, day)
 
 
+def look_at_started(store: Store, config: Config) -> None:
+    """``refresh_started`` now, for a command; a store busy with another writer leaves it to the next look."""
+    from daemon.store import is_busy
+
+    try:
+        refresh_started(store, config, clock.now())
+    except Exception as error:
+        if not is_busy(error):
+            raise
+
+
 def preview(store: Store, config: Config, day: date) -> list[dict[str, Any]]:
     """Who ``day`` would pick if it were today, as ``picks_of`` rows with state "preview".
 
@@ -167,12 +178,14 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
 
     A meeting turns a "call booked" pick into "met" when it starts, and a message
     dated ahead starts counting when its time comes, with no sync to tell us.
-    The first look only notes the time. Returns how many picks changed state.
+    The daemon looks every cycle; ``sync``, ``today`` and ``stats`` look too, so
+    the answer is right when no daemon runs. The first look, in a store no refresh
+    has marked yet, only notes the time. Returns how many picks changed state.
     """
     from daemon.outcomes import refresh_touched
 
     moment = clock.iso(now)
-    since = store.meta("started_checked_at")
+    since = store.meta(STARTED_MARK)
     keys = set()
     if since is not None and since < moment:
         keys = {row[0] for row in store.db.execute(
@@ -182,7 +195,7 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
     if since is not None and not keys:
         return 0  # nothing began: nothing written (the daemon asks every cycle)
     with store.atomic():
-        store.set_meta("started_checked_at", moment)
+        store.set_meta(STARTED_MARK, moment)
         if not keys:
             return 0
         return refresh_touched(store, keys, clock.zone_name(config.me.timezone), now)

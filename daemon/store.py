@@ -36,6 +36,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # Inputs a source could not read are events of this level; ``status`` shows them.
 SKIPPED = "skipped"
 SKIPPED_KEPT = 100  # per source: enough to find them all in a folder gone bad, bounded for a hostile one
+# Meta key: every interaction up to this moment counts in last touch (see morning.refresh_started).
+STARTED_MARK = "started_checked_at"
 
 
 class StoreError(Exception):
@@ -182,6 +184,10 @@ class Store(ContactTables, ReviewTables):
             self.db.execute(
                 "UPDATE contacts SET last_touch_at = ?, last_touch_kind = ? WHERE key = ?", [at, kind, key]
             )
+        if self.meta(STARTED_MARK) is None:
+            # The first refresh of a store: what it holds counts as of now, and whatever is
+            # dated later counts when its time comes (morning.refresh_started looks from here).
+            self.set_meta(STARTED_MARK, moment)
 
     def interactions_of(self, key: str, limit: int = 20) -> list[dict[str, Any]]:
         return self.query(

@@ -28,8 +28,11 @@ def stats(app, since: str | None, as_json: bool) -> None:
     """The funnel with its rates, coverage of the network, and a year of daily activity."""
     from daemon import clock
 
+    from daemon import morning
+
     first_day = _since(since)
     store = app.store(create=False)
+    morning.look_at_started(store, app.config)  # a call that has begun counts as met
     zone = clock.zone_name(app.config.me.timezone)
     data = collect(store, today_for(app), zone, first_day)
     if as_json:

@@ -52,6 +52,9 @@ def _sync(app, config, chosen, as_json: bool) -> None:
         failed += bool(outcome["error"])
         if not as_json:
             click.echo(outcome["line"], err=bool(outcome["error"]))
+    from daemon import morning
+
+    morning.look_at_started(store, config)  # what began since the last look counts, as the daemon would
     if as_json:
         echo_json(results)
     if failed:

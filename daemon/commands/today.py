@@ -20,6 +20,7 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
     from daemon import morning
 
     config, store = app.config, app.store()
+    morning.look_at_started(store, config)  # who replied or met since the last look, before showing them
     current = today_for(app)
     day = today_for(app, given)
     try:

@@ -83,3 +83,49 @@ def test_a_last_touch_ahead_reads_as_how_far_ahead():
     assert describe_last_touch(when, "meeting", None, date(2027, 3, 26)) == "in 3 months (2027-07-20, meeting)"
     assert describe_last_touch(datetime(2027, 3, 27, tzinfo=UTC), "meeting", None, date(2027, 3, 26)) \
         == "tomorrow (2027-03-27, meeting)"
+
+
+def test_a_message_synced_before_its_time_counts_once_its_time_has_come_without_the_daemon(world):
+    # A sender's clock a few minutes fast: synced at 10:00, dated 10:03. The first sync
+    # marks where the store is fresh to, so a later sync (or today, or stats) counts it.
+    store, config = world
+    with store.atomic():
+        store.add_interaction(source="mail", external_id="fast-clock", kind="email", direction="in",
+                              at=datetime(2026, 11, 27, 10, 3, tzinfo=UTC), contact_keys=[ALAN])
+        refresh_touched(store, [ALAN], "UTC", datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    assert last_touch(store, ALAN) is None
+    assert morning.refresh_started(store, config, datetime(2026, 11, 27, 12, tzinfo=UTC)) == 0
+    assert last_touch(store, ALAN) == "2026-11-27T10:03:00+00:00"
+
+
+def test_sync_today_and_stats_count_what_began_since_the_last_look(tmp_path):
+    from click.testing import CliRunner
+
+    from daemon.cli import main
+
+    home = tmp_path / "home"
+    home.mkdir()
+    for part in ("cur", "new", "tmp"):
+        (home / "Maildir" / part).mkdir(parents=True)
+    (home / "config.toml").write_text(f'[me]\ntimezone = "UTC"\n[[sources]]\nname = "mail"\ntype = "maildir"\n'
+                                      f'path = ["{home / "Maildir"}"]\n')
+    store = open_store(home / "connect5.db")
+    store.import_contacts([Contact(key=ALAN, name="Alan Turing", connected_on=date(2019, 1, 2))],
+                          source="linkedin", snapshot=True)
+    with store.atomic():
+        store.add_interaction(source="mail", external_id="fast-clock", kind="email", direction="in",
+                              at=datetime(2026, 11, 27, 10, 3, tzinfo=UTC), contact_keys=[ALAN])
+        refresh_touched(store, [ALAN], "UTC", datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    store.close()
+    for command in (["sync"], ["today", "--no-block"], ["stats"]):
+        store = open_store(home / "connect5.db")
+        with store.atomic():
+            store.execute("UPDATE contacts SET last_touch_at = NULL")
+            store.set_meta("started_checked_at", "2026-11-27T10:00:00+00:00")
+        store.close()
+        result = CliRunner().invoke(main, ["--home", str(home), *command],
+                                    env={"CONNECT5_NOW": "2026-11-27T12:00:00+00:00"})
+        assert result.exit_code == 0, result.output
+        store = open_store(home / "connect5.db")
+        assert last_touch(store, ALAN) == "2026-11-27T10:03:00+00:00", command
+        store.close()
