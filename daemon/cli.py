@@ -152,12 +152,17 @@ class App:
         return self._config
 
     def store(self, *, create: bool = True):
+        """The store, open until the command ends (closed then, not whenever it is collected)."""
         from daemon import store
 
         try:
-            return store.open_store(self.home.db_path, create=create)
+            opened = store.open_store(self.home.db_path, create=create)
         except store.StoreError as error:
             raise UserError(str(error)) from None
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.call_on_close(opened.close)
+        return opened
 
 
 class UserError(click.ClickException):
