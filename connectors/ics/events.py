@@ -11,15 +11,23 @@ so moving it is an update, not a cancellation plus a new meeting.
 
 All-day events are skipped: they are holidays and trips, not calls. Floating times
 are read in the user's zone; every time in an item is UTC.
+
+Rules that would expand without bound are cut first (``connectors.ics.recurrence``).
+
+Moved out of the window: an id the caller already knows (``follow``) that is a
+single event or a moved instance now starting outside the window is returned too,
+at its new time, so a call rescheduled months ahead is not taken for cancelled.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from collections.abc import Collection
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from connectors.ics.blockfile import BLOCK_UID, MARKER
+from connectors.ics.recurrence import DAY, bound
 from connectors.records import Attendee, CalendarItem
 
 logger = logging.getLogger(__name__)
@@ -31,7 +39,6 @@ RESPONSES = {
     "NEEDS-ACTION": "needsAction",
 }
 STATUSES = {"CANCELLED": "cancelled", "TENTATIVE": "tentative"}
-
 
 class CalendarFileError(ValueError):
     """The file is not a calendar icalendar can read; the message says why."""
@@ -168,9 +175,32 @@ def _text(data: bytes) -> str:
         return data.decode("cp1252", "replace")
 
 
+def _moved_out(calendar, missing: set[str], source: str, path: str, zone: tzinfo, recurring: set[str],
+               exported: bool, window: tuple[date, date]) -> list[CalendarItem]:
+    """The ``missing`` ids that are single events or moved instances now starting outside ``window``."""
+    uids = missing | {identifier.rsplit("/", 1)[0] for identifier in missing}  # "UID" or "UID/start"
+    # A day's margin: at the window's edges the expansion may see zones differently.
+    low, high = (datetime.combine(day, time(), zone).astimezone(UTC) for day in (window[0] + DAY, window[1] - DAY))
+    found = []
+    for event in calendar.walk("VEVENT"):
+        if str(event.get("UID", "")) not in uids or "RRULE" in event or "RDATE" in event:
+            continue
+        try:
+            item = to_item(event, source, path, zone, recurring, exported)
+        except Exception:  # already logged by the expansion, if it is in the window
+            continue
+        # Inside the window, the expansion left it out on purpose (an EXDATE): it stays out.
+        if item is not None and item.external_id in missing and not low <= item.start < high:
+            found.append(item)
+    return found
+
+
 def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
-                  window: tuple[date, date]) -> list[CalendarItem]:
-    """Every timed instance in ``window`` (start day inclusive, end day exclusive)."""
+                  window: tuple[date, date], follow: Collection[str] = ()) -> list[CalendarItem]:
+    """Every timed instance in ``window`` (start day inclusive, end day exclusive).
+
+    ``follow``: ids read before; those moved out of the window come back at their new times.
+    """
     import icalendar
     import x_wr_timezone
 
@@ -181,6 +211,7 @@ def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
         raise CalendarFileError(message[:160]) from error
     recurring = _recurring_uids(calendar)
     exported = "METHOD" in calendar
+    bound(calendar, window, zone, path)
     items: dict[str, CalendarItem] = {}
     for event in _expand(calendar, window[0], window[1], path):
         try:
@@ -190,6 +221,9 @@ def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
             continue
         if item is not None:
             items[item.external_id] = item
+    if missing := set(follow) - set(items):
+        items.update((item.external_id, item) for item in
+                     _moved_out(calendar, missing, source, path, zone, recurring, exported, window))
     return sorted(items.values(), key=lambda item: (item.start, item.external_id))
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from connectors.base import CursorExpired, SourceContext, SourceUnavailable
 from connectors.ics import IcsBlockWriter, IcsSource
+from connectors.ics.reader import HOLD_SECONDS
 from connectors.records import Attendee, Block
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ics"
@@ -191,27 +192,36 @@ def test_unchanged_files_are_not_read_again(tmp_path):
     assert not any(batch.full_resync for batch in batches)
 
 
-def test_an_event_removed_from_a_file_comes_back_cancelled(tmp_path):
+def test_an_event_removed_from_a_file_comes_back_cancelled_once_held_long_enough(tmp_path):
     path = copy("exchange.ics", tmp_path)
-    _, cursor, _ = pull(make_source(path))
+    clock = Clock(datetime(2026, 3, 1, 12, tzinfo=UTC))
+    _, cursor, _ = pull(make_source(path, clock=clock))
     text = path.read_text()
     path.write_text(text.replace("EXDATE;TZID=W. Europe Standard Time:20260317T100000",
                                  "EXDATE;TZID=W. Europe Standard Time:20260317T100000,20260324T100000"))
     settle(path, 30)
-    items = by_id(pull(make_source(path), cursor)[0])
+    items, cursor, _ = pull(make_source(path, clock=clock), cursor)
+    items = by_id(items)
+    assert f"{STANDUP}/2026-03-24T09:00:00+00:00" not in items  # held: it may turn up in another file
+    assert items[f"{STANDUP}/2026-03-31T08:00:00+00:00"].status == "confirmed"
+    clock.now += timedelta(seconds=HOLD_SECONDS)
+    items = by_id(pull(make_source(path, clock=clock), cursor)[0])
     gone = items[f"{STANDUP}/2026-03-24T09:00:00+00:00"]
     assert gone.status == "cancelled" and gone.start == datetime(2026, 3, 24, 9, tzinfo=UTC)
-    assert items[f"{STANDUP}/2026-03-31T08:00:00+00:00"].status == "confirmed"
 
 
-def test_a_file_deleted_from_a_folder_cancels_its_future_items(tmp_path):
+def test_a_file_deleted_from_a_folder_cancels_its_future_items_once_held_long_enough(tmp_path):
     path = copy("google_export.ics", tmp_path)
     copy("exchange.ics", tmp_path)
-    _, cursor, _ = pull(make_source(tmp_path))
+    clock = Clock(datetime(2026, 3, 1, 12, tzinfo=UTC))
+    _, cursor, _ = pull(make_source(tmp_path, clock=clock))
     path.unlink()
-    items, cursor, _ = pull(make_source(tmp_path), cursor)
+    items, cursor, _ = pull(make_source(tmp_path, clock=clock), cursor)
+    assert items == [] and str(path) not in json.loads(cursor)["files"]
+    clock.now += timedelta(seconds=HOLD_SECONDS)
+    items, cursor, _ = pull(make_source(tmp_path, clock=clock), cursor)
     assert len(items) == 7 and all(item.status == "cancelled" for item in items)
-    assert str(path) not in json.loads(cursor)["files"]
+    assert json.loads(cursor)["held"] == {}
 
 
 def test_a_new_day_reads_the_files_again_so_the_window_moves(tmp_path):
@@ -253,6 +263,9 @@ def test_an_unreadable_cursor_asks_for_a_full_resync(tmp_path):
         list(source.sync("not json"))
     with pytest.raises(CursorExpired):
         list(source.sync(json.dumps({"version": 99, "files": {}})))
+    for held in ([], {"call@example.org": "2026-03-10T14:00:00+00:00"}):
+        with pytest.raises(CursorExpired):
+            list(source.sync(json.dumps({"version": 1, "files": {}, "held": held})))
 
 
 def test_the_first_sync_is_a_full_resync_even_with_no_files(tmp_path):
@@ -328,3 +341,12 @@ def test_a_calendar_saved_in_latin_1_or_utf_16_keeps_its_accents(tmp_path, encod
     settle(path)
     (item,) = pull(make_source(path))[0]
     assert item.title == "Réunion avec José Núñez"
+
+
+def test_a_cursor_written_before_held_ids_existed_is_still_read(tmp_path):
+    copy("google_export.ics", tmp_path)
+    _, cursor, _ = pull(make_source(tmp_path))
+    state = json.loads(cursor)
+    del state["held"]
+    items, _, batches = pull(make_source(tmp_path), json.dumps(state))
+    assert items == [] and not any(batch.full_resync for batch in batches)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -227,7 +228,7 @@ def test_check_calls_an_emptied_store_file_empty_and_leaves_it_alone(cli, synced
     for name in ("connect5.db-wal", "connect5.db-shm"):
         (synced / name).unlink(missing_ok=True)
     result = cli("check", ok=False)
-    assert result.exit_code == 1 and "an empty file (0 bytes), not a store" in result.output
+    assert result.exit_code == 1 and "an empty file (0 bytes), not a store" in result.output, result.output
     assert (synced / "connect5.db").stat().st_size == 0
 
 
@@ -257,3 +258,15 @@ def test_in_a_new_home_status_says_to_run_init_and_contacts_list_creates_no_stor
     listing = cli("contacts", "list", ok=False)
     assert listing.exit_code == 1 and "connect5 import linkedin" in listing.output
     assert not (home / "connect5.db").exists()
+
+
+def test_a_calendar_file_that_cannot_be_parsed_is_shown_by_status(cli, home):
+    cli.write_config(config_text(home))
+    (home / "calendar.ics").write_text("<html><body>Sign in to see this calendar</body></html>\n")
+    os.utime(home / "calendar.ics", (time.time() - 600, time.time() - 600))  # settled, not being written
+    result = cli("sync", "--json")
+    [calendar] = [outcome for outcome in json.loads(result.stdout) if outcome["source"] == "calendar"]
+    assert calendar["skipped"] == 1
+    [source] = [source for source in status(cli)[1]["sources"] if source["name"] == "calendar"]
+    assert source["skipped"]["count"] == 1
+    assert source["skipped"]["latest"][0]["message"].startswith(f"{home / 'calendar.ics'}: cannot be parsed")
