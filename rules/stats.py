@@ -121,17 +121,25 @@ class Rotation:
 
 
 def rotation(network: int, picks_per_day: Mapping[date, int], today: date,
-             window_days: int = PACE_WINDOW_DAYS) -> Rotation:
-    """The pace over the last ``window_days`` (fewer when picking began later)."""
-    past = [day for day, count in picks_per_day.items() if count and day <= today]
-    if not past:
+             block_weekdays: Iterable[int] = range(5), window_days: int = PACE_WINDOW_DAYS) -> Rotation:
+    """The pace over the last ``window_days`` (fewer when picking began later), per calendar day.
+
+    Picks are counted per block day (``block_weekdays``, Monday 0) and spread over the
+    week, so a window that begins on a Monday or ends on a Friday does not sway it;
+    today counts once it has picks. ``network``: the contacts that can be picked.
+    """
+    weekdays = frozenset(block_weekdays)
+    end = today if picks_per_day.get(today) else today - timedelta(days=1)
+    past = [day for day, count in picks_per_day.items() if count and day <= end]
+    if not past or not weekdays:
         return Rotation(0.0, 0, None)
-    start = max(min(past), today - timedelta(days=window_days - 1))
-    days = (today - start).days + 1
-    picks = sum(count for day, count in picks_per_day.items() if start <= day <= today)
-    pace = picks / days
-    if pace <= 0:
-        return Rotation(0.0, days, None)
+    start = max(min(past), end - timedelta(days=window_days - 1))
+    days = (end - start).days + 1
+    picks = sum(count for day, count in picks_per_day.items() if start <= day <= end)
+    block_days = sum(1 for offset in range(days) if (start + timedelta(days=offset)).weekday() in weekdays)
+    pace = picks / max(block_days, 1) * len(weekdays) / 7
+    if pace <= 0 or network <= 0:
+        return Rotation(pace, days, None)
     return Rotation(pace, days, math.ceil(network / pace))
 
 
@@ -151,16 +159,20 @@ def levels(counts: Mapping[date, int]) -> dict[date, int]:
 
 
 def heatmap(counts: Mapping[date, int], today: date, style: Style = "plain", what: str = "interactions") -> list[str]:
-    """The grid's lines: month labels, seven day rows, then the legend and a summary."""
-    start = heatmap_start(today)
-    shown = {day: count for day, count in counts.items() if start <= day <= today}
+    """The grid's lines: month labels, seven day rows, then the legend and a summary.
+
+    The grid opens on a Monday, so its first days can be more than a year ago: they
+    stay blank, and the year shown is the one coverage counts (``in_touch_since``).
+    """
+    start, first = heatmap_start(today), in_touch_since(today)
+    shown = {day: count for day, count in counts.items() if first <= day <= today}
     level_of = levels(shown)
     lines = ["    " + _month_labels(start)]
     for weekday in range(7):
         cells = []
         for week in range(WEEKS):
             day = start + timedelta(weeks=week, days=weekday)
-            cells.append(" " if day > today else _cell(level_of.get(day, 0), style))
+            cells.append(" " if day > today or day < first else _cell(level_of.get(day, 0), style))
         lines.append(f"{DAY_LABELS[weekday]:<4}" + "".join(cells).rstrip())
     legend = " ".join(_cell(level, style) for level in range(5))
     lines.append(f"    less {legend} more")

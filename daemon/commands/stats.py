@@ -34,7 +34,7 @@ def stats(app, since: str | None, as_json: bool) -> None:
     store = app.store(create=False)
     morning.look_at_started(store, app.config)  # a call that has begun counts as met
     zone = clock.zone_name(app.config.me.timezone)
-    data = collect(store, today_for(app), zone, first_day)
+    data = collect(store, today_for(app), zone, first_day, app.config.picking.days)
     if as_json:
         echo_json(data)
         return
@@ -51,11 +51,15 @@ def _since(text: str | None) -> date | None:
         raise click.BadParameter(f"{text!r} is not YYYY-MM-DD", param_hint="--since") from None
 
 
-def collect(store, today: date, zone: str, since: date | None = None) -> dict[str, Any]:
-    """Everything ``stats`` reports, as JSON-ready data."""
+def collect(store, today: date, zone: str, since: date | None = None,
+            block_days: tuple[str, ...] | list[str] = ("mon", "tue", "wed", "thu", "fri")) -> dict[str, Any]:
+    """Everything ``stats`` reports, as JSON-ready data; ``block_days`` as ``[picking] days``."""
+    from daemon.config import WEEKDAYS
+
     # Picks frozen ahead with `today --date` are plans, not yet part of the funnel or coverage.
     steps = rules.funnel(_pick_states(store, since, today))
     network = _one(store, "SELECT count(*) FROM contacts WHERE missing_since IS NULL")
+    excluded = _one(store, "SELECT count(*) FROM contacts WHERE missing_since IS NULL AND excluded = 1")
     first_in_touch = rules.in_touch_since(today)
     in_touch = _in_touch(store, first_in_touch, today, zone)
     picked = _one(
@@ -65,8 +69,10 @@ def collect(store, today: date, zone: str, since: date | None = None) -> dict[st
         [today.isoformat()],
     )
     covered = rules.coverage(network, in_touch, picked)
-    pace = rules.rotation(network, _picks_per_day(store), today)
-    activity = activity_per_day(store, rules.heatmap_start(today), today, zone)
+    # A rotation reaches those who can be picked: the excluded never are.
+    weekdays = [WEEKDAYS.index(day) for day in block_days if day in WEEKDAYS]
+    pace = rules.rotation(network - excluded, _picks_per_day(store), today, weekdays)
+    activity = activity_per_day(store, first_in_touch, today, zone)
     return {
         "today": today.isoformat(),
         "since": since.isoformat() if since else None,
@@ -76,6 +82,7 @@ def collect(store, today: date, zone: str, since: date | None = None) -> dict[st
         },
         "coverage": {
             "network": covered.network,
+            "excluded": excluded,
             "in_touch_365_days": covered.in_touch,
             "in_touch_share": covered.in_touch_share,
             "picked_at_least_once": covered.picked,
@@ -175,14 +182,17 @@ def render_funnel(data: dict[str, Any]) -> list[str]:
 def render_coverage(data: dict[str, Any]) -> list[str]:
     covered, pace = data["coverage"], data["rotation"]
     width = len(str(covered["network"]))
+    excluded = f" ({covered['excluded']} excluded, never picked)" if covered["excluded"] else ""
     lines = [
-        f"Network: {covered['network']} contacts",
+        f"Network: {covered['network']} contacts{excluded}",
         f"  in touch in the last 365 days  {covered['in_touch_365_days']:>{width}}"
         f"  {rules.percent(covered['in_touch_share'])}",
         f"  picked at least once           {covered['picked_at_least_once']:>{width}}"
         f"  {rules.percent(covered['picked_share'])}",
     ]
-    if pace["days"] is None and not pace["window_days"]:
+    if covered["network"] <= covered["excluded"]:
+        lines.append("  full rotation: nobody can be picked (import your network, or include someone again)")
+    elif pace["days"] is None and not pace["window_days"]:
         lines.append("  full rotation: nobody picked yet (run `connect5 today`)")
     elif pace["days"] is None:
         lines.append(f"  full rotation: no picks in the last {rules.counted(pace['window_days'], 'day')}"

@@ -77,9 +77,10 @@ def test_coverage_counts_contacts_in_touch_within_365_days_and_ignores_cancelled
 
 def test_rotation_is_estimated_from_the_pace_since_picking_began(home):
     data = json.loads(run(home, "--json").output)
-    # 25 picks from 2026-03-02 to 2026-03-18: 17 days.
-    assert data["rotation"]["window_days"] == 17
-    assert data["rotation"]["days"] == 68  # ceil(100 / (25 / 17))
+    # 25 picks from Monday 2026-03-02 to yesterday (today has none yet): 16 days, 12 of them
+    # workdays, so 25 / 12 a workday, 25 / 12 * 5 / 7 a calendar day.
+    assert data["rotation"]["window_days"] == 16
+    assert data["rotation"]["days"] == 68  # ceil(100 / (25 / 12 * 5 / 7))
 
 
 def test_since_limits_the_funnel_to_later_picks(home):
@@ -162,3 +163,23 @@ def test_picks_frozen_for_days_to_come_are_not_counted_yet(home):
     data = json.loads(run(home, "--json").output)
     assert data["funnel"]["picked"] == 25
     assert data["coverage"]["picked_at_least_once"] == 25
+
+
+def test_a_rotation_reaches_only_those_who_can_be_picked(home):
+    store = open_store(home / "connect5.db")
+    with store.atomic():
+        store.execute("UPDATE contacts SET excluded = 1 WHERE key IN (SELECT key FROM contacts ORDER BY key LIMIT 50)")
+    store.close()
+    data = json.loads(run(home, "--json").output)
+    assert data["coverage"]["network"] == 100 and data["coverage"]["excluded"] == 50
+    assert data["rotation"]["days"] == 34  # ceil(50 / (25 / 12 * 5 / 7))
+    assert "Network: 100 contacts (50 excluded, never picked)" in run(home).output
+
+
+def test_a_network_nobody_can_be_picked_from_gives_no_rotation(home):
+    store = open_store(home / "connect5.db")
+    with store.atomic():
+        store.execute("UPDATE contacts SET excluded = 1")
+    store.close()
+    assert json.loads(run(home, "--json").output)["rotation"]["days"] is None
+    assert "full rotation: nobody can be picked" in run(home).output

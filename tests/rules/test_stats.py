@@ -91,8 +91,8 @@ def test_rotation_pace_uses_the_last_four_weeks_of_picks():
 def test_rotation_pace_counts_from_the_first_pick_when_picking_began_recently():
     result = rotation(500, {TODAY - timedelta(days=9): 5, TODAY: 5}, TODAY)
     assert result.window_days == 10
-    assert result.pace == pytest.approx(1.0)
-    assert result.days == 500
+    assert result.pace == pytest.approx(10 / 8 * 5 / 7)  # 10 picks on the 8 workdays from Monday the 9th
+    assert result.days == 560
 
 
 def test_rotation_without_any_pick_has_no_estimate():
@@ -108,7 +108,8 @@ def test_heatmap_has_seven_day_rows_of_53_weeks_starting_on_a_monday():
     assert heatmap_start(TODAY) == date(2025, 3, 17)  # 52 weeks before Monday 2026-03-16
     monday_row = rows[0][4:]
     assert len(monday_row) == 53
-    assert set(monday_row) == {PLAIN_CELLS[0]}
+    # Its first Monday (2025-03-17) is more than 365 days ago: blank, as in coverage's year.
+    assert monday_row[0] == " " and set(monday_row[1:]) == {PLAIN_CELLS[0]}
     # Wednesday's last column is today, the busiest (and only) day: level 4.
     assert rows[2][4:][-1] == PLAIN_CELLS[4]
     # Thursday to Sunday of this week are still to come: blank, trimmed.
@@ -167,3 +168,20 @@ def test_percent_reads_like_a_person_would_write_it(share, text):
 def test_the_summary_says_day_and_interaction_in_the_singular_for_one():
     assert heatmap({TODAY: 1}, TODAY)[-1].strip().startswith("1 interaction on 1 day in the last year")
     assert "2 interactions on 1 day" in heatmap({TODAY: 2}, TODAY)[-1]
+
+
+def test_the_rotation_pace_does_not_swing_with_the_day_of_the_week():
+    # Five a workday since Monday 2026-06-01: the estimate is the same on Friday, Saturday,
+    # Sunday and Monday morning (before Monday's picks), 30,000 / (5 * 5 / 7) = 8,400 days.
+    picks = {date(2026, 6, 1) + timedelta(days=offset): 5 for offset in range(5)}
+    for day in range(5, 9):
+        assert rotation(30_000, picks, date(2026, 6, 1) + timedelta(days=day - 1)).days == 8400
+
+
+def test_the_rotation_of_nobody_who_can_be_picked_has_no_estimate():
+    assert rotation(0, {TODAY: 5}, TODAY).days is None
+
+
+def test_heatmap_counts_only_the_year_coverage_counts():
+    counts = {in_touch_since(TODAY) - timedelta(days=1): 7, in_touch_since(TODAY): 1}
+    assert "1 interaction on 1 day" in heatmap(counts, TODAY)[-1]
