@@ -47,8 +47,9 @@ def list_contacts(app, tag: str | None, limit: int, as_json: bool) -> None:
         return
     width = output_width()
     name_columns, company_columns = _column_widths(rows, width)
+    zone = _zone(app)
     for row in rows:
-        last = (row["last_touch_at"] or "")[:10] or "never"
+        last = f"{_local(row['last_touch_at'], zone):%Y-%m-%d}" if row["last_touch_at"] else "never"
         extra = f" [{', '.join(row['tags'])}]" if row["tags"] else ""
         state = f" ({row['state']})" if row["state"] != "active" else ""
         line = (f"{pad(fit(row['name'], name_columns), name_columns)} "
@@ -116,9 +117,26 @@ def show(app, name: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"  {'e-mail:':<15}{email['email']} from {email['source']}{learned}")
     for pick in row["picks"][:5]:
         click.echo(f"  {'picked:':<15}{pick['day']} → {pick['state']}")
+    zone = _zone(app)
     for item in row["interactions"][:10]:
         status = f", {item['status']}" if item["status"] not in ("confirmed", "", None) else ""
-        click.echo(f"  {'interaction:':<15}{item['at'][:16]} {item['kind']} {item['direction']} ({item['source']}{status})")
+        when = f"{_local(item['at'], zone):%Y-%m-%d %H:%M}"
+        click.echo(f"  {'interaction:':<15}{when} {item['kind']} {item['direction']} ({item['source']}{status})")
+
+
+def _zone(app):
+    """The user's zone: text shows local days and times (JSON keeps the stored UTC ones)."""
+    from zoneinfo import ZoneInfo
+
+    from daemon import clock
+
+    return ZoneInfo(clock.zone_name(app.config.me.timezone))
+
+
+def _local(text: str, zone):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).astimezone(zone)
 
 
 def _last_touch(app, row: dict) -> str:

@@ -149,3 +149,23 @@ def test_init_with_a_relative_xdg_config_home_writes_the_default_config(user, tm
     assert result.exit_code == 0, result.output
     assert (user / ".config" / "connect5" / "config.toml").is_file()
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_contacts_list_and_show_give_local_days_and_times(cli):
+    cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                       "Ada,Byron,https://www.linkedin.com/in/ada,,Engines,Analyst,05 Mar 2020\n")
+    cli.write_config('[me]\ntimezone = "America/New_York"\nname = "Owner"\n')
+    from datetime import datetime, timezone
+
+    from daemon.store import open_store
+
+    store = open_store(cli.home / "connect5.db")
+    with store.atomic():  # 23:30 in New York on the 5th is 04:30 UTC on the 6th
+        store.add_interaction(source="mail", external_id="late", kind="email", direction="in",
+                              at=datetime(2026, 3, 6, 4, 30, tzinfo=timezone.utc),
+                              contact_keys=["https://www.linkedin.com/in/ada"])
+        store.refresh_last_touch(["https://www.linkedin.com/in/ada"])
+    store.close()
+    env = {"CONNECT5_NOW": "2026-03-10T12:00:00+00:00", "COLUMNS": "120"}
+    assert "last: 2026-03-05" in cli("contacts", "list", env=env).stdout
+    assert "interaction:   2026-03-05 23:30 email in" in cli("contacts", "show", "Ada", "Byron", env=env).stdout
