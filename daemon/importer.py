@@ -12,8 +12,25 @@ from typing import Any
 from daemon.store import Store
 
 
+class EmptyExportError(Exception):
+    """An export without a single contact would mark the whole network gone: refused."""
+
+
 def import_linkedin(store: Store, export) -> dict[str, Any]:
-    """Store an ``Export``: contacts as a snapshot of the network, messages as interactions."""
+    """Store an ``Export``: contacts as a snapshot of the network, messages as interactions.
+
+    An export holding nobody (a file cut after its header, every row damaged) is
+    refused when the store has a network: as a snapshot it would mark everyone gone.
+    """
+    if not export.contacts:
+        kept = store.db.execute(
+            "SELECT count(*) FROM contacts WHERE source = 'linkedin' AND missing_since IS NULL"
+        ).fetchone()[0]
+        if kept:
+            raise EmptyExportError(
+                f"the export holds no contacts ({len(export.skipped)} rows skipped); nothing imported,"
+                f" and nobody marked gone ({kept} in your network)"
+            )
     report = store.import_contacts(export.contacts, source="linkedin", snapshot=True)
     stored, unknown = store.record_touches(export.messages) if export.messages else (0, 0)
     skipped = [str(item) for item in export.skipped]

@@ -33,7 +33,10 @@ def linkedin(app, path: Path, quiet: bool, as_json: bool) -> None:
     except NotAnExportError as error:
         raise UserError(str(error)) from None
     store = app.store()
-    summary = importer.import_linkedin(store, export)
+    try:
+        summary = importer.import_linkedin(store, export)
+    except importer.EmptyExportError as error:
+        raise UserError(f"{path}: {error}") from None
     _report(summary, as_json, quiet)
 
 

@@ -149,3 +149,15 @@ def test_deciding_a_card_name_review_teaches_the_cards_addresses(cli, tmp_path):
     again = cli.json("import", "vcard", str(path))  # now matched by its addresses: no question asked again
     assert again["ambiguous"] == [] and again["matched"] == 1
     assert cli.json("review") == []
+
+
+def test_an_export_with_nobody_in_it_is_refused_and_the_network_kept(cli, tmp_path):
+    header = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    cli.import_network(header + "Ada,Byron,https://www.linkedin.com/in/ada,,Engines,Analyst,05 Mar 2020\n")
+    empty = tmp_path / "cut.csv"
+    empty.write_text(header)
+    result = cli("import", "linkedin", str(empty), ok=False)
+    assert result.exit_code == 1
+    assert "holds no contacts" in result.output and "nobody marked gone (1 in your network)" in result.output
+    assert [row["name"] for row in cli.json("contacts", "list")] == ["Ada Byron"]
+    assert cli.json("contacts", "list")[0]["state"] == "active"
