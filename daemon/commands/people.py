@@ -106,10 +106,10 @@ def exclude(app, name: tuple[str, ...], undo: bool, as_json: bool) -> None:
 def _still_picked(app, store, row: dict) -> str:
     """A hint when ``row`` is one of today's five, which stay as they were chosen."""
     day = today_for(app)
-    picked = store.db.execute("SELECT 1 FROM picks WHERE day = ? AND contact_key = ? AND skipped = 0",
+    picked = store.db.execute("SELECT state FROM picks WHERE day = ? AND contact_key = ? AND skipped = 0",
                               [day.isoformat(), row["key"]]).fetchone()
-    if picked is None:
-        return ""
+    if picked is None or picked[0] != "picked":
+        return ""  # not today's, or already reached out to: `skip` would refuse
     return f" (still one of today's five: `connect5 skip {row['name']}` swaps them for the next in line)"
 
 

@@ -135,6 +135,8 @@ def test_excluding_one_of_todays_five_says_they_stay_until_skipped(people):
     assert "still one of today's five" in result.stdout and "connect5 skip" in result.stdout
     others = people("exclude", "--undo", key, env=FRIDAY)
     assert "still one of" not in others.stdout
+    people("done", key, env=FRIDAY)  # reached out: `skip` would refuse, so it is not suggested
+    assert "connect5 skip" not in people("exclude", key, env=FRIDAY).stdout
 
 
 def test_today_on_a_day_without_a_block_picks_nobody_and_says_when_the_next_is(people):
