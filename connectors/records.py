@@ -152,6 +152,9 @@ class Batch(Generic[T]):
     ``skipped`` names the inputs the connector could not read and moved past,
     as (what, why) pairs ("/path/to/file", "no blank line after the headers"):
     the daemon keeps them for ``connect5 status``, since a log line is easily missed.
+    ``retry_in``: seconds after which a sync should look again, for an input left
+    for later because it may still be being written (no watcher event will say
+    when it is done).
     """
 
     items: tuple[T, ...]
@@ -159,6 +162,7 @@ class Batch(Generic[T]):
     full_resync: bool = False
     progress: tuple[int, int | None] | None = None
     skipped: tuple[tuple[str, str], ...] = ()
+    retry_in: float | None = None
 
 
 @dataclass(frozen=True)

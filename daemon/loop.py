@@ -11,6 +11,7 @@ that bound.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import select
 import signal
@@ -185,7 +186,8 @@ class Daemon:
             state.due = now + min(MAX_BACKOFF, self.poll_interval(state) * 2 ** min(state.failures, 10))
         else:
             state.failures = 0
-            state.due = now + self.poll_interval(state)
+            # Sooner when the connector left something for later (a file maybe still being written).
+            state.due = now + min(self.poll_interval(state), outcome.get("retry_in") or math.inf)
             if outcome["interactions"]:
                 log.info("%s", outcome["line"])
         state.last = outcome["line"]

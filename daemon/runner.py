@@ -95,6 +95,6 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
         "source": source.name, "error": "", "stopped": False, "line": line, "items": report.items,
         "interactions": report.interactions, "noise": report.noise, "duplicates": report.duplicates,
         "unknown": report.unknown, "cancelled": report.cancelled, "learned": report.learned, "review": report.review,
-        "skipped": report.skipped, "resynced": report.resynced, "changed_picks": report.changed_picks,
+        "skipped": report.skipped, "retry_in": report.retry_in, "resynced": report.resynced, "changed_picks": report.changed_picks,
         "synced_at": clock.now().isoformat(timespec="seconds"),
     }

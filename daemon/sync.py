@@ -35,6 +35,7 @@ class SyncReport:
     learned: int = 0
     review: int = 0
     skipped: int = 0  # inputs the connector could not read (kept for `status`)
+    retry_in: float | None = None  # the soonest a connector asked to be synced again (Batch.retry_in)
     resynced: bool = False
     changed_picks: int = 0
     touched: set[str] = field(default_factory=set)
@@ -116,6 +117,8 @@ def _pull(store, connector, source, cursor, matcher, report, zone, progress) -> 
             for what, reason in batch.skipped:
                 store.note_skipped(source.name, what, reason)
             report.skipped += len(batch.skipped)
+            if batch.retry_in is not None:
+                report.retry_in = min(report.retry_in or batch.retry_in, batch.retry_in)
             store.set_cursor(source.name, batch.cursor, type_name=source.type, items=len(batch.items))
         report.batches += 1
         report.touched |= touched

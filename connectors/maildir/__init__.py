@@ -26,6 +26,7 @@ from connectors.maildir import cursor as scan_cursor
 from connectors.maildir.cursor import FolderScan, ScanState
 from connectors.maildir.folders import Entry, Folder, find_folders, is_draft, list_entries
 from connectors.maildir.message import (
+    SETTLING_NS,
     Identity,
     MessageNotReadyError,
     UnreadableMessageError,
@@ -93,6 +94,7 @@ class MaildirSource:
         self._unknown_senders: set[str] = set()
         self._sent_folders: dict[str, bool] = {}
         self._skipped: list[tuple[str, str]] = []  # since the last batch: what could not be read, and why
+        self._retry_in: float | None = None  # seconds until a file maybe still being written has settled
 
     def folders(self) -> list[Folder]:
         """Every folder below the roots but drafts and junk; a missing root makes the source unavailable."""
@@ -117,6 +119,7 @@ class MaildirSource:
         handled: set[str] = set()
         items: list[MailItem] = []
         self._skipped = []
+        self._retry_in = None
         done = 0
         first = True
         for scan in scans:
@@ -133,9 +136,9 @@ class MaildirSource:
                     items = []
                     first = False
         final_cursor = scan_cursor.cursor_after(scans, handled, previous, settled_ns)
-        if items or first or final_cursor != cursor or self._skipped:
+        if items or first or final_cursor != cursor or self._skipped or self._retry_in is not None:
             yield Batch(tuple(items), final_cursor, full_resync=first and cursor is None, progress=(done, total),
-                        skipped=self._take_skipped())
+                        skipped=self._take_skipped(), retry_in=self._retry_in)
 
     def _take_skipped(self) -> tuple[tuple[str, str], ...]:
         skipped, self._skipped = tuple(self._skipped), []
@@ -161,10 +164,17 @@ class MaildirSource:
             # Settled or not is the modification time's to say: it moves with every write.
             block = read_header_block(entry.path, entry.mtime_ns, now_ns)
             item = build_item(block, entry.unique, entry.mtime_ns, self._identity)
-        except (FileNotFoundError, MessageNotReadyError):
-            # Gone, or renamed (new/ -> cur/, another folder) since the listing, or
-            # still being written: not handled, so the next sync looks again.
+        except FileNotFoundError:
+            # Gone, or renamed (new/ -> cur/, another folder) since the listing: not
+            # handled, so the next sync looks again.
             scan.deferred.append(entry)
+            return None
+        except MessageNotReadyError:
+            # Maybe still being written, by a tool that does not use tmp/: looked at again
+            # once it has settled, or sooner if it changes.
+            scan.deferred.append(entry)
+            settled_in = (SETTLING_NS - (now_ns - entry.mtime_ns)) / 1e9 + 1
+            self._retry_in = min(self._retry_in or settled_in, settled_in)
             return None
         except UnreadableMessageError as error:
             self._skip(entry.path, str(error))

@@ -85,3 +85,23 @@ def test_folders_made_beside_a_missing_maildir_neither_sync_nor_warn_until_it_ap
     assert row[0] is not None and row[1] is None  # the probe after the Maildir appeared synced it
     events = daemon.store.db.execute("SELECT count(*) FROM events WHERE source = 'mail'").fetchone()[0]
     assert events == 1
+
+
+def test_a_mail_file_maybe_still_being_written_is_looked_at_again_once_settled(daemon, tmp_path):
+    # No blank line and younger than a minute: perhaps a tool still writing it in new/
+    # (not every one uses tmp/). No watcher event will say when it is done, so the next
+    # sync comes when it has settled, not at the 5-minute poll.
+    maildir = tmp_path / "mail" / "Maildir"
+    for part in ("cur", "new", "tmp"):
+        (maildir / part).mkdir(parents=True)
+    (maildir / "new" / "1750000000.M1P1.host").write_bytes(b"From: Bob <bob@example.org>\nSubject: half")
+    daemon.start_sources()
+    try:
+        [state] = daemon.sources.values()
+        before = time.monotonic()
+        daemon.sync(state)
+        assert 55 < state.due - before < 65
+        assert state.error == ""
+    finally:
+        daemon.stop_sources()
+        daemon._close_wakeup()  # what run() does on its way out
