@@ -89,9 +89,11 @@ class _Outbox:
     last: str | None
     pending: list[CalendarItem] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # files that cannot be parsed, and why
+    retry_in: float | None = None  # seconds until a file that does not parse yet has settled
 
     def flush(self, cursor: str) -> Batch[CalendarItem]:
-        batch = Batch(tuple(self.pending), cursor, full_resync=self.first, skipped=tuple(self.skipped))
+        batch = Batch(tuple(self.pending), cursor, full_resync=self.first, skipped=tuple(self.skipped),
+                      retry_in=self.retry_in)
         self.first, self.last, self.pending = False, cursor, []
         self.skipped.clear()
         return batch
@@ -132,6 +134,7 @@ class IcsSource:
         self.context = context
         self.zone = ZoneInfo(context.timezone)
         self._skipped: list[tuple[str, str]] = []  # since the last batch: files that cannot be parsed, and why
+        self._retry_in: float | None = None  # this sync's: when a file that does not parse yet has settled
 
     def discover(self) -> tuple[dict[str, os.stat_result], list[Path]]:
         """The .ics files under the configured paths, and the paths that are missing."""
@@ -156,6 +159,7 @@ class IcsSource:
         now = self.context.now().astimezone(UTC)
         today = now.astimezone(self.zone).date().isoformat()
         found, missing = self.discover()
+        self._retry_in = None
         # A file whose folder is gone for now (unmounted?) is not deleted.
         gone = [path for path in sorted(set(files) - set(found))
                 if not any(Path(path).is_relative_to(root) for root in missing)]
@@ -184,9 +188,14 @@ class IcsSource:
         kept, still_held, cancellations = self._settle(files, held, gone, seen, now)
         # A crash while the cancellations go out resumes from before them: they are found again.
         yield from out.chunks(cancellations, lambda: _dump_cursor(files, held))
-        if changed or still_held != held:
+        if still_held:  # the held ids are settled when the first hold ends: come back then
+            first_end = min(datetime.fromisoformat(since) for _, since in still_held.values())
+            ends_in = HOLD_SECONDS - (now - first_end).total_seconds() + 1
+            self._retry_in = min(self._retry_in or ends_in, max(ends_in, 1.0))
+        out.retry_in = self._retry_in
+        if changed or still_held != held or out.retry_in is not None:
             after = _dump_cursor(kept, still_held)
-            if out.pending or after != out.last:
+            if out.pending or after != out.last or out.retry_in is not None:
                 yield out.flush(after)
         if missing:
             raise SourceUnavailable("calendar path not found: " + ", ".join(map(str, missing)))
@@ -233,8 +242,11 @@ class IcsSource:
         try:
             items = read_calendar(data, path, self.context.name, self.zone, window, follow.union(old_future))
         except CalendarFileError as error:
-            if time.time() - after.st_mtime_ns / 1e9 < SETTLE_SECONDS:
+            age = time.time() - after.st_mtime_ns / 1e9
+            if age < SETTLE_SECONDS:
                 logger.info("calendar %s does not parse yet (being written?): %s", path, error)
+                settled_in = SETTLE_SECONDS - age + 1  # no watcher event says when it is done: come back then
+                self._retry_in = min(self._retry_in or settled_in, settled_in)
                 return None
             logger.warning("calendar %s cannot be parsed, skipping it: %s", path, error)
             self._skipped.append((path, f"cannot be parsed: {error}"))

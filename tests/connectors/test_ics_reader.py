@@ -350,3 +350,13 @@ def test_a_cursor_written_before_held_ids_existed_is_still_read(tmp_path):
     del state["held"]
     items, _, batches = pull(make_source(tmp_path), json.dumps(state))
     assert items == [] and not any(batch.full_resync for batch in batches)
+
+
+def test_a_calendar_that_does_not_parse_yet_asks_to_be_read_again_once_settled(tmp_path):
+    from connectors.ics.reader import SETTLE_SECONDS
+
+    path = tmp_path / "half.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:2026")
+    source = IcsSource(IcsSource.Options(path=[str(path)]), SourceContext(name="calendar", timezone="UTC"))
+    batches = list(source.sync(None))
+    assert batches and 0 < batches[-1].retry_in <= SETTLE_SECONDS + 1
