@@ -12,6 +12,9 @@ reply.
   ``rules.matching``) created or changed after the pick began, not cancelled
   (a meeting you declined is stored as cancelled: ``EventMatch.status``).
 - met: that meeting has started.
+
+A message counts once its time has come, as for last touch: one dated ahead (a
+sender's clock wrong by days) is not yet a step.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def outcome(start: datetime, until: datetime | None, interactions: Iterable[Inte
             if item.at <= now:
                 met = _earliest(met, item.at)
             continue
-        if item.at < start or (until is not None and item.at >= until):
+        if item.at < start or (until is not None and item.at >= until) or item.at > now:
             continue
         if item.direction == "out":
             reached = _earliest(reached, item.at)
