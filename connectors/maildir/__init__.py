@@ -47,9 +47,11 @@ DEFAULT_SENT_FOLDERS = (
 # anybody; Gmail's and Outlook's connectors leave them out by label and flag.
 DEFAULT_SKIPPED_FOLDERS = (
     "Drafts", "Draft", "Entwürfe", "Brouillons", "Borradores", "Rascunhos", "Bozze", "Concepten", "Utkast",
-    "Kopie robocze", "Черновики", "Junk", "Junk E-mail", "Junk Email", "Junk Mail", "Spam", "Bulk Mail",
-    "Spamverdacht", "Courrier indésirable", "Correo no deseado", "Posta indesiderata", "Ongewenste e-mail",
-    "Skräppost",
+    "Kladder", "Kladde", "Luonnokset", "Kopie robocze", "Koncepty", "Черновики", "Taslaklar",
+    "Junk", "Junk E-mail", "Junk Email", "Junk-E-Mail", "Junk Mail", "Spam", "Bulk Mail", "Spamverdacht",
+    "Courrier indésirable", "Correo no deseado", "Posta indesiderata", "Ongewenste e-mail", "Skräppost",
+    "Uønsket e-post", "Uønsket post", "Roskaposti", "Lixo Eletrônico", "Lixo Electrónico", "Wiadomości-śmieci",
+    "Спам", "Нежелательная почта", "Gereksiz", "Nevyžádaná pošta",
 )  # fmt: skip
 # How many distinct unknown senders found in sent folders are named in the log.
 _SENT_HINT_LIMIT = 3
@@ -102,7 +104,7 @@ class MaildirSource:
         for root in self.roots:
             if not os.path.isdir(root):
                 raise SourceUnavailable(f"Maildir {root} does not exist or is not a directory")
-            found.extend(folder for folder in find_folders(root) if folder.leaf.casefold() not in self._skipped_names)
+            found.extend(folder for folder in find_folders(root) if not self._is_skipped(folder))
         return found
 
     def sync(self, cursor: str | None) -> Iterator[Batch[MailItem]]:
@@ -189,6 +191,11 @@ class MaildirSource:
             return None  # older than the backfill, though delivered recently
         self._check_sent_folder(scan.folder, item)
         return item
+
+    def _is_skipped(self, folder: Folder) -> bool:
+        # Also the last part of a flattened name: mbsync's `Flatten .` makes "[Gmail].Drafts".
+        leaf = folder.leaf.casefold()
+        return leaf in self._skipped_names or leaf.rpartition(".")[2] in self._skipped_names
 
     def _skip(self, path: str, reason: str) -> None:
         logger.warning("Skipping %s: %s", path, reason)

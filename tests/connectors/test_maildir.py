@@ -338,7 +338,8 @@ def test_a_gmail_spelling_of_your_own_address_is_yours_in_a_sent_folder(tmp_path
     assert "not one of your addresses" not in caplog.text
 
 
-@pytest.mark.parametrize("folder", [".Drafts", "Drafts", "[Gmail]/Drafts", ".Entwürfe", ".Junk", "Spam", ".Junk E-mail"])
+@pytest.mark.parametrize("folder", [".Drafts", "Drafts", "[Gmail]/Drafts", ".Entwürfe", ".Junk", "Spam", ".Junk E-mail",
+                                    ".Спам", ".Junk-E-Mail", ".Lixo Eletrônico", ".Kladder", "[Gmail].Drafts"])
 def test_drafts_and_junk_folders_are_not_read(tmp_path, folder):
     root = tmp_path / "Maildir"
     make_folder(root)
