@@ -129,6 +129,8 @@ def _today(config, store, day) -> tuple[dict[str, Any], bool]:
         return today, False
     from daemon import morning
 
+    today["skipped"] = store.db.execute("SELECT count(*) FROM picks WHERE day = ? AND skipped = 1",
+                                        [day.isoformat()]).fetchone()[0]
     for row in morning.picks_of(store, day):
         today["picks"].append({
             "slot": row["slot"], "name": row["name"], "company": row["company"], "state": row["state"],
@@ -198,10 +200,11 @@ def show(report: dict[str, Any]) -> None:
         click.echo(f"  {source['name']:<{width}}  {_source_line(source, zone)}")
         skipped = source["skipped"]
         if skipped["count"]:
-            newest = skipped["latest"][0]
-            more = f" ({skipped['count']} in all)" if skipped["count"] > 1 else ""
-            click.echo(f"  {'':<{width}}  skipped as unreadable{more}, last {_when(newest['at'], zone)}: "
-                       f"{newest['message']}")
+            newest = skipped["latest"]
+            more = f", the newest {len(newest)} of {skipped['count']}" if skipped["count"] > len(newest) else ""
+            click.echo(f"  {'':<{width}}  skipped as unreadable{more}:")
+            for row in newest:
+                click.echo(f"  {'':<{width}}    {_when(row['at'], zone)}  {row['message']}")
     job = report["next_morning_job"]
     if job:
         when = "due now" if job["due"] else _when(job["at"], zone)
@@ -227,6 +230,8 @@ def _show_today(today: dict[str, Any] | None, zone: ZoneInfo) -> None:
         return
     if not today["picks"] and not today.get("block_day", True):
         click.echo(f"today ({today['day']}): not one of your block days")
+    elif not today["picks"] and today.get("skipped"):
+        click.echo(f"today ({today['day']}): all {today['skipped']} picks skipped")
     elif not today["picks"]:
         click.echo(f"today ({today['day']}): no picks yet")
     else:

@@ -49,21 +49,30 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
         except ConnectorError as error:
             block_note = f"block not written: {error}"
     where = morning.ics_path(config, app.home) if config.block.writer == "ics" else config.block.writer
-    short = morning.shortfall(store, config, day, picks)
+    short = morning.shortfall(store, config, day, picks) if picks else _nobody(store, day, day == current)
     if as_json:
         echo_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),
                    "picks": [_public(p) for p in picks], "short": short, "preview": previewed})
         return
-    network = skipped = 0
     if not picks:
-        network = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL").fetchone()[0]
-        skipped = store.db.execute("SELECT count(*) FROM picks WHERE day = ? AND skipped = 1",
-                                   [day.isoformat()]).fetchone()[0]
-    if skipped:
-        click.echo(f"{day}: you skipped all {skipped} of the day's picks and nobody else is due"
-                   " (`connect5 contacts list` shows each one's state)")
+        click.echo(f"{day}: {short}")
         return
-    _print(day, picks, block_note, where, network, short, config.picking.per_day, previewed)
+    _print(day, picks, block_note, where, short, config.picking.per_day, previewed)
+
+
+def _nobody(store, day, is_today: bool) -> str:
+    """Why ``day`` has no picks at all, in words."""
+    skipped = store.db.execute("SELECT count(*) FROM picks WHERE day = ? AND skipped = 1",
+                               [day.isoformat()]).fetchone()[0]
+    if skipped:
+        return (f"you skipped all {skipped} of the day's picks and nobody else is due"
+                " (`connect5 contacts list` shows each one's state)")
+    network = store.db.execute("SELECT count(*) FROM contacts WHERE missing_since IS NULL").fetchone()[0]
+    if not network:
+        return "nobody to pick (import your network: `connect5 import linkedin PATH`)"
+    return (f"nobody can be picked {'today' if is_today else f'on {day}'}: all {network}"
+            " contacts are in cooldown, snoozed, excluded or already picked this rotation"
+            " (`connect5 contacts list` shows each one's state)")
 
 
 def _public(row: dict) -> dict:
@@ -72,14 +81,7 @@ def _public(row: dict) -> dict:
     return {key: row.get(key) for key in keep}
 
 
-def _print(day, picks, block_note, where, network: int, short: str, wanted: int, previewed: bool) -> None:
-    if not picks and not network:
-        click.echo(f"{day}: nobody to pick (import your network: `connect5 import linkedin PATH`)")
-        return
-    if not picks:
-        click.echo(f"{day}: nobody can be picked today: all {network} contacts are in cooldown, snoozed, excluded"
-                   " or already picked this rotation (`connect5 contacts list` shows each one's state)")
-        return
+def _print(day, picks, block_note, where, short: str, wanted: int, previewed: bool) -> None:
     count = f"{len(picks)} of your {wanted}" if short else f"your {'five' if wanted == 5 else wanted}"
     if previewed:
         click.echo(f"{day} · a preview of {count}: chosen on the day, so it may change")

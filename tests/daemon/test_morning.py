@@ -200,3 +200,5 @@ def test_a_day_whose_picks_were_all_skipped_says_so(cli):
     for pick in cli.json("today", "--no-block", env=env)["picks"]:
         cli("skip", pick["profile_url"], env=env)
     assert "you skipped all 2 of the day's picks" in cli("today", "--no-block", env=env).stdout
+    assert cli.json("today", "--no-block", env=env)["short"].startswith("you skipped all 2")
+    assert "all 2 picks skipped" in cli("status", ok=False, env=env).stdout

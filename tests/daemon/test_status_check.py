@@ -247,7 +247,7 @@ def test_an_unreadable_mail_file_is_skipped_by_sync_and_shown_by_status(cli, hom
     assert mail["skipped"]["latest"][0]["message"] == f"{bad}: no header block (the file starts with a blank line)"
     assert code == 3  # a skipped file is shown, not a failing source
     text = cli("status", ok=False, env=MONDAY_EARLY).stdout
-    assert f"skipped as unreadable, last" in text and str(bad) in text
+    assert "skipped as unreadable:" in text and str(bad) in text
     cli("sync")  # the file is not read again, nor counted twice
     assert status(cli)[1]["sources"][0]["skipped"]["count"] == 1
 
@@ -270,3 +270,14 @@ def test_a_calendar_file_that_cannot_be_parsed_is_shown_by_status(cli, home):
     [source] = [source for source in status(cli)[1]["sources"] if source["name"] == "calendar"]
     assert source["skipped"]["count"] == 1
     assert source["skipped"]["latest"][0]["message"].startswith(f"{home / 'calendar.ics'}: cannot be parsed")
+
+
+def test_status_lists_each_file_skipped(cli, home):
+    cli.write_config(config_text(home))
+    for number, content in enumerate((b"", b"just some text\nno headers here\n")):
+        path = home / "Maildir" / "new" / f"175000000{number}.M{number}P1.host"
+        path.write_bytes(content)
+        os.utime(path, (time.time() - 600, time.time() - 600))  # settled: not being written
+    cli("sync")
+    text = cli("status", ok=False, env=MONDAY_EARLY).stdout
+    assert "1750000000.M0P1.host: empty file" in text and "1750000001.M1P1.host: no blank line" in text
