@@ -44,10 +44,18 @@ def lookup_name(index, query: str) -> list[str]:
     """
     keys = index.prefix_lookup(query)
     if len(keys) > 1:
-        spelled = [key for key in keys if _spelling(index.name_of(key)) == _spelling(query)]
-        if len(spelled) == 1:
-            return spelled
+        typed = _spelling(query)
+        for written_as_typed in (lambda name: name == typed, lambda name: _words_begin(name, typed)):
+            spelled = [key for key in keys if written_as_typed(_spelling(index.name_of(key)))]
+            if len(spelled) == 1:
+                return spelled
     return keys
+
+
+def _words_begin(name: str, typed: str) -> bool:
+    """Whether every typed word begins a word of ``name`` ("jürgen", "groß" for Jürgen Groß)."""
+    words = name.split()
+    return all(any(word.startswith(part) for word in words) for part in typed.split())
 
 
 def _spelling(text: str) -> str:

@@ -259,6 +259,9 @@ def test_among_namesakes_the_one_written_as_typed_is_meant(namesakes):
     assert show(namesakes, "https://www.linkedin.com/in/jg1")["last_touch_kind"] == "done"
     assert show(namesakes, "https://www.linkedin.com/in/jg2")["last_touch_kind"] is None
     assert namesakes.json("tag", "jurgen", "gross", "mentor", env=FRIDAY)["contact"] == "Jurgen Gross"
+    # Part of the name, written as typed, is enough too.
+    assert namesakes.json("contacts", "show", "Groß", env=FRIDAY)["name"] == "Jürgen Groß"
+    assert namesakes.json("contacts", "show", "jürgen", env=FRIDAY)["name"] == "Jürgen Groß"
     # Written as neither: the accents are what is left to say.
     result = namesakes("snooze", "Jurgen", "Groß", ok=False, env=FRIDAY)
     assert result.exit_code == 1 and "accents and all, or the profile URL" in result.output
