@@ -30,6 +30,7 @@ CANDIDATE_SQL = (
 
 
 PREVIEW = "preview"  # the state of a pick shown for a day still to come, never stored
+PREVIEW_DAYS = 90  # the days before a previewed one that are chosen first (in memory); later ones are not
 
 
 class PastDayError(Exception):
@@ -138,7 +139,7 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
     if not clock.is_block_day(day, config.picking.days):
         raise NotABlockDay(day, config.picking.days)
     if day > today:
-        return preview(store, config, day)
+        return preview(store, config, day, today)
     with store.atomic():
         # Another process (the daemon's morning job, a second `today`) may have chosen
         # since the look above: asked again inside the write lock, the first one wins.
@@ -158,15 +159,26 @@ def look_at_started(store: Store, config: Config) -> None:
             raise
 
 
-def preview(store: Store, config: Config, day: date) -> list[dict[str, Any]]:
-    """Who ``day`` would pick if it were today, as ``picks_of`` rows with state "preview".
+def preview(store: Store, config: Config, day: date, today: date) -> list[dict[str, Any]]:
+    """Who ``day`` would pick, as ``picks_of`` rows with state "preview".
 
-    Never stored: a day is chosen on the day, so that whoever is excluded, snoozed,
-    written to or picked meanwhile is taken into account, and looking ahead
-    holds nobody back.
+    The block days from ``today`` up to it that have no picks yet are chosen first
+    (in memory, up to ``PREVIEW_DAYS`` of them), and their people left out, so the
+    preview is whom that day would get if nothing else changed. Never stored: a day
+    is chosen on the day, so that whoever is excluded, snoozed, written to or
+    picked meanwhile is taken into account, and looking ahead holds nobody back.
     """
+    taken: list[str] = []
+    between = today
+    for _ in range(PREVIEW_DAYS):
+        if between >= day:
+            break
+        if clock.is_block_day(between, config.picking.days) and not picks_of(store, between, include_skipped=True):
+            # Their companies are no one's on ``day``: passed as skipped, they take no place there.
+            taken += [chosen.key for chosen in choose(store, config, between, taken=taken, skipped=taken).picks]
+        between = date.fromordinal(between.toordinal() + 1)
     rows = []
-    for slot, chosen in enumerate(choose(store, config, day).picks):
+    for slot, chosen in enumerate(choose(store, config, day, taken=taken, skipped=taken).picks):
         contact = store.contact(chosen.key) or {}
         rows.append({**contact, "day": day.isoformat(), "slot": slot, "contact_key": chosen.key,
                      "reason": chosen.reason, "rotation": chosen.rotation, "state": PREVIEW, "skipped": 0})

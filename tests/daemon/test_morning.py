@@ -183,6 +183,7 @@ def test_looking_at_a_day_to_come_previews_it_and_fixes_nothing(cli):
     rows = "".join(f"P{n},Person,https://www.linkedin.com/in/p{n},,Co{n},Engineer,01 Jan 20{10 + n}\n" for n in range(12))
     cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + rows)
     friday = {"CONNECT5_NOW": "2026-11-27T08:00:00+00:00"}
+    cli("today", "--no-block", env=friday)
     ahead = cli.json("today", "--date", "2026-11-30", env=friday)
     assert ahead["preview"] is True and len(ahead["picks"]) == 5 and ahead["block"] == "block written on the day"
     assert "a preview of your five" in cli("today", "--date", "2026-11-30", env=friday).stdout
@@ -202,3 +203,14 @@ def test_a_day_whose_picks_were_all_skipped_says_so(cli):
     assert "you skipped all 2 of the day's picks" in cli("today", "--no-block", env=env).stdout
     assert cli.json("today", "--no-block", env=env)["short"].startswith("you skipped all 2")
     assert "all 2 picks skipped" in cli("status", ok=False, env=env).stdout
+
+
+def test_previews_of_the_days_ahead_leave_out_whom_the_days_before_would_pick(cli):
+    rows = "".join(f"P{n},Person,https://www.linkedin.com/in/p{n},,Co{n},Engineer,01 Jan 20{10 + n}\n" for n in range(12))
+    cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + rows)
+    thursday = {"CONNECT5_NOW": "2026-11-26T08:00:00+00:00"}  # today not picked yet
+    friday = {p["name"] for p in cli.json("today", "--date", "2026-11-27", env=thursday)["picks"]}
+    monday = {p["name"] for p in cli.json("today", "--date", "2026-11-30", env=thursday)["picks"]}
+    today = {p["name"] for p in cli.json("today", "--no-block", env=thursday)["picks"]}
+    assert len(today) == len(friday) == 5 and len(monday) == 2  # 12 people: 5, 5 and the last 2
+    assert not today & friday and not friday & monday and not today & monday
