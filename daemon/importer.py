@@ -26,11 +26,10 @@ def import_linkedin(store: Store, export) -> dict[str, Any]:
         kept = store.db.execute(
             "SELECT count(*) FROM contacts WHERE source = 'linkedin' AND missing_since IS NULL"
         ).fetchone()[0]
-        if kept:
-            raise EmptyExportError(
-                f"the export holds no contacts ({len(export.skipped)} rows skipped); nothing imported,"
-                f" and nobody marked gone ({kept} in your network)"
-            )
+        gone = f", and nobody marked gone ({kept} in your network)" if kept else ""
+        raise EmptyExportError(
+            f"the export holds no contacts ({len(export.skipped)} rows skipped); nothing imported{gone}"
+        )
     report = store.import_contacts(export.contacts, source="linkedin", snapshot=True)
     stored, unknown = store.record_touches(export.messages) if export.messages else (0, 0)
     skipped = [str(item) for item in export.skipped]
@@ -42,6 +41,8 @@ def import_linkedin(store: Store, export) -> dict[str, Any]:
     )
     if report.vanished:
         line += f", {report.vanished} no longer in the export (kept, marked)"
+    if report.returned:
+        line += f", {report.returned} back in the export"
     notes = []
     if export.messages or export.message_skipped:
         notes.append(

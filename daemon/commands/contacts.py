@@ -116,7 +116,7 @@ def show(app, name: tuple[str, ...], as_json: bool) -> None:
         learned = f" (learned: {email['learned_from']})" if email["learned_from"] else ""
         click.echo(f"  {'e-mail:':<15}{email['email']} from {email['source']}{learned}")
     for pick in row["picks"][:5]:
-        click.echo(f"  {'picked:':<15}{pick['day']} → {pick['state']}")
+        click.echo(f"  {'picked:':<15}{pick['day']} → {pick['state'].replace('_', ' ')}")
     zone = _zone(app)
     for item in row["interactions"][:10]:
         status = f", {item['status']}" if item["status"] not in ("confirmed", "", None) else ""

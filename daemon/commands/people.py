@@ -198,6 +198,8 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
 
         if not clock.is_block_day(day, config.picking.days):
             raise UserError(f"nobody is picked on {day:%a %Y-%m-%d}: it is not one of your block days")
+        if day > current:
+            raise UserError(f"{day} is still to come: its five are chosen on the day")
         raise UserError(f"nobody is picked on {day} (run `connect5 today`)")
     from rules.names import NameIndex
 

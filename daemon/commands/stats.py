@@ -182,7 +182,7 @@ def render_funnel(data: dict[str, Any]) -> list[str]:
 def render_coverage(data: dict[str, Any]) -> list[str]:
     covered, pace = data["coverage"], data["rotation"]
     width = len(str(covered["network"]))
-    excluded = f" ({covered['excluded']} excluded, never picked)" if covered["excluded"] else ""
+    excluded = f" ({covered['excluded']} excluded)" if covered["excluded"] else ""
     lines = [
         f"Network: {covered['network']} contacts{excluded}",
         f"  in touch in the last 365 days  {covered['in_touch_365_days']:>{width}}"
@@ -200,6 +200,7 @@ def render_coverage(data: dict[str, Any]) -> list[str]:
     else:
         lines.append(
             f"  full rotation in {rules.counted(pace['days'], 'day')} at the current pace"
-            f" ({pace['pace_per_day']:.1f} picks a day over the last {rules.counted(pace['window_days'], 'day')})"
+            f" ({pace['pace_per_day']:.1f} picks a calendar day, from the last"
+            f" {rules.counted(pace['window_days'], 'day')} of picking)"
         )
     return lines

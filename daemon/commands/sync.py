@@ -22,8 +22,11 @@ def sync(app, source: str | None, as_json: bool) -> None:
     chosen = runner.select_sources(config, source)
     if not chosen:
         known = ", ".join(s.name for s in config.sources) or "none configured"
-        raise UserError(f"no source named {source!r} (configured: {known})" if source else
-                        f"no sources configured in {config.path} (see config.example.toml)")
+        if source:
+            raise UserError(f"no source named {source!r} (configured: {known})")
+        if not config.path.exists():
+            raise UserError(f"no config yet ({config.path}): `connect5 init` writes one, then add your sources")
+        raise UserError(f"no sources configured in {config.path} (see config.example.toml)")
     from daemon.lock import AlreadyRunningError, DaemonLock, holder
 
     lock = DaemonLock(app.home.lock_path)  # one process syncs a store at a time: the daemon, or this

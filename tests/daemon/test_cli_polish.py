@@ -169,3 +169,15 @@ def test_contacts_list_and_show_give_local_days_and_times(cli):
     env = {"CONNECT5_NOW": "2026-03-10T12:00:00+00:00", "COLUMNS": "120"}
     assert "last: 2026-03-05" in cli("contacts", "list", env=env).stdout
     assert "interaction:   2026-03-05 23:30 email in" in cli("contacts", "show", "Ada", "Byron", env=env).stdout
+
+
+def test_sync_in_a_new_home_says_to_run_init(cli):
+    result = cli("sync", ok=False)
+    assert result.exit_code == 1 and "`connect5 init` writes one" in result.output
+
+
+def test_skip_on_a_day_to_come_says_its_five_are_chosen_on_the_day(cli):
+    cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                       "Ada,Byron,https://www.linkedin.com/in/ada,,Engines,Analyst,05 Mar 2020\n")
+    result = cli("skip", "Ada", "--date", "2026-11-30", ok=False, env={"CONNECT5_NOW": "2026-11-27T08:00:00+00:00"})
+    assert result.exit_code == 1 and "2026-11-30 is still to come: its five are chosen on the day" in result.output

@@ -161,3 +161,22 @@ def test_an_export_with_nobody_in_it_is_refused_and_the_network_kept(cli, tmp_pa
     assert "holds no contacts" in result.output and "nobody marked gone (1 in your network)" in result.output
     assert [row["name"] for row in cli.json("contacts", "list")] == ["Ada Byron"]
     assert cli.json("contacts", "list")[0]["state"] == "active"
+
+
+def test_an_export_with_nobody_in_it_is_refused_in_a_new_home_too(cli, tmp_path):
+    cli.write_config('[me]\ntimezone = "UTC"\n')
+    empty = tmp_path / "cut.csv"
+    empty.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n")
+    result = cli("import", "linkedin", str(empty), ok=False)
+    assert result.exit_code == 1 and "holds no contacts" in result.output and "marked gone" not in result.output
+
+
+def test_a_reimport_says_who_came_back(cli, tmp_path):
+    header = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    ada = "Ada,Byron,https://www.linkedin.com/in/ada,,Engines,Analyst,05 Mar 2020\n"
+    ben = "Ben,Ng,https://www.linkedin.com/in/ben,,Acme,CTO,06 Mar 2020\n"
+    cli.import_network(header + ada + ben)
+    (tmp_path / "one.csv").write_text(header + ada)
+    cli("import", "linkedin", str(tmp_path / "one.csv"))
+    (tmp_path / "both.csv").write_text(header + ada + ben)
+    assert "1 back in the export" in cli("import", "linkedin", str(tmp_path / "both.csv")).stdout
