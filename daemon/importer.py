@@ -12,6 +12,33 @@ from typing import Any
 from daemon.store import Store
 
 
+# Sources cheap to read again (local files): after an import that adds people they are,
+# so mail and meetings read before, when nobody in them was known, are matched now.
+LOCAL_TYPES = frozenset({"maildir", "ics"})
+
+
+def read_again(store: Store, sources: list[str]) -> None:
+    """Make the next sync of ``sources`` read from the start (their cursors forgotten)."""
+    with store.atomic():
+        for name in sources:
+            store.execute("UPDATE cursors SET cursor = NULL WHERE source = ?", [name])
+
+
+def _read_again_for_new_people(store: Store) -> list[str]:
+    """Notes on reading again the sources synced before new people came: local ones now, remote ones on request."""
+    rows = store.query("SELECT source, type FROM cursors WHERE cursor IS NOT NULL ORDER BY source")
+    local = [row["source"] for row in rows if row["type"] in LOCAL_TYPES]
+    remote = [row["source"] for row in rows if row["type"] not in LOCAL_TYPES]
+    notes = []
+    if local:
+        read_again(store, local)
+        notes.append(f"{', '.join(local)}: read again from the start at the next sync, to find the new people"
+                     " in what was read before")
+    for name in remote:
+        notes.append(f"{name}: `connect5 sync --again {name}` reads it again to find the new people in it")
+    return notes
+
+
 class EmptyExportError(Exception):
     """An export without a single contact would mark the whole network gone: refused."""
 
@@ -49,6 +76,8 @@ def import_linkedin(store: Store, export) -> dict[str, Any]:
             f"messages: {stored} new interactions, {unknown} with people not in your connections, "
             f"{len(export.message_skipped)} rows skipped"
         )
+    if report.added or report.returned:
+        notes += _read_again_for_new_people(store)
     with store.atomic():
         store.log_event("info", line, source="import")
     return {
@@ -118,6 +147,9 @@ def import_vcards(
                 notes.append(f"skipped card {contact.name!r}: nothing to add ({why})")
     report = store.import_contacts(new, source="vcard", snapshot=False)
     from rules.stats import counted
+
+    if added_emails or report.added or report.emails_added:
+        notes += _read_again_for_new_people(store)
 
     line = (
         f"vCard: {counted(enriched, 'card')} matched existing contacts ({counted(added_emails, 'new address', 'new addresses')}), "

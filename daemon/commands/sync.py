@@ -12,9 +12,11 @@ from daemon.commands.common import json_option
 
 @click.command()
 @click.argument("source", required=False)
+@click.option("--again", is_flag=True,
+              help="Read from the start, as on the first sync: finds people added since in mail read before.")
 @json_option
 @pass_app
-def sync(app, source: str | None, as_json: bool) -> None:
+def sync(app, source: str | None, again: bool, as_json: bool) -> None:
     """Sync SOURCE (a [[sources]] name or type), or every configured source."""
     from daemon import runner
 
@@ -33,8 +35,19 @@ def sync(app, source: str | None, as_json: bool) -> None:
     try:
         lock.acquire()
     except AlreadyRunningError:
+        if again:  # the daemon reads them from the start at its next sync
+            from daemon.importer import read_again
+
+            read_again(app.store(), [item.name for item in chosen])
+            click.echo(f"connect5 run (pid {holder(app.home.lock_path)}) reads {', '.join(i.name for i in chosen)}"
+                       " from the start at its next sync (within 5 minutes)")
+            return
         raise UserError(f"connect5 run (pid {holder(app.home.lock_path)}) is running on this store and syncs every"
                         " source by itself; `connect5 status` shows how each is doing") from None
+    if again:
+        from daemon.importer import read_again
+
+        read_again(app.store(), [item.name for item in chosen])
     try:
         _sync(app, config, chosen, as_json)
     finally:

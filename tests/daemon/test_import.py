@@ -180,3 +180,37 @@ def test_a_reimport_says_who_came_back(cli, tmp_path):
     cli("import", "linkedin", str(tmp_path / "one.csv"))
     (tmp_path / "both.csv").write_text(header + ada + ben)
     assert "1 back in the export" in cli("import", "linkedin", str(tmp_path / "both.csv")).stdout
+
+
+def _mail_home(cli, tmp_path):
+    maildir = tmp_path / "Maildir"
+    for part in ("cur", "new", "tmp"):
+        (maildir / part).mkdir(parents=True)
+    (maildir / "cur" / "1750000000.M1P1.host:2,S").write_text(
+        "From: Ada Byron <ada@engines.example>\nTo: me@example.com\nSubject: hello\n"
+        "Date: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <a1@engines.example>\n\nbody\n")
+    cli.write_config(f'[me]\ntimezone = "UTC"\nemails = ["me@example.com"]\n\n[[sources]]\nname = "mail"\n'
+                     f'type = "maildir"\npath = ["{maildir}"]\n')
+
+
+def test_mail_read_before_the_network_was_imported_is_matched_after_it(cli, tmp_path):
+    _mail_home(cli, tmp_path)
+    env = {"CONNECT5_NOW": "2026-11-27T08:00:00+00:00"}
+    [first] = cli.json("sync", env=env)
+    assert (first["items"], first["interactions"]) == (1, 0)  # nobody known yet
+    export = tmp_path / "Connections.csv"
+    export.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                      "Ada,Byron,https://www.linkedin.com/in/ada,ada@engines.example,Engines,Analyst,05 Mar 2020\n")
+    imported = cli("import", "linkedin", str(export), env=env).stdout
+    assert "mail: read again from the start at the next sync" in imported
+    [again] = cli.json("sync", env=env)
+    assert again["interactions"] == 1
+    assert cli.json("contacts", "show", "Ada", env=env)["last_touch_at"].startswith("2026-11-23")
+
+
+def test_sync_again_reads_a_source_from_the_start(cli, tmp_path):
+    _mail_home(cli, tmp_path)
+    env = {"CONNECT5_NOW": "2026-11-27T08:00:00+00:00"}
+    cli.json("sync", env=env)
+    assert cli.json("sync", env=env)[0]["items"] == 0  # nothing new
+    assert cli.json("sync", "--again", "mail", env=env)[0]["items"] == 1
