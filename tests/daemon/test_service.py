@@ -316,3 +316,11 @@ def test_environment_values_survive_systemd_quoting(value):
     text = service.render(["/bin/connect5", "run"], {"XDG_DATA_HOME": value})
     assert service.unit_environment_of(text) == {"XDG_DATA_HOME": value}
     assert service.unit_command(text) == ["/bin/connect5", "run"]
+
+
+def test_the_unit_waits_longer_than_a_busy_store_before_killing_on_stop():
+    from daemon.store import BUSY_SECONDS
+
+    unit = (Path(__file__).resolve().parents[2] / "systemd" / "connect5.service").read_text()
+    [line] = [line for line in unit.splitlines() if line.startswith("TimeoutStopSec=")]
+    assert int(line.removeprefix("TimeoutStopSec=").removesuffix("s")) > BUSY_SECONDS
