@@ -160,11 +160,11 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
     if _duplicate(store, item):
         report.duplicates += 1
         return set()
-    store.add_interaction(
+    # Counted when new or changed: a source read again finds what it stored before.
+    report.interactions += store.add_interaction(
         source=item.source, external_id=item.external_id, kind="email", direction=match.direction,
         at=item.sent_at, contact_keys=match.contacts, message_id=item.message_id,
     )
-    report.interactions += 1
     return set(match.contacts)
 
 
@@ -220,11 +220,10 @@ def _linkedin_notice(store: Store, item: MailItem, notice, matcher: Matcher, rep
     if _duplicate(store, item):
         report.duplicates += 1
         return set()
-    store.add_interaction(
+    report.interactions += store.add_interaction(
         source=item.source, external_id=item.external_id, kind="linkedin", direction="in",
         at=item.sent_at, contact_keys=[key], message_id=item.message_id,
     )
-    report.interactions += 1
     return {key}
 
 
@@ -253,15 +252,15 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
         rows = store.db.execute("SELECT contact_key FROM interaction_contacts WHERE interaction_id = ?", [known[0]])
         report.cancelled += 1
         return {row[0] for row in rows}
-    store.add_interaction(
+    changed = store.add_interaction(
         source=item.source, external_id=item.external_id, kind="meeting", direction="both",
         at=item.start, contact_keys=match.contacts, status=match.status,
         created=item.created, updated=item.updated,
     )
     if match.status == "cancelled":
-        report.cancelled += 1
+        report.cancelled += changed
     else:
-        report.interactions += 1
+        report.interactions += changed
     if known is not None:
         # Whoever the meeting no longer has (they declined, were taken off) is no longer
         # meeting us: their link goes, and their pick is looked at again.

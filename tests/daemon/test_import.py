@@ -214,3 +214,15 @@ def test_sync_again_reads_a_source_from_the_start(cli, tmp_path):
     cli.json("sync", env=env)
     assert cli.json("sync", env=env)[0]["items"] == 0  # nothing new
     assert cli.json("sync", "--again", "mail", env=env)[0]["items"] == 1
+
+
+def test_a_source_read_again_counts_only_new_interactions(cli, tmp_path):
+    _mail_home(cli, tmp_path)
+    cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                       "Ada,Byron,https://www.linkedin.com/in/ada,ada@engines.example,Engines,Analyst,05 Mar 2020\n")
+    _mail_home(cli, tmp_path / "again")  # the config again (import_network wrote its own)
+    cli.write_config((cli.home / "config.toml").read_text().replace(str(tmp_path / "again"), str(tmp_path)))
+    env = {"CONNECT5_NOW": "2026-11-27T08:00:00+00:00"}
+    assert cli.json("sync", env=env)[0]["interactions"] == 1
+    again = cli.json("sync", "--again", env=env)[0]
+    assert (again["items"], again["interactions"]) == (1, 0)
