@@ -1,4 +1,10 @@
-"""One daemon per store: an exclusive ``flock`` on ``connect5.lock`` holding the pid.
+"""One daemon per store: an exclusive ``flock`` on ``connect5.lock`` holding the pid and what took it.
+
+``connect5 run`` holds the lock while it runs, and a one-shot ``connect5 sync``
+takes it too, so that a daemon does not start mid-sync. The file says which:
+``"<pid> <command>\\n"`` (``run`` or ``sync``), so ``status`` can tell a running
+sync from the daemon. A file written by an older version holds only the pid;
+it reads as the daemon, which is what it meant then.
 
 The kernel drops the lock when the process dies, however it dies, so a stale
 lock file never blocks a restart.
@@ -8,16 +14,43 @@ from __future__ import annotations
 
 import fcntl
 import os
+from dataclasses import dataclass
 from pathlib import Path
+
+RUN = "run"  # the daemon
+SYNC = "sync"  # a one-shot `connect5 sync`
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the lock: ``pid`` (None when the file does not say) and the command (``run``, ``sync``)."""
+
+    pid: int | None
+    kind: str = RUN
+
+    @property
+    def is_daemon(self) -> bool:
+        return self.kind == RUN
+
+    def describe(self) -> str:
+        pid = self.pid if self.pid is not None else "unknown"
+        return f"connect5 (pid {pid})" if self.is_daemon else f"a `connect5 {self.kind}` (pid {pid})"
 
 
 class AlreadyRunningError(Exception):
-    """Another ``connect5 run`` holds the lock."""
+    """Another ``connect5 run`` or ``connect5 sync`` holds the lock (``holder`` says which)."""
+
+    def __init__(self, message: str, holder: Holder):
+        super().__init__(message)
+        self.holder = holder
 
 
 class DaemonLock:
-    def __init__(self, path: Path):
+    """The lock, taken by ``kind``: the command holding it (``run``, the daemon; ``sync``)."""
+
+    def __init__(self, path: Path, kind: str = RUN):
         self.path = path
+        self.kind = kind
         self.fd: int | None = None
 
     def acquire(self) -> None:
@@ -26,13 +59,16 @@ class DaemonLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            other = _parse(os.pread(fd, 64, 0))
             os.close(fd)
-            raise AlreadyRunningError(
-                f"connect5 is already running on {self.path.parent} (pid {other}); stop it first"
-            ) from None
+            if other.is_daemon:
+                pid = other.pid or "unknown"
+                message = f"connect5 is already running on {self.path.parent} (pid {pid}); stop it first"
+            else:
+                message = f"{other.describe()} is running on {self.path.parent}; try again when it has finished"
+            raise AlreadyRunningError(message, other) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        os.pwrite(fd, f"{os.getpid()} {self.kind}\n".encode(), 0)
         self.fd = fd
 
     def release(self) -> None:
@@ -48,8 +84,15 @@ class DaemonLock:
         self.release()
 
 
-def holder(path: Path) -> int | None:
-    """The pid of the running daemon, or None when nobody holds the lock."""
+def _parse(data: bytes) -> Holder:
+    words = data.decode(errors="replace").split()
+    pid = int(words[0]) if words and words[0].isdigit() else None
+    kind = words[1] if len(words) > 1 else RUN  # an older version wrote the pid alone
+    return Holder(pid, kind)
+
+
+def held_by(path: Path) -> Holder | None:
+    """Who holds the lock, or None when nobody does."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -58,9 +101,16 @@ def holder(path: Path) -> int | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            return int(text) if text.isdigit() else -1
+            return _parse(os.pread(fd, 64, 0))
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
         os.close(fd)
+
+
+def holder(path: Path) -> int | None:
+    """The pid of the process holding the lock (-1 when the file does not say), or None when nobody does."""
+    held = held_by(path)
+    if held is None:
+        return None
+    return held.pid if held.pid is not None else -1

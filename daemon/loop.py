@@ -23,7 +23,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from connectors import base
-from daemon import clock, morning
+from daemon import calendar_block, clock, morning
 from daemon.config import Config, ConfigError, Source, load
 from daemon.notify import Notifier
 from daemon.paths import Home
@@ -119,6 +119,7 @@ class Daemon:
     wakeup: Wakeup | None = None  # made by install_signals or run
     morning_retry_at: float = 0.0
     last_morning: str = ""
+    block_seen: tuple | None = None  # the .ics block file as last found in place: (path, mtime, size, inode)
     config_mtime: tuple = ()
     config_watcher: object | None = None
     config_problem: str = ""  # why the config file was refused, until a reload succeeds
@@ -224,12 +225,36 @@ class Daemon:
     def _morning_due(self, now: datetime) -> bool:
         zone = clock.zone_name(self.config.me.timezone)
         today = clock.local_day(now, zone)
-        if today.isoformat() == self.last_morning or not clock.is_block_day(today, self.config.picking.days):
+        if not clock.is_block_day(today, self.config.picking.days):
             return False
+        if today.isoformat() == self.last_morning:
+            return self._block_gone(today)  # done today, unless its block file went away since
         if today.isoformat() < (self.store.meta("morning_day") or ""):
             return False  # the clock stepped back, or we flew west over the date line: that day has gone by
         earliest = min(self.config.picking.at, self.config.block.time)
         return now >= clock.at_local(today, earliest, zone)
+
+    def _block_gone(self, today) -> bool:
+        """Whether today's .ics block is no longer in its file (deleted, replaced, a new path).
+
+        The file is read only when it changed since it was last found in place, so
+        an idle daemon does not parse it every cycle.
+        """
+        if self.config.block.writer != "ics":
+            return False
+        path = calendar_block.ics_path(self.config, self.home)
+        try:
+            status = path.stat()
+            seen = (str(path), status.st_mtime_ns, status.st_size, status.st_ino)
+        except OSError:
+            seen = (str(path), None, None, None)
+        if seen == self.block_seen:
+            return False
+        gone = bool(calendar_block.block_gone(self.store, self.config, self.home, today))
+        self.block_seen = None if gone else seen
+        if gone:
+            log.warning("the block file %s no longer holds today's block: writing it again", path)
+        return gone
 
     def run_morning(self, now: datetime) -> None:
         try:
@@ -245,7 +270,7 @@ class Daemon:
         today = clock.local_day(now, zone)
         picks = morning.ensure_picks(self.store, self.config, today, today)
         try:
-            morning.write_block(self.store, self.config, self.home, today, today,
+            calendar_block.write_block(self.store, self.config, self.home, today, today,
                                 keepalive=lambda: self.keepalive("block"))
         except (base.ConnectorError, OSError) as error:
             # The picks stand; the block is tried again a few minutes later, not left out.

@@ -1,4 +1,4 @@
-"""The morning job: choose the day's five (once), then write the day's block (once).
+"""The morning job: choose the day's five (once); ``daemon.calendar_block`` then writes the day's block.
 
 Picks for a day are frozen once stored: running the job again, or ``connect5
 today`` any number of times, changes nothing. ``skip`` swaps one pick for the
@@ -11,14 +11,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from daemon import clock
 from daemon.config import Config
-from daemon.paths import Home
-from daemon.store import STARTED_MARK, Store, parse_day, utc_now
+from daemon.store import STARTED_MARK, Store, utc_now
 from rules import picker
 
 log = logging.getLogger(__name__)
@@ -299,124 +296,3 @@ def skip(store: Store, config: Config, day: date, key: str) -> dict[str, Any] | 
     if not chosen:
         return None
     return next(row for row in picks_of(store, day) if row["contact_key"] == chosen[0].key)
-
-
-# -- the block -------------------------------------------------------------
-
-
-def block_inputs(store: Store, config: Config, day: date, today: date) -> tuple:
-    """Everything the day's block is rendered from, as plain values (its digest decides rewrites)."""
-    people = []
-    for row in picks_of(store, day):
-        emails = store.emails_of(row["contact_key"])
-        people.append((row["name"], row["position"], row["company"], row["profile_url"],
-                       emails[0]["email"] if emails else "", row["last_touch_at"], row["last_touch_kind"] or "",
-                       row["connected_on"], row["reason"]))
-    settings = (config.block.title, config.block.time, config.block.minutes, config.block.opener,
-                tuple(config.picking.days), clock.zone_name(config.me.timezone))
-    return (day.isoformat(), today.isoformat(), settings, tuple(people))
-
-
-def render(inputs: tuple):
-    """The day's ``Block`` from ``block_inputs``."""
-    from connectors.records import BlockPerson
-    from rules import block as block_rules
-
-    day_text, today_text, (title, at, minutes, opener, days, zone), people = inputs
-    day, today = date.fromisoformat(day_text), date.fromisoformat(today_text)
-    persons = []
-    for name, position, company, profile_url, email, last_text, kind, connected, reason in people:
-        last = datetime.fromisoformat(last_text).astimezone(ZoneInfo(zone)) if last_text else None
-        persons.append(BlockPerson(
-            name=name, position=position, company=company, profile_url=profile_url, email=email,
-            last_touch=block_rules.describe_last_touch(last, kind, parse_day(connected), today), reason=reason,
-        ))
-    return block_rules.render_block(
-        day, persons, title=title, start=clock.at_local(day, at, zone), minutes=minutes,
-        weekdays=days, timezone=zone, opener_template=opener,
-    )
-
-
-def block_for(store: Store, config: Config, day: date, today: date):
-    return render(block_inputs(store, config, day, today))
-
-
-def make_writer(config: Config, home: Home, keepalive=None):
-    """The configured block writer; ``keepalive`` (the daemon's) is called while it waits to retry."""
-    from connectors import base
-
-    cls = base.writer_class(config.block.writer)
-    options = config.block.options or cls.Options()
-    context = base.SourceContext(
-        name=f"block:{config.block.writer}",
-        own_addresses=config.own_addresses,
-        data_dir=home.data_dir,
-        tokens_dir=home.tokens_dir,
-        timezone=clock.zone_name(config.me.timezone),
-        now=clock.now,
-        **({"keepalive": keepalive} if keepalive else {}),
-    )
-    return cls(options, context)
-
-
-def digest(inputs: tuple) -> str:
-    """A fingerprint of a block's inputs and of this version (a new version may render differently)."""
-    import zlib
-
-    from daemon import __version__
-
-    text = repr((__version__, inputs)).encode()
-    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
-
-
-def write_block(store: Store, config: Config, home: Home, day: date, today: date, writer=None,
-                restart: bool = False, keepalive=None):
-    """Write ``day``'s block unless the same content is already there; None when skipped.
-
-    When the writer says the user deleted our series, block writing stops (the
-    ``block_stopped`` mark) until ``connect5 today --restart-block``.
-    """
-    from connectors.base import BlockSeriesDeleted
-
-    if day < today:
-        return None
-    name = config.block.writer
-    if name == "ics":  # even when nothing is written below: a `chmod 644` since is undone (docs/SECURITY.md)
-        from daemon.permissions import keep_private
-
-        keep_private(ics_path(config, home), "block file")
-    if store.meta("block_stopped") == name and not restart:
-        return None
-    inputs = block_inputs(store, config, day, today)
-    wanted = digest(inputs)
-    row = store.query("SELECT digest, state FROM blocks WHERE day = ? AND writer = ?", [day.isoformat(), name])
-    if not restart and row and (row[0]["digest"] == wanted or row[0]["state"] in ("user-deleted", "series-deleted")):
-        return None
-    block = render(inputs)
-    writer = writer or make_writer(config, home, keepalive)
-    try:
-        reference = writer.restart(day, block) if restart and hasattr(writer, "restart") else writer.write(day, block)
-    except BlockSeriesDeleted as error:
-        from connectors.records import BlockRef
-
-        reference = BlockRef(writer=name, remote_id="", state="series-deleted")
-        with store.atomic():
-            store.set_meta("block_stopped", name)
-            store.log_event("error", f"block writing stopped: {error}", source="block")
-    with store.atomic():
-        if restart:
-            store.execute("DELETE FROM meta WHERE key = 'block_stopped'")
-        store.execute(
-            "INSERT OR REPLACE INTO blocks (day, writer, remote_id, etag, state, digest, written_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [day.isoformat(), name, reference.remote_id, reference.etag, reference.state, wanted, utc_now()],
-        )
-    return reference
-
-
-def ics_path(config: Config, home: Home) -> Path:
-    options = config.block.options
-    path = getattr(options, "path", "") if options else ""
-    if not path:
-        return home.ics_path
-    return Path(path).expanduser()

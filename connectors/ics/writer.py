@@ -6,7 +6,8 @@ brings the recurring master in line with the configured time, days and zone, and
 writes the result atomically (temporary file in the same folder, fsync,
 ``os.replace``, mode 0600). Writing the same block again leaves the file
 byte-identical and untouched, but for its mode: one that others may read is
-made 0600 again.
+made 0600 again. ``holds(day, etag)`` says whether the file on disk still has a
+day's block as written: the daemon writes a deleted or moved file again.
 
 When the time, days or zone change, the whole series moves, as when a user edits
 "all events" of a series in a calendar app: overrides on days that are still
@@ -138,6 +139,11 @@ def zone_years(series: Series, day: date) -> tuple[int, int]:
     return max(min(series.anchor.year, day.year - 1), day.year - 3), day.year + 2
 
 
+def etag_of(override: Override) -> str:
+    """The ``BlockRef.etag`` of a day's block: a checksum of its text."""
+    return f"{zlib.crc32(repr(override.content()).encode()):08x}"
+
+
 class IcsBlockWriter:
     """Writes the daily block into one .ics file (see the module docstring)."""
 
@@ -172,9 +178,29 @@ class IcsBlockWriter:
             logger.info("wrote the block of %s to %s", day, self.path)
         else:
             self._keep_private()
-        override = result.overrides[day]
-        etag = f"{zlib.crc32(repr(override.content()).encode()):08x}"
-        return BlockRef(writer="ics", remote_id=f"{BLOCK_UID}/{day.isoformat()}", etag=etag)
+        return BlockRef(writer="ics", remote_id=f"{BLOCK_UID}/{day.isoformat()}", etag=etag_of(result.overrides[day]))
+
+    def holds(self, day: date, etag: str = "") -> bool:
+        """Whether the file on disk holds ``day``'s block as written (``etag`` from its ``BlockRef``; "": any).
+
+        False when the file is missing (deleted, or ``path`` changed since), cannot be
+        parsed, or lacks that day: the digest of what was written says nothing about
+        what is on disk now. ``SourceUnavailable`` when it cannot be read.
+        """
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return False
+        except OSError as error:
+            raise SourceUnavailable(f"cannot read the block file {self.path}: {error}") from error
+        try:
+            block_file = load(data)
+        except BlockFileError:
+            return False
+        override = block_file.overrides.get(day)
+        if block_file.series is None or override is None or not block_file.series.has_instance(day):
+            return False
+        return not etag or etag_of(override) == etag
 
     def _keep_private(self) -> None:
         """An unchanged file is not rewritten, but a mode opened since (``chmod 644``) is closed again."""

@@ -223,7 +223,9 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
         raise UserError(f"{index.name_of(keys[0])} is no longer one of {day}'s picks (skipped just now?)") from None
     skipped_name = index.name_of(keys[0])
     if day >= current:
-        morning.write_block(store, config, app.home, day, current)
+        from daemon import calendar_block
+
+        calendar_block.write_block(store, config, app.home, day, current)
     if replacement is None:
         _say(as_json, {"skipped": skipped_name, "replacement": None}, f"skipped {skipped_name}; nobody left to pick")
         return

@@ -2,18 +2,22 @@
 
 Read-only and quick while the daemon runs: the store is opened with a short busy
 timeout (WAL lets readers in beside the daemon's writes), and nothing here
-imports a connector.
+imports a connector but the .ics block writer, to see that its file still holds
+the block.
+
+The lock says what holds it: the daemon (``connect5 run``) or a one-shot
+``connect5 sync``, which is not the daemon running.
 
 Exit status, for scripts: 0 the daemon runs and nothing needs attention;
 1 a user error (bad config, unusable store); 3 the daemon is not running;
 4 something needs attention (a failing or stopped source, a deleted block
-series), whether or not the daemon runs.
+series, a block file gone or a block write failing), whether or not the daemon runs.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,8 +44,9 @@ def status(app, as_json: bool) -> None:
 
     \b
     Exit status: 0 the daemon runs and all is well; 1 a user error;
-    3 the daemon is not running; 4 something needs attention (a failing or
-    stopped source, a deleted block series), whether or not it runs.
+    3 the daemon is not running (a `connect5 sync` may be); 4 something needs
+    attention (a failing or stopped source, a deleted block series, a block
+    file gone or a block write failing), whether or not it runs.
     """
     report = collect(app)
     if as_json:
@@ -64,18 +69,24 @@ def collect(app) -> dict[str, Any]:
     config, home = app.config, app.home
     zone = clock.zone_name(config.me.timezone)
     now = clock.now()
-    pid = lock.holder(home.lock_path)
+    held = lock.held_by(home.lock_path)
+    running = held is not None and held.is_daemon
     report: dict[str, Any] = {
-        "daemon": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
+        "daemon": {"running": running, "pid": held.pid if running else None,
+                   "lock": {"kind": held.kind, "pid": held.pid} if held else None},
         "home": str(home.data_dir), "config": str(config.path), "timezone": zone,
         "now": now.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds"),
         "store": {"path": str(home.db_path), "exists": home.db_path.exists()},
-        "sources": [], "today": None, "next_morning_job": None, "problems": [],
+        "sources": [], "today": None, "next_morning_job": None, "block_error": None, "problems": [],
     }
     store = _open_store(home.db_path)
     try:
         report["sources"] = _sources(config, store)
-        report["today"], ran_today = _today(config, store, clock.local_day(now, zone))
+        report["today"], ran_today = _today(config, home, store, clock.local_day(now, zone))
+        if store is not None:
+            from daemon import calendar_block
+
+            report["block_error"] = calendar_block.block_error(store)
         report["next_morning_job"] = _next_morning(config, now, zone, ran_today)
     finally:
         if store is not None:
@@ -120,7 +131,7 @@ def _sources(config, store) -> list[dict[str, Any]]:
     return result
 
 
-def _today(config, store, day) -> tuple[dict[str, Any], bool]:
+def _today(config, home, store, day) -> tuple[dict[str, Any], bool]:
     from daemon import clock
 
     today: dict[str, Any] = {"day": day.isoformat(), "picks": [], "block": None,
@@ -137,14 +148,22 @@ def _today(config, store, day) -> tuple[dict[str, Any], bool]:
             "reason": row["reason"],
         })
     blocks = store.query(
-        "SELECT day, writer, state, written_at FROM blocks WHERE writer = ? AND day <= ? ORDER BY day DESC LIMIT 1",
+        "SELECT day, writer, state, written_at, etag FROM blocks WHERE writer = ? AND day <= ?"
+        " ORDER BY day DESC LIMIT 1",
         [config.block.writer, day.isoformat()],
     )
     if blocks:
         block = dict(blocks[0])
+        etag = block.pop("etag") or ""
         block["today"] = block["day"] == day.isoformat()
         if block["state"] == "series-deleted":
             block["hint"] = SERIES_DELETED_HINT
+        # What was written may be gone since: the .ics file deleted, or [block] path changed.
+        from daemon import calendar_block
+
+        written = block["state"] not in ("series-deleted", "user-deleted")
+        problem = calendar_block.block_file_problem(config, home, date.fromisoformat(block["day"]), etag) if written else ""
+        block["file_problem"] = problem
         today["block"] = block
     # The morning job has run today when it chose picks or wrote a block (an empty network picks nobody).
     ran = store.query(
@@ -178,6 +197,11 @@ def _problems(report: dict[str, Any]) -> list[str]:
     block = (report["today"] or {}).get("block")
     if block and block["state"] == "series-deleted":
         problems.append(f"block: {block['hint']}")
+    failure = report["block_error"]
+    if block and block.get("file_problem") and not (failure and block["file_problem"] in failure["error"]):
+        problems.append(f"block: {block['file_problem']}; `connect5 today` writes it again")
+    if failure:
+        problems.append(f"block not written since {failure['since']} ({failure['writer']}): {failure['error']}")
     return problems
 
 
@@ -186,9 +210,13 @@ def _problems(report: dict[str, Any]) -> list[str]:
 
 def show(report: dict[str, Any]) -> None:
     zone = ZoneInfo(report["timezone"])
-    daemon = report["daemon"]
-    running = f"running (pid {daemon['pid']})" if daemon["running"] else "not running"
-    click.echo(f"connect5 {running} · {report['home']}")
+    daemon, held = report["daemon"], report["daemon"]["lock"]
+    if daemon["running"]:
+        click.echo(f"connect5 running (pid {daemon['pid']}) · {report['home']}")
+    elif held:
+        click.echo(f"a `connect5 {held['kind']}` (pid {held['pid']}) is running; the daemon is not · {report['home']}")
+    else:
+        click.echo(f"connect5 not running · {report['home']}")
     if report["sources"]:
         click.echo("sources")
     elif not Path(report["config"]).exists():
@@ -242,7 +270,8 @@ def _show_today(today: dict[str, Any] | None, zone: ZoneInfo) -> None:
     block = today["block"]
     if block:
         when = "today" if block["today"] else f"last on {block['day']}"
-        click.echo(f"  block ({block['writer']}): {block['state']} {when}, {_when(block['written_at'], zone)}")
+        gone = f", but {block['file_problem']}" if block.get("file_problem") else ""
+        click.echo(f"  block ({block['writer']}): {block['state']} {when}, {_when(block['written_at'], zone)}{gone}")
 
 
 def _when(text: str | None, zone: ZoneInfo) -> str:

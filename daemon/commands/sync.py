@@ -31,10 +31,12 @@ def sync(app, source: str | None, again: bool, as_json: bool) -> None:
         raise UserError(f"no sources configured in {config.path} (see config.example.toml)")
     from daemon.lock import AlreadyRunningError, DaemonLock, holder
 
-    lock = DaemonLock(app.home.lock_path)  # one process syncs a store at a time: the daemon, or this
+    lock = DaemonLock(app.home.lock_path, kind="sync")  # one process syncs a store at a time: the daemon, or this
     try:
         lock.acquire()
-    except AlreadyRunningError:
+    except AlreadyRunningError as refused:
+        if not refused.holder.is_daemon:
+            raise UserError(f"{refused.holder.describe()} is syncing this store; try again when it is done") from None
         if again:  # the daemon reads them from the start at its next sync
             from daemon.importer import read_again
 

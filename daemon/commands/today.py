@@ -17,7 +17,7 @@ from daemon.commands.common import json_option, today_for
 def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: bool) -> None:
     """Show the day's five (choosing them if not yet chosen) and write the day's block."""
     from connectors.base import ConnectorError
-    from daemon import morning
+    from daemon import calendar_block, morning
 
     config, store = app.config, app.store()
     morning.look_at_started(store, config)  # who replied or met since the last look, before showing them
@@ -40,7 +40,7 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
         block_note = "block written on the day"
     elif not no_block and picks and day >= current:
         try:
-            reference = morning.write_block(store, config, app.home, day, current, restart=restart_block)
+            reference = calendar_block.write_block(store, config, app.home, day, current, restart=restart_block)
             block_note = "block written" if reference else "block already up to date"
             if reference is not None and reference.state == "series-deleted":
                 block_note = "block not written: you deleted the series; `connect5 today --restart-block` starts a new one"
@@ -48,7 +48,7 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
                 block_note = "block writing is stopped (series deleted); `connect5 today --restart-block` starts a new one"
         except ConnectorError as error:
             block_note = f"block not written: {error}"
-    where = morning.ics_path(config, app.home) if config.block.writer == "ics" else config.block.writer
+    where = calendar_block.ics_path(config, app.home) if config.block.writer == "ics" else config.block.writer
     short = morning.shortfall(store, config, day, picks) if picks else _nobody(store, day, day == current)
     if as_json:
         echo_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),

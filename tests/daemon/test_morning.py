@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from connectors.records import Contact
+from daemon import calendar_block, morning
 from daemon import config as config_module
-from daemon import morning
 from daemon.store import open_store
 
 
@@ -98,11 +98,11 @@ def test_a_deleted_series_stops_block_writing_until_restarted(tmp_path):
     day = date(2026, 11, 27)
     morning.ensure_picks(store, config, day, day)
     writer = DeletedSeriesWriter()
-    reference = morning.write_block(store, config, home, day, day, writer=writer)
+    reference = calendar_block.write_block(store, config, home, day, day, writer=writer)
     assert reference.state == "series-deleted" and store.meta("block_stopped") == "ics"
-    assert morning.write_block(store, config, home, day + timedelta(days=3), day, writer=writer) is None
+    assert calendar_block.write_block(store, config, home, day + timedelta(days=3), day, writer=writer) is None
     assert writer.writes == 1
-    restarted = morning.write_block(store, config, home, day, day, writer=writer, restart=True)
+    restarted = calendar_block.write_block(store, config, home, day, day, writer=writer, restart=True)
     assert restarted.state == "written" and writer.restarts == 1
     assert store.meta("block_stopped") is None
     assert store.query("SELECT state FROM blocks WHERE day = ?", [day.isoformat()]) == [{"state": "written"}]
@@ -114,7 +114,7 @@ def test_the_block_writer_gets_the_daemons_keepalive(tmp_path):
     (tmp_path / "config.toml").write_text('[block]\nwriter = "google"\n')
     config = config_module.load(tmp_path / "config.toml")
     calls = []
-    writer = morning.make_writer(config, Home(config_file=tmp_path / "config.toml", data_dir=tmp_path),
+    writer = calendar_block.make_writer(config, Home(config_file=tmp_path / "config.toml", data_dir=tmp_path),
                                  keepalive=lambda: calls.append(1))
     writer.context.keepalive()
     assert calls == [1]

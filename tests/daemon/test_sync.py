@@ -147,7 +147,7 @@ def test_a_bug_in_one_connector_is_recorded_and_does_not_escape(world, caplog):
 
 
 def test_a_failed_block_write_is_tried_again_later_not_dropped(world, tmp_path, monkeypatch):
-    from daemon import loop, morning
+    from daemon import calendar_block, loop
 
     store, config, home, source = world
     writes = []
@@ -161,7 +161,7 @@ def test_a_failed_block_write_is_tried_again_later_not_dropped(world, tmp_path, 
                 raise OSError(28, "No space left on device")
             return BlockRef(writer="ics", remote_id=str(day))
 
-    monkeypatch.setattr(morning, "make_writer", lambda config, home, keepalive=None: FlakyWriter())
+    monkeypatch.setattr(calendar_block, "make_writer", lambda config, home, keepalive=None: FlakyWriter())
     daemon = loop.Daemon(home=home, config=config, store=store)
     morning_time = NOW.replace(hour=8)  # after the default 07:00
     daemon.run_morning(morning_time)
