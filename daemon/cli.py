@@ -69,14 +69,10 @@ class LazyGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except Exception as error:
-                if "daemon.store" in sys.modules:  # only a command that opened the store can find it busy
-                    from daemon.store import is_busy
-
-                    if not is_busy(error):
-                        raise
-                    raise UserError("the store stayed busy: another connect5 command was writing to it for"
-                                    " 30 s (a big import?); try again when it is done") from None
-                raise
+                problem = _environment_problem(ctx, error)
+                if problem is None:
+                    raise  # a bug: its traceback is wanted
+                raise UserError(problem) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Lazy commands by their one-line help (importing them would defeat the point);
@@ -87,6 +83,19 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(sorted(rows.items()))
+
+
+def _environment_problem(ctx: click.Context, error: Exception) -> str | None:
+    """One line for a failure that is the machine's, not connect5's: a busy store, a full disk, a read-only folder."""
+    if "daemon.store" not in sys.modules and not isinstance(error, OSError):
+        return None  # only a command that opened the store can find it busy, full or read-only
+    from daemon.store import access_problem, is_busy
+
+    if is_busy(error):
+        return ("the store stayed busy: another connect5 command was writing to it for"
+                " 30 s (a big import?); try again when it is done")
+    app = ctx.find_object(App)
+    return access_problem(error, app.home.db_path) if app is not None else None
 
 
 @contextmanager

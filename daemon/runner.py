@@ -9,7 +9,7 @@ from connectors import base
 from daemon import clock
 from daemon.config import Config, Source
 from daemon.paths import Home
-from daemon.store import Store, is_busy
+from daemon.store import Store, access_problem, is_busy
 from daemon.sync import sync_source
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,12 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
             log.warning("%s: %s", source.name, STORE_BUSY)
             return {"source": source.name, "error": STORE_BUSY, "stopped": False, "busy": True,
                     "line": f"{source.name}: {STORE_BUSY}"}
-        log.exception("%s: unexpected error (a bug; the traceback follows)", source.name)
-        error = f"unexpected {type(failure).__name__}: {failure}"
+        problem = access_problem(failure, store.path)
+        if problem:  # a full disk, a read-only store: the machine's doing, said plainly, no traceback
+            error = problem
+        else:
+            log.exception("%s: unexpected error (a bug; the traceback follows)", source.name)
+            error = f"unexpected {type(failure).__name__}: {failure}"
     if error and error == repeat_of and not stopped:
         log.debug("%s: still %s", source.name, error)
         return {"source": source.name, "error": error, "stopped": False, "line": f"{source.name}: {error}",
@@ -71,8 +75,8 @@ def sync_one(store: Store, config: Config, home: Home, source: Source, connector
             with store.atomic():
                 store.source_state(source.name, error=error, stopped=stopped or None)
                 store.log_event("error" if stopped else "warning", error, source=source.name)
-        except Exception as failure:  # the store busy past the wait: the log line above says it all the same
-            if not is_busy(failure):
+        except Exception as failure:  # busy past the wait, full, read-only: the log line above says it all the same
+            if not (is_busy(failure) or access_problem(failure, store.path)):
                 raise
         return {"source": source.name, "error": error, "stopped": bool(stopped), "line": f"{source.name}: {error}"}
     from rules.stats import counted

@@ -2,9 +2,10 @@
 
 Checks the config (file, key, problem), the privacy of the data folder,
 ``tokens/``, the token files, the store's files and the block file (read before
-anything opens the store), the store (opens, is ours, is sound), the systemd
-unit (if installed, that it runs this installation and these folders) and the
-paths the sources read. ``--fix`` repairs what is safe to repair by itself: file modes.
+anything opens the store), that the data folder and the store can be written
+(not a read-only folder, file or mount, not a full disk), the store (opens, is
+ours, is sound), the systemd unit (if installed, that it runs this installation
+and these folders) and the paths the sources read. ``--fix`` repairs what is safe to repair by itself: file modes.
 
 Exit status: 0 when all is well, 1 when something needs fixing.
 """
@@ -43,6 +44,7 @@ def check(app, repair: bool, as_json: bool) -> None:
     findings: list[Finding] = []
     config = _check_config(app.home.config_file, findings)
     open_holes = _check_modes(app.home, config, findings, repair)
+    _check_writable(app.home, findings)
     _check_store(app.home.db_path, findings)
     _recheck_modes(open_holes)
     _check_unit(app, findings)
@@ -114,6 +116,30 @@ def _check_modes(home, config, findings: list[Finding], repair: bool) -> list[tu
     return open_holes
 
 
+def _check_writable(home, findings: list[Finding]) -> None:
+    """connect5 can write its folder and the store's files (a read-only mount or folder stops every
+    command that records anything), and their disk is not full."""
+    import os
+
+    from daemon.store import unwritable
+
+    if not home.data_dir.exists():
+        return  # said by _check_modes
+    db = home.db_path
+    reason = unwritable(home.data_dir, db, Path(f"{db}-wal"), Path(f"{db}-shm"), home.lock_path)
+    if reason:
+        findings.append(Finding("data", False, f"connect5 cannot write its data: {reason[0]}", reason[1]))
+        return
+    try:
+        full = os.statvfs(home.data_dir).f_bavail == 0
+    except OSError:
+        full = False
+    if full:
+        findings.append(Finding("data", False, f"the disk holding {home.data_dir} is full", "free some space on it"))
+    else:
+        findings.append(Finding("data", True, f"{home.data_dir} is writable"))
+
+
 def _recheck_modes(open_holes: list[tuple[Finding, object]]) -> None:
     """A hole that opening the store closed is reported as found, and as fixed by that."""
     for finding, entry in open_holes:
@@ -149,6 +175,9 @@ def _check_store(path: Path, findings: list[Finding]) -> None:
         return
     try:
         store = store_module.open_store(path, create=False, timeout=STORE_TIMEOUT)
+    except store_module.StoreAccessError as error:  # says what to do itself
+        findings.append(Finding("store", False, str(error)))
+        return
     except store_module.StoreError as error:
         findings.append(Finding("store", False, str(error), "move the file aside or point --home elsewhere"))
         return
