@@ -124,7 +124,7 @@ def write_block(store: Store, config: Config, home: Home, day: date, today: date
         return None
     try:
         if not restart and row and row[0]["digest"] == wanted:
-            if _in_place(config, home, writer, day, row[0]["etag"] or ""):
+            if _in_place(store, config, home, writer, day, row[0]["etag"] or ""):
                 _forget_block_error(store)
                 return None
             log.info("the block of %s is no longer where it was written: writing it again", day)
@@ -152,19 +152,45 @@ def write_block(store: Store, config: Config, home: Home, day: date, today: date
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [day.isoformat(), name, reference.remote_id, reference.etag, reference.state, wanted, utc_now()],
         )
+        if name == "ics" and writer is not None and hasattr(writer, "holds"):
+            store.set_meta(FILE_SEEN, _file_seen(config, home, day, reference.etag))
     return reference
 
 
-def _in_place(config: Config, home: Home, writer, day: date, etag: str) -> bool:
+FILE_SEEN = "block_file_seen"  # meta: the .ics block file as last known to hold the block (see _file_seen)
+
+
+def _in_place(store: Store, config: Config, home: Home, writer, day: date, etag: str) -> bool:
     """Whether the block recorded as written for ``day`` is still there, where the writer can tell.
 
-    The .ics writer looks at its file (``holds``); a remote calendar is not asked
-    here, its writer finds a deleted event itself at the next write.
+    The .ics writer looks at its file (``holds``), but only when the file changed
+    since it was last found holding the block (path, time, size and inode as
+    remembered in ``FILE_SEEN``): a repeated ``connect5 today`` costs a stat, not
+    a parse. A remote calendar is not asked here: its writer finds a deleted event
+    itself at the next write.
     """
-    if writer is None and config.block.writer == "ics":
+    if config.block.writer == "ics" and writer is None:
+        seen = _file_seen(config, home, day, etag)
+        if seen and store.meta(FILE_SEEN) == seen:
+            return True
         writer = make_writer(config, home)
+        if writer.holds(day, etag):
+            with store.atomic():
+                store.set_meta(FILE_SEEN, seen)
+            return True
+        return False
     holds = getattr(writer, "holds", None)
     return holds(day, etag) if holds is not None else True
+
+
+def _file_seen(config: Config, home: Home, day: date, etag: str | None) -> str:
+    """The .ics block file as it is now, with the block it should hold; "" when it is not there."""
+    path = ics_path(config, home)
+    try:
+        status = path.stat()
+    except OSError:
+        return ""
+    return f"{path}|{status.st_mtime_ns}|{status.st_size}|{status.st_ino}|{day}|{etag or ''}"
 
 
 def block_file_problem(config: Config, home: Home, day: date, etag: str = "") -> str:

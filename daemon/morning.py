@@ -191,8 +191,6 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
     the answer is right when no daemon runs. The first look, in a store no refresh
     has marked yet, only notes the time. Returns how many picks changed state.
     """
-    from daemon.outcomes import refresh_touched
-
     moment = clock.iso(now)
     since = store.meta(STARTED_MARK)
     keys = set()
@@ -207,6 +205,8 @@ def refresh_started(store: Store, config: Config, now: datetime) -> int:
         store.set_meta(STARTED_MARK, moment)
         if not keys:
             return 0
+        from daemon.outcomes import refresh_touched
+
         return refresh_touched(store, keys, clock.zone_name(config.me.timezone), now)
 
 

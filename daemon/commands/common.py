@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -59,6 +58,8 @@ def _words_begin(name: str, typed: str) -> bool:
 
 
 def _spelling(text: str) -> str:
+    import unicodedata
+
     # NFC: a terminal may send "ë" as "e" and a combining mark. lower(), not casefold():
     # casefold makes "Groß" "gross", and ß is the very accent that tells them apart.
     return " ".join(unicodedata.normalize("NFC", text).lower().split())
@@ -214,6 +215,8 @@ def display_width(text: str) -> int:
 
 
 def _character_width(character: str) -> int:
+    import unicodedata
+
     # East Asian wide and fullwidth characters (CJK, most emoji) take two columns; combining
     # marks and format characters (accents spelled apart, variation selectors, zero-width
     # joiners) take none: https://www.unicode.org/reports/tr11/

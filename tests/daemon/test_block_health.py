@@ -231,3 +231,19 @@ def test_a_running_daemon_writes_a_deleted_block_file_again_at_its_next_cycle(ne
         assert block.exists() and b"BEGIN:VEVENT" in block.read_bytes()
     finally:
         store.close()
+
+
+def test_a_repeated_today_checks_the_block_file_with_a_stat_not_a_parse(network, home):
+    import subprocess
+    import sys
+
+    network("today", env=MONDAY_MORNING)
+    script = ("import sys; from daemon.cli import main\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print('connectors.ics.writer' in sys.modules, file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", script, "--home", str(home), "today"], capture_output=True, text=True,
+                         env={**os.environ, **MONDAY_LATER}, timeout=60)
+    assert "block already up to date" in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "False"
+    (home / "connect5.ics").write_text((home / "connect5.ics").read_text() + "\n")  # touched: looked at again
+    assert "block already up to date" in network("today", env=MONDAY_LATER).output
