@@ -268,6 +268,7 @@ class Daemon:
     def _run_morning(self, now: datetime) -> None:
         zone = clock.zone_name(self.config.me.timezone)
         today = clock.local_day(now, zone)
+        chosen_before = bool(morning.picks_of(self.store, today, include_skipped=True))
         picks = morning.ensure_picks(self.store, self.config, today, today)
         try:
             calendar_block.write_block(self.store, self.config, self.home, today, today,
@@ -282,7 +283,10 @@ class Daemon:
         self.last_morning = today.isoformat()
         with self.store.atomic():  # remembered across restarts, for morning_due
             self.store.set_meta("morning_day", max(today.isoformat(), self.store.meta("morning_day") or ""))
-        log.info("morning job for %s: %d picks", today, len(picks))
+        if chosen_before:  # a restart, or the block written again: nothing chosen now
+            log.debug("morning job for %s: its %d picks were chosen before", today, len(picks))
+        else:
+            log.info("morning job for %s: %d picks", today, len(picks))
 
     def cycle(self, *, force_sync: bool = False) -> None:
         """Sync what is due (everything with ``force_sync``), then the morning job if due."""

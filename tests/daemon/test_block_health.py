@@ -247,3 +247,37 @@ def test_a_repeated_today_checks_the_block_file_with_a_stat_not_a_parse(network,
     assert run.stderr.strip().splitlines()[-1] == "False"
     (home / "connect5.ics").write_text((home / "connect5.ics").read_text() + "\n")  # touched: looked at again
     assert "block already up to date" in network("today", env=MONDAY_LATER).output
+
+
+def test_a_restart_on_the_same_day_does_not_log_picks_as_chosen_again(network, home, monkeypatch):
+    import logging
+
+    from daemon.config import load
+    from daemon.loop import Daemon
+    from daemon.paths import resolve
+    from daemon.store import open_store
+
+    class Collect(logging.Handler):  # on the logger itself: an in-process `connect5 run` may stop propagation
+        def __init__(self):
+            super().__init__(logging.INFO)
+            self.lines: list[str] = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage())
+
+    monkeypatch.setenv("CONNECT5_NOW", MONDAY_MORNING["CONNECT5_NOW"])
+    paths, logger = resolve(str(home)), logging.getLogger("daemon.loop")
+    starts = []
+    for _ in range(2):  # the first start chooses, the second finds them chosen
+        collect, level = Collect(), logger.level
+        logger.addHandler(collect)
+        logger.setLevel(logging.INFO)
+        store = open_store(paths.db_path)
+        try:
+            Daemon(home=paths, config=load(paths.config_file), store=store).cycle(force_sync=True)
+        finally:
+            store.close()
+            logger.removeHandler(collect)
+            logger.setLevel(level)
+        starts.append([line for line in collect.lines if "morning job for" in line])
+    assert len(starts[0]) == 1 and starts[1] == []
