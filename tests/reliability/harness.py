@@ -134,7 +134,8 @@ def dump(home: Path, world: World | None = None) -> dict:
                             "SELECT source, type, cursor, items, last_error, stopped FROM cursors ORDER BY source")],
             "review": rows("SELECT kind, value, candidates, reason, source, seen, resolved FROM review"
                            " ORDER BY kind, value"),
-            "meta": rows("SELECT key, value FROM meta ORDER BY key"),
+            # block_file_seen caches the block file's stat (path, times, inode): the file's, not the store's, news.
+            "meta": rows("SELECT key, value FROM meta WHERE key != 'block_file_seen' ORDER BY key"),
         }
     finally:
         connection.close()
