@@ -202,6 +202,9 @@ def _problems(report: dict[str, Any]) -> list[str]:
         problems.append(f"block: {block['file_problem']}; `connect5 today` writes it again")
     if failure:
         problems.append(f"block not written since {failure['since']} ({failure['writer']}): {failure['error']}")
+    if report["daemon"]["running"] and not Path(report["config"]).exists():
+        problems.append(f"the config file {report['config']} is gone: the running daemon goes on with the one it"
+                        " read until it stops; `connect5 init` writes a new one")
     return problems
 
 
@@ -219,6 +222,8 @@ def show(report: dict[str, Any]) -> None:
         click.echo(f"connect5 not running · {report['home']}")
     if report["sources"]:
         click.echo("sources")
+    elif not Path(report["config"]).exists() and daemon["running"]:
+        click.echo(f"sources: the config file {report['config']} is gone (see below)")
     elif not Path(report["config"]).exists():
         click.echo(f"sources: none, there is no config yet ({report['config']}): `connect5 init` writes one")
     else:

@@ -281,3 +281,14 @@ def test_status_lists_each_file_skipped(cli, home):
     cli("sync")
     text = cli("status", ok=False, env=MONDAY_EARLY).stdout
     assert "1750000000.M0P1.host: empty file" in text and "1750000001.M1P1.host: no blank line" in text
+
+
+def test_a_config_deleted_while_the_daemon_runs_is_a_problem(cli, synced):
+    from daemon.lock import DaemonLock
+
+    (synced / "config.toml").unlink()
+    with DaemonLock(synced / "connect5.lock", kind="run"):
+        code, report = status(cli)
+        text = cli("status", ok=False, env=MONDAY_EARLY).stdout
+    assert code == 4 and "config.toml is gone: the running daemon goes on with the one it read" in report["problems"][0]
+    assert "there is no config yet" not in text and "is gone (see below)" in text
