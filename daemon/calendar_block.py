@@ -216,14 +216,24 @@ def block_file_problem(config: Config, home: Home, day: date, etag: str = "") ->
 def block_gone(store: Store, config: Config, home: Home, day: date) -> str:
     """``block_file_problem`` for the block written for ``day``: "" when none was, or it is in place.
 
-    Cheap enough for every daemon cycle (one small file read): a block file
-    deleted after the morning job is then written again without waiting a day.
+    Cheap enough for every daemon cycle: the file is parsed only when it changed
+    since it was last found holding the block (``FILE_SEEN``, as ``write_block``
+    asks), so a block file deleted after the morning job is written again
+    without waiting a day, and an idle daemon does not parse it every cycle.
     """
     row = store.query("SELECT etag, state FROM blocks WHERE day = ? AND writer = ?",
                       [day.isoformat(), config.block.writer])
     if not row or row[0]["state"] in ("user-deleted", "series-deleted"):
         return ""
-    return block_file_problem(config, home, day, row[0]["etag"] or "")
+    from connectors.base import ConnectorError
+
+    etag = row[0]["etag"] or ""
+    try:
+        if config.block.writer != "ics" or _in_place(store, config, home, None, day, etag):
+            return ""
+    except ConnectorError as error:  # the file cannot be read: the write says so
+        return str(error)
+    return block_file_problem(config, home, day, etag) or f"the block file {ics_path(config, home)} changed"
 
 
 def block_error(store: Store) -> dict[str, str] | None:

@@ -17,13 +17,6 @@ from daemon.store import Store
 LOCAL_TYPES = frozenset({"maildir", "ics"})
 
 
-def read_again(store: Store, sources: list[str]) -> None:
-    """Make the next sync of ``sources`` read from the start (their cursors forgotten)."""
-    with store.atomic():
-        for name in sources:
-            store.execute("UPDATE cursors SET cursor = NULL WHERE source = ?", [name])
-
-
 def _read_again_for_new_people(store: Store) -> list[str]:
     """Notes on reading again the sources synced before new people came: local ones now, remote ones on request."""
     rows = store.query("SELECT source, type FROM cursors WHERE cursor IS NOT NULL ORDER BY source")
@@ -31,7 +24,9 @@ def _read_again_for_new_people(store: Store) -> list[str]:
     remote = [row["source"] for row in rows if row["type"] not in LOCAL_TYPES]
     notes = []
     if local:
-        read_again(store, local)
+        from daemon.sync import read_from_start
+
+        read_from_start(store, local)
         notes.append(f"{', '.join(local)}: read again from the start at the next sync, to find the new people"
                      " in what was read before")
     for name in remote:

@@ -119,7 +119,6 @@ class Daemon:
     wakeup: Wakeup | None = None  # made by install_signals or run
     morning_retry_at: float = 0.0
     last_morning: str = ""
-    block_seen: tuple | None = None  # the .ics block file as last found in place: (path, mtime, size, inode)
     config_mtime: tuple = ()
     config_watcher: object | None = None
     config_problem: str = ""  # why the config file was refused, until a reload succeeds
@@ -235,26 +234,11 @@ class Daemon:
         return now >= clock.at_local(today, earliest, zone)
 
     def _block_gone(self, today) -> bool:
-        """Whether today's .ics block is no longer in its file (deleted, replaced, a new path).
-
-        The file is read only when it changed since it was last found in place, so
-        an idle daemon does not parse it every cycle.
-        """
-        if self.config.block.writer != "ics":
-            return False
-        path = calendar_block.ics_path(self.config, self.home)
-        try:
-            status = path.stat()
-            seen = (str(path), status.st_mtime_ns, status.st_size, status.st_ino)
-        except OSError:
-            seen = (str(path), None, None, None)
-        if seen == self.block_seen:
-            return False
-        gone = bool(calendar_block.block_gone(self.store, self.config, self.home, today))
-        self.block_seen = None if gone else seen
-        if gone:
-            log.warning("the block file %s no longer holds today's block: writing it again", path)
-        return gone
+        """Whether today's .ics block is no longer in its file (deleted, replaced, a new path)."""
+        problem = calendar_block.block_gone(self.store, self.config, self.home, today)
+        if problem:
+            log.warning("%s: writing today's block again", problem)
+        return bool(problem)
 
     def run_morning(self, now: datetime) -> None:
         try:
@@ -300,11 +284,7 @@ class Daemon:
         if self.morning_due(wall):
             self.run_morning(wall)
         # Meetings that began since the last cycle: "call booked" becomes "met" with no sync.
-        try:
-            morning.refresh_started(self.store, self.config, wall)
-        except sqlite3.OperationalError as error:
-            if not is_busy(error):
-                raise  # the next cycle asks again when the store is free
+        morning.look_at_started(self.store, self.config, wall)
 
     # -- the loop ---------------------------------------------------------
 

@@ -121,6 +121,11 @@ def picks_of(store: Store, day: date, *, include_skipped: bool = False) -> list[
     )
 
 
+def skipped_on(store: Store, day: date) -> int:
+    """How many of ``day``'s picks were skipped."""
+    return store.db.execute("SELECT count(*) FROM picks WHERE day = ? AND skipped = 1", [day.isoformat()]).fetchone()[0]
+
+
 def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[dict[str, Any]]:
     """The day's picks: stored ones if any, else chosen now and stored.
 
@@ -145,12 +150,12 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
     return picks_of(store, day)
 
 
-def look_at_started(store: Store, config: Config) -> None:
-    """``refresh_started`` now, for a command; a store busy with another writer leaves it to the next look."""
+def look_at_started(store: Store, config: Config, now: datetime | None = None) -> None:
+    """``refresh_started`` at ``now`` (default: now); a store busy with another writer leaves it to the next look."""
     from daemon.store import is_busy
 
     try:
-        refresh_started(store, config, clock.now())
+        refresh_started(store, config, now or clock.now())
     except Exception as error:
         if not is_busy(error):
             raise

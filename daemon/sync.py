@@ -99,6 +99,13 @@ def sync_source(
     return report
 
 
+def read_from_start(store: Store, sources: list[str]) -> None:
+    """Make the next sync of ``sources`` read from the start, as their first did (their cursors forgotten)."""
+    with store.atomic():
+        for name in sources:
+            store.execute("UPDATE cursors SET cursor = NULL WHERE source = ?", [name])
+
+
 def _pull(store, connector, source, cursor, matcher, report, zone, progress) -> None:
     for batch in connector.sync(cursor):
         with store.atomic():

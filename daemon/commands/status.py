@@ -140,8 +140,7 @@ def _today(config, home, store, day) -> tuple[dict[str, Any], bool]:
         return today, False
     from daemon import morning
 
-    today["skipped"] = store.db.execute("SELECT count(*) FROM picks WHERE day = ? AND skipped = 1",
-                                        [day.isoformat()]).fetchone()[0]
+    today["skipped"] = morning.skipped_on(store, day)
     for row in morning.picks_of(store, day):
         today["picks"].append({
             "slot": row["slot"], "name": row["name"], "company": row["company"], "state": row["state"],

@@ -31,25 +31,22 @@ def sync(app, source: str | None, again: bool, as_json: bool) -> None:
         raise UserError(f"no sources configured in {config.path} (see config.example.toml)")
     from daemon.lock import AlreadyRunningError, DaemonLock, holder
 
+    if again:  # the next sync, this one or the running daemon's, reads them from the start
+        from daemon.sync import read_from_start
+
+        read_from_start(app.store(), [item.name for item in chosen])
     lock = DaemonLock(app.home.lock_path, kind="sync")  # one process syncs a store at a time: the daemon, or this
     try:
         lock.acquire()
     except AlreadyRunningError as refused:
         if not refused.holder.is_daemon:
             raise UserError(f"{refused.holder.describe()} is syncing this store; try again when it is done") from None
-        if again:  # the daemon reads them from the start at its next sync
-            from daemon.importer import read_again
-
-            read_again(app.store(), [item.name for item in chosen])
+        if again:
             click.echo(f"connect5 run (pid {holder(app.home.lock_path)}) reads {', '.join(i.name for i in chosen)}"
                        " from the start at its next sync (within 5 minutes)")
             return
         raise UserError(f"connect5 run (pid {holder(app.home.lock_path)}) is running on this store and syncs every"
                         " source by itself; `connect5 status` shows how each is doing") from None
-    if again:
-        from daemon.importer import read_again
-
-        read_again(app.store(), [item.name for item in chosen])
     try:
         _sync(app, config, chosen, as_json)
     finally:

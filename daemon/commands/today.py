@@ -62,8 +62,9 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
 
 def _nobody(store, day, is_today: bool) -> str:
     """Why ``day`` has no picks at all, in words."""
-    skipped = store.db.execute("SELECT count(*) FROM picks WHERE day = ? AND skipped = 1",
-                               [day.isoformat()]).fetchone()[0]
+    from daemon import morning
+
+    skipped = morning.skipped_on(store, day)
     if skipped:
         return (f"you skipped all {skipped} of the day's picks and nobody else is due"
                 " (`connect5 contacts list` shows each one's state)")

@@ -204,17 +204,7 @@ def test_a_deleted_file_of_many_meetings_is_cancelled_in_batches_a_crash_resumes
 
 
 def test_a_sync_holding_missing_ids_asks_to_come_back_when_the_hold_ends(tmp_path):
-    folder = tmp_path / "vdir"
-    folder.mkdir()
-    start = datetime.now(UTC) + timedelta(days=2)
-    event = (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:call-1\r\n"
-             f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDTEND:{start + timedelta(minutes=30):%Y%m%dT%H%M%SZ}\r\n"
-             f"SUMMARY:Call\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
-    (folder / "a.ics").write_text(event)
-    source = IcsSource(IcsSource.Options(path=[str(folder)]), SourceContext(name="calendar", timezone="UTC"))
-    cursor = None
-    for batch in source.sync(cursor):
-        cursor = batch.cursor
-    (folder / "a.ics").unlink()
-    batches = list(source.sync(cursor))
+    daemon, old = vdir_with_the_call(tmp_path)
+    old.unlink()
+    batches = list(daemon.source.sync(daemon.cursor))
     assert batches and HOLD_SECONDS - 5 < batches[-1].retry_in <= HOLD_SECONDS + 1

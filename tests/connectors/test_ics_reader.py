@@ -357,6 +357,5 @@ def test_a_calendar_that_does_not_parse_yet_asks_to_be_read_again_once_settled(t
 
     path = tmp_path / "half.ics"
     path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:2026")
-    source = IcsSource(IcsSource.Options(path=[str(path)]), SourceContext(name="calendar", timezone="UTC"))
-    batches = list(source.sync(None))
+    batches = list(make_source(path).sync(None))
     assert batches and 0 < batches[-1].retry_in <= SETTLE_SECONDS + 1

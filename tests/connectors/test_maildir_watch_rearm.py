@@ -12,7 +12,8 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,24 @@ def quiet(woken: threading.Event, seconds: float = 0.35) -> None:
     while woken.wait(timeout=seconds) and time.monotonic() < deadline:
         woken.clear()
     woken.clear()
+
+
+@contextmanager
+def watching(root: Path) -> Iterator[tuple[MaildirWatcher, threading.Event]]:
+    """The source's watcher on ``root``, and the event its wake-ups set; stopped on the way out."""
+    woken = threading.Event()
+    watcher = make_source(root).watch(woken.set)
+    try:
+        yield watcher, woken
+    finally:
+        watcher.stop()
+
+
+def wakes_on_delivery(folder: Path, number: int, woken: threading.Event) -> None:
+    """Deliver a message into ``folder``: it must wake the watcher (then the burst is let pass)."""
+    deliver(folder, message(number))
+    assert woken.wait(TIMEOUT)
+    quiet(woken)
 
 
 def watched(watcher: MaildirWatcher) -> list[tuple[str, bool]]:
@@ -76,39 +95,27 @@ def assert_back_after(remove: Callable[[Path], None], root: Path, woken: threadi
 def test_a_root_removed_and_made_again_is_watched_again(tmp_path, remove):
     root = tmp_path / "NoMail"
     inbox = make_folder(root)
-    woken = threading.Event()
-    watcher = make_source(root).watch(woken.set)
-    try:
-        deliver(inbox, message(1))
-        assert woken.wait(TIMEOUT)
-        quiet(woken)
+    with watching(root) as (_, woken):
+        wakes_on_delivery(inbox, 1, woken)
         assert_back_after(remove, root, woken)
-    finally:
-        watcher.stop()
 
 
 def test_a_root_moved_aside_is_no_longer_watched_under_its_new_name(tmp_path):
     # The watch follows the folder's inode: left alone, NoMail.old would pass for NoMail.
     root = tmp_path / "NoMail"
     make_folder(root)
-    woken = threading.Event()
-    watcher = make_source(root).watch(woken.set)
-    try:
+    with watching(root) as (watcher, woken):
         remove_by_move(root)
         assert woken.wait(TIMEOUT)
         quiet(woken)
         assert watched(watcher) == [(str(tmp_path.resolve()), False)]
-    finally:
-        watcher.stop()
 
 
 def test_three_remove_and_recreate_cycles_watch_each_path_once_and_leave_no_thread(tmp_path):
     root = tmp_path / "NoMail"
     make_folder(root)
     before = set(threading.enumerate())
-    woken = threading.Event()
-    watcher = make_source(root).watch(woken.set)
-    try:
+    with watching(root) as (watcher, woken):
         quiet(woken)
         expected = [(str(tmp_path.resolve()), False), (str(root.resolve()), True)]
         assert watched(watcher) == expected
@@ -117,8 +124,6 @@ def test_three_remove_and_recreate_cycles_watch_each_path_once_and_leave_no_thre
             assert_back_after(remove, root, woken)
             assert watched(watcher) == expected, f"cycle {cycle}"
             assert wait_until(lambda: threading.active_count() == steady), threading.enumerate()
-    finally:
-        watcher.stop()
     assert wait_until(lambda: set(threading.enumerate()) <= before), set(threading.enumerate()) - before
 
 
@@ -128,18 +133,13 @@ def test_a_root_removed_and_made_again_within_one_wake_up_is_watched(tmp_path, r
     # or dead (rm, and the new folder may have the old one's inode: twice to make that likelier).
     root = tmp_path / "NoMail"
     make_folder(root)
-    woken = threading.Event()
-    watcher = make_source(root).watch(woken.set)
-    try:
+    with watching(root) as (_, woken):
         for _ in range(2):
             remove(root)
             inbox = make_folder(root)
         assert woken.wait(TIMEOUT)
         quiet(woken)
-        deliver(inbox, message(1))
-        assert woken.wait(TIMEOUT)
-    finally:
-        watcher.stop()
+        wakes_on_delivery(inbox, 1, woken)
 
 
 def test_a_symlinked_root_is_watched_through_its_target_and_follows_a_new_target(tmp_path):
@@ -147,19 +147,11 @@ def test_a_symlinked_root_is_watched_through_its_target_and_follows_a_new_target
     second = make_folder(tmp_path / "store" / "second")
     root = tmp_path / "Maildir"
     root.symlink_to(first, target_is_directory=True)
-    woken = threading.Event()
-    watcher = make_source(root).watch(woken.set)
-    try:
-        deliver(first, message(1))
-        assert woken.wait(TIMEOUT)
-        quiet(woken)
+    with watching(root) as (_, woken):
+        wakes_on_delivery(first, 1, woken)
         root.unlink()  # pointed elsewhere, as `ln -sfn` does
         root.symlink_to(second, target_is_directory=True)
         assert woken.wait(TIMEOUT)
         quiet(woken)
-        deliver(second, message(2))
-        assert woken.wait(TIMEOUT)
-        quiet(woken)
+        wakes_on_delivery(second, 2, woken)
         assert_back_after(remove_by_move, second, woken)  # the target itself goes and comes back
-    finally:
-        watcher.stop()
