@@ -4,7 +4,9 @@ Prints the picking time in-process (loading candidates + ``rules.picker.pick``)
 and the wall time of the whole ``connect5 today`` command against
 ``connect5 --version`` (interpreter start-up), median of repeated runs, both for
 the first run of a day (picks chosen and the block written) and a repeat
-(frozen picks, block already up to date).
+(frozen picks, block already up to date); each both with ``connect5 run``
+running (the daemon answers, see daemon.control; a first run then has the
+daemon choose the day) and without it (the command does everything itself).
 
     .venv/bin/python bench/today.py [--contacts 30000] [--interactions 1000000] [--runs 10]
                                     [--keep DIR] [--breakdown]
@@ -88,7 +90,7 @@ def time_picking(home: Path, runs: int) -> list[float]:
     return timings
 
 
-def wall(command: list[str], runs: int, before=None) -> list[float]:
+def wall(command: list[str], runs: int, before=None, after=None) -> list[float]:
     env = {**os.environ, "CONNECT5_NOW": NOW}
     timings = []
     for _ in range(runs):
@@ -97,7 +99,34 @@ def wall(command: list[str], runs: int, before=None) -> list[float]:
         started = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True, env=env)
         timings.append(time.perf_counter() - started)
+        if after:
+            after()
     return timings
+
+
+class Daemon:
+    """``connect5 run`` on ``home`` in the background, started and stopped as a user's service would be."""
+
+    def __init__(self, executable: list[str], home: Path):
+        self.executable, self.home, self.process = executable, home, None
+
+    def start(self) -> None:
+        socket_path = self.home / "control.sock"
+        self.process = subprocess.Popen([*self.executable, "--home", str(self.home), "run"],
+                                        env={**os.environ, "CONNECT5_NOW": NOW}, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not socket_path.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("connect5 run did not start")
+            time.sleep(0.05)
+        time.sleep(0.5)  # its first cycle over
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+            self.process = None
 
 
 # Run in a child: the phases of one ``connect5`` command, as wall-clock stamps on stderr.
@@ -201,12 +230,28 @@ def main() -> None:
             # first commit's fsync would time writing 300 MB, which no real day does.
             os.sync()
 
+        today = [*executable, "--home", str(home), "today"]
         version = wall([*executable, "--version"], arguments.runs)
-        first = wall([*executable, "--home", str(home), "today"], arguments.runs, before=fresh_day)
-        repeat = wall([*executable, "--home", str(home), "today"], arguments.runs)
+        first = wall(today, arguments.runs, before=fresh_day)
+        repeat = wall(today, arguments.runs)
+        daemon = Daemon(executable, home)
+
+        def fresh_day_with_daemon() -> None:
+            fresh_day()
+            daemon.start()
+
+        try:
+            first_asked = wall(today, arguments.runs, before=fresh_day_with_daemon, after=daemon.stop)
+            daemon.start()
+            repeat_asked = wall(today, arguments.runs)
+        finally:
+            daemon.stop()
         base, base_best = statistics.median(version), min(version)
-        for label, timings in (("connect5 --version", version), ("connect5 today, first run of the day", first),
-                               ("connect5 today, repeated", repeat)):
+        for label, timings in (("connect5 --version", version),
+                               ("connect5 today, first run of the day, no daemon", first),
+                               ("connect5 today, repeated, no daemon", repeat),
+                               ("connect5 today, first run of the day, daemon running", first_asked),
+                               ("connect5 today, repeated, daemon running", repeat_asked)):
             median, best = statistics.median(timings), min(timings)
             print(f"{label}: median {median * 1000:.0f} ms ({median / base:.2f} x --version), "
                   f"best {best * 1000:.0f} ms ({best / base_best:.2f} x)")

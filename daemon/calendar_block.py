@@ -59,6 +59,17 @@ def block_for(store: Store, config: Config, day: date, today: date):
     return render(block_inputs(store, config, day, today))
 
 
+def warm_up(config: Config) -> None:
+    """Load what writing a block needs now, not when the first block of a day is due.
+
+    That first block is often asked for by a waiting ``connect5 today`` (see daemon.control).
+    """
+    from connectors import base
+
+    base.writer_class(config.block.writer)
+    import rules.block  # noqa: F401
+
+
 def make_writer(config: Config, home: Home, keepalive=None):
     """The configured block writer; ``keepalive`` (the daemon's) is called while it waits to retry."""
     from connectors import base

@@ -44,6 +44,10 @@ COMMANDS = {
 }
 
 
+# Commands the running daemon may answer (daemon.control): they start logging only if they work on their own.
+ASK_THE_DAEMON = {"today"}
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported only when invoked."""
 
@@ -160,6 +164,11 @@ class App:
                 raise UserError(f"bad config: {error}") from None
         return self._config
 
+    def start_logging(self) -> None:
+        from daemon import logs
+
+        logs.configure(verbose=self.verbose)
+
     def store(self, *, create: bool = True):
         """The store, open until the command ends (closed then, not whenever it is collected)."""
         from daemon import store
@@ -190,16 +199,23 @@ class UserError(click.ClickException):
 def main(ctx: click.Context, home_option: str | None, config_option: str | None, verbose: bool) -> None:
     """Five minutes, five people, every workday: keep your whole network warm."""
     ctx.obj = App(home_option=home_option, config_option=config_option, verbose=verbose)
-    from daemon import logs
-
-    logs.configure(verbose=verbose)
+    if ctx.invoked_subcommand not in ASK_THE_DAEMON:
+        ctx.obj.start_logging()
 
 
 pass_app = click.make_pass_decorator(App)
 
 
+def json_option(function):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
+
+
 def echo_json(data: Any) -> None:
+    click.echo(to_json(data))
+
+
+def to_json(data: Any) -> str:
     import json
 
-    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    return json.dumps(data, indent=2, default=str, ensure_ascii=False)
 

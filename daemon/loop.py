@@ -20,10 +20,11 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from connectors import base
-from daemon import calendar_block, clock, morning
+from daemon import calendar_block, clock, control, control_server, morning
 from daemon.config import Config, ConfigError, Source, load
 from daemon.notify import Notifier
 from daemon.paths import Home
@@ -122,6 +123,7 @@ class Daemon:
     config_mtime: tuple = ()
     config_watcher: object | None = None
     config_problem: str = ""  # why the config file was refused, until a reload succeeds
+    control: control_server.ControlServer | None = None  # where commands ask (daemon.control)
     wake_probe_gap: float = WAKE_PROBE_GAP
 
     # -- setup ------------------------------------------------------------
@@ -364,15 +366,20 @@ class Daemon:
                 # sync: a long backfill must not run into systemd's start timeout.
                 self.notifier.ready(self.status_line())
                 self.config_watcher = watch_config(self.config.path, self.post)
+                self.control = control_server.start(self.home.control_path, self.post)
             self.cycle(force_sync=True)
             if once:
                 return
             self.notifier.status(self.status_line())  # what the first sync found, not 30 s later
+            calendar_block.warm_up(self.config)
             self._loop()
         except Interrupted as where:
             log.info("stopped during a sync of %s; what was synced is kept", where)
         finally:
             self.notifier.stopping()
+            if self.control is not None:
+                self.control.stop()
+                self.control = None
             self.stop_sources()
             if self.config_watcher is not None:
                 self.config_watcher.stop()
@@ -401,6 +408,9 @@ class Daemon:
             if self.stop_requested:
                 break
             events = self._take_events()
+            for question in (payload for kind, payload in events if kind == "ask"):
+                self.answer(question)  # before any sync: someone is waiting
+            events = [(kind, payload) for kind, payload in events if kind != "ask"]
             kinds = {kind for kind, _ in events}
             if self.reload_requested or ((not events or "config" in kinds) and self.config_changed()):
                 self.reload_requested = False
@@ -414,6 +424,26 @@ class Daemon:
             self.cycle()
             self.notifier.keepalive()
             self.notifier.status(self.status_line())
+
+    def answer(self, question: control_server.Question) -> None:
+        """Answer a command's question (daemon.control); an empty answer declines, and it works on its own."""
+        try:
+            if not question.abandoned and self._answerable(question):
+                from daemon.commands import today
+
+                status, out, err = today.answer(self.config, self.store, self.home, question.fields)
+                question.answer = control.format_answer(status, out, err)
+        except Exception:  # the command works on its own, where a bug shows its traceback
+            log.exception("answering %s failed", question.command)
+        finally:
+            question.answered.set()
+
+    def _answerable(self, question: control_server.Question) -> bool:
+        if self.config_changed():
+            self.reload()  # answer with the config as it is now
+        return (question.command == "today" and not self.config_problem
+                and Path(question.config_file) == self.config.path
+                and control.same_environment(question.environment))
 
     def _take_events(self) -> list[tuple[str, object]]:
         events = []

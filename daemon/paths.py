@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from connectors.files import private_dir, write_private  # noqa: F401  (re-exported: one rule for every file written)
+if TYPE_CHECKING:  # pathlib is imported where it is used: `connect5 today` asks the daemon without it
+    from pathlib import Path
+
+CONTROL_SOCKET = "control.sock"  # in the data folder: how commands reach the running daemon
 
 
 @dataclass(frozen=True)
@@ -37,18 +40,38 @@ class Home:
     def lock_path(self) -> Path:
         return self.data_dir / "connect5.lock"
 
+    @property
+    def control_path(self) -> Path:
+        return self.data_dir / CONTROL_SOCKET
+
+
+def control_socket(data_dir: str) -> str:
+    """``Home.control_path`` from ``locate``'s data folder."""
+    return os.path.join(data_dir, CONTROL_SOCKET)
+
 
 def resolve(home: str | None = None, config: str | None = None) -> Home:
     """The paths for this invocation; ``home`` wins over CONNECT5_HOME over XDG."""
+    from pathlib import Path
+
+    config_file, data_dir = locate(home, config)
+    return Home(config_file=Path(config_file), data_dir=Path(data_dir))
+
+
+def locate(home: str | None = None, config: str | None = None) -> tuple[str, str]:
+    """``resolve``'s (config file, data folder) as strings, with no pathlib: what ``today`` needs to ask the daemon."""
     home = home or os.environ.get("CONNECT5_HOME")
+    config_file = _absolute(config) if config else ""
     if home:
-        base = Path(home).expanduser().absolute()
-        config_file = Path(config).expanduser().absolute() if config else base / "config.toml"
-        return Home(config_file=config_file, data_dir=base)
-    config_home = xdg_home("XDG_CONFIG_HOME")
-    data_home = xdg_home("XDG_DATA_HOME")
-    config_file = Path(config).expanduser().absolute() if config else config_home / "connect5" / "config.toml"
-    return Home(config_file=config_file, data_dir=data_home / "connect5")
+        base = _absolute(home)
+        return config_file or os.path.join(base, "config.toml"), base
+    config_file = config_file or os.path.join(_xdg_home("XDG_CONFIG_HOME"), "connect5", "config.toml")
+    return config_file, os.path.join(_xdg_home("XDG_DATA_HOME"), "connect5")
+
+
+def _absolute(path: str) -> str:
+    """``Path(path).expanduser().absolute()``, as a string (``Path`` tidies its slashes and dots)."""
+    return os.path.join(os.getcwd(), os.path.expanduser(path))
 
 
 # The spec's defaults, under $HOME, of the two folders connect5 uses.
@@ -65,11 +88,24 @@ def xdg_home(variable: str) -> Path:
     should consider the path invalid and ignore it" (which also rules out ``~/x``,
     which no shell expanded).
     """
-    default = Path.home().joinpath(*XDG_DEFAULTS[variable])  # a KeyError for a misspelt name, set or not
-    return xdg_value(variable) or default
+    from pathlib import Path
+
+    return Path(_xdg_home(variable))
+
+
+def _xdg_home(variable: str) -> str:
+    default = os.path.join(os.path.expanduser("~"), *XDG_DEFAULTS[variable])  # a KeyError for a misspelt name
+    return _xdg_value(variable) or default
 
 
 def xdg_value(variable: str) -> Path | None:
     """``$variable`` when it is set to an absolute path, else None."""
+    from pathlib import Path
+
+    value = _xdg_value(variable)
+    return Path(value) if value else None
+
+
+def _xdg_value(variable: str) -> str:
     value = os.environ.get(variable, "")
-    return Path(value) if os.path.isabs(value) else None
+    return value if os.path.isabs(value) else ""

@@ -22,12 +22,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectors.files import private_dir
 from daemon import schema
 from daemon.clock import iso
 from daemon.clock import stamp as utc_now  # the store's timestamps follow the daemon clock
 from daemon.contacts import ContactTables, ImportReport  # noqa: F401  (re-exported)
 from daemon.database import Database
-from daemon.paths import private_dir
 from daemon.reviews import ReviewTables
 
 if TYPE_CHECKING:

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import click
 
-from daemon.cli import echo_json, pass_app
+from daemon.cli import echo_json, json_option, pass_app
 from rules.stats import counted
-from daemon.commands.common import json_option
 
 STORE_TIMEOUT = 0.5
 

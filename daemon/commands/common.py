@@ -189,10 +189,6 @@ def tell_apart(store, index, keys: list[str]) -> str:
     return f"{shown}; say which by profile URL"
 
 
-def json_option(function):
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
-
-
 # -- text that fits the terminal --------------------------------------------------
 
 

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from daemon.cli import echo_json, pass_app
-from daemon.commands.common import display_width, find_contact, fit, json_option, output_width, pad, today_for
+from daemon.cli import echo_json, json_option, pass_app
+from daemon.commands.common import display_width, find_contact, fit, output_width, pad, today_for
 
 # Widest name and company columns on a terminal; on a narrow one the company gives way
 # first, then the name, down to NARROWEST each.

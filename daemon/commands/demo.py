@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from daemon.cli import UserError, echo_json
-from daemon.commands.common import json_option
+from daemon.cli import UserError, echo_json, json_option
 
 
 @click.command()

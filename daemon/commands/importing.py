@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from daemon.cli import LazyGroup, UserError, echo_json, pass_app
-from daemon.commands.common import json_option
+from daemon.cli import LazyGroup, UserError, echo_json, json_option, pass_app
 
 
 @click.group("import", cls=LazyGroup, lazy={})

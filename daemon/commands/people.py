@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 import click
 
-from daemon.cli import UserError, echo_json, pass_app
-from daemon.commands.common import (contact_by_key, find_contact, find_contact_in, json_option, lookup_name,
+from daemon.cli import UserError, echo_json, json_option, pass_app
+from daemon.commands.common import (contact_by_key, find_contact, find_contact_in, lookup_name, 
                                     tell_apart, today_for)
 
 # Far enough for "never" in practice, near enough for date arithmetic.

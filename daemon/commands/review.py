@@ -23,8 +23,8 @@ from typing import Any
 
 import click
 
-from daemon.cli import App, UserError, echo_json
-from daemon.commands.common import find_contact, json_option
+from daemon.cli import App, UserError, echo_json, json_option
+from daemon.commands.common import find_contact
 
 ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import click
 
-from daemon.cli import UserError, echo_json, pass_app
-from daemon.commands.common import json_option
+from daemon.cli import UserError, echo_json, json_option, pass_app
 
 LINGER_HINT = (
     "systemd stops user services when you log out; to keep connect5 running while you are"

@@ -25,7 +25,7 @@ def example_text() -> str:
 def init(app, force: bool, name: str, emails: tuple[str, ...], linkedin_url: str) -> None:
     """Write the config file (XDG config, or DIR/config.toml with --home) and the data folder."""
     from daemon import config as config_module
-    from daemon.paths import private_dir, write_private
+    from connectors.files import private_dir, write_private
 
     home = app.home
     target: Path = home.config_file

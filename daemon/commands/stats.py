@@ -13,8 +13,8 @@ from typing import Any, TextIO
 
 import click
 
-from daemon.cli import echo_json, pass_app
-from daemon.commands.common import json_option, today_for
+from daemon.cli import echo_json, json_option, pass_app
+from daemon.commands.common import today_for
 from rules import stats as rules
 
 HEATMAP_WHAT = "interactions"

@@ -24,8 +24,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from daemon.cli import UserError, echo_json, pass_app
-from daemon.commands.common import json_option
+from daemon.cli import UserError, echo_json, json_option, pass_app
 
 NOT_RUNNING = 3
 NEEDS_ATTENTION = 4

@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from daemon.cli import UserError, echo_json, pass_app
-from daemon.commands.common import json_option
+from daemon.cli import UserError, echo_json, json_option, pass_app
 
 
 @click.command()

@@ -1,11 +1,21 @@
-"""``connect5 today``: the day's five, why each was picked, and the block written."""
+"""``connect5 today``: the day's five, why each was picked, and the block written.
+
+Run many times a day, so when ``connect5 run`` is running it answers (see
+``daemon.control``): the daemon has the store, the config and the picker
+loaded already, and this module imports nothing heavy until it must work on
+its own.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Callable
+
 import click
 
-from daemon.cli import UserError, echo_json, pass_app
-from daemon.commands.common import json_option, today_for
+from daemon.cli import UserError, json_option, pass_app, to_json
+
+Echo = Callable[..., None]  # click.echo's shape: echo(text, err=False)
 
 
 @click.command()
@@ -16,23 +26,65 @@ from daemon.commands.common import json_option, today_for
 @pass_app
 def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: bool) -> None:
     """Show the day's five (choosing them if not yet chosen) and write the day's block."""
-    from connectors.base import ConnectorError
-    from daemon import calendar_block, morning
+    if given:
+        try:
+            date.fromisoformat(given)
+        except ValueError:
+            raise click.BadParameter(f"{given!r} is not YYYY-MM-DD", param_hint="--date") from None
+    if not restart_block:  # a repair, done here where its errors are seen
+        from daemon import control, paths
 
+        config_file, data_dir = paths.locate(app.home_option, app.config_option)
+        fields = [given or "", "1" if no_block else "", "1" if as_json else ""]
+        answer = control.ask(paths.control_socket(data_dir), config_file, "today", fields)
+        if answer is not None:
+            status, out, err = answer
+            click.echo(out, nl=False)
+            click.echo(err, nl=False, err=True)
+            if app.verbose:
+                click.echo("connect5: answered by the running daemon", err=True)
+            raise click.exceptions.Exit(status)
+    app.start_logging()
     config, store = app.config, app.store()
+    report(config, store, app.home, given, no_block=no_block, restart_block=restart_block, as_json=as_json)
+
+
+def answer(config, store, home, fields: list[str]) -> tuple[int, str, str]:
+    """What ``today`` prints for the daemon's ``fields`` (see ``today`` above), run in the daemon."""
+    given, no_block, as_json = fields
+    out: list[str] = []
+    errors: list[str] = []
+
+    def echo(text: str = "", *, nl: bool = True, err: bool = False) -> None:
+        (errors if err else out).append(text + ("\n" if nl else ""))
+
+    try:
+        report(config, store, home, given or None, no_block=bool(no_block), restart_block=False,
+               as_json=bool(as_json), echo=echo)
+    except click.ClickException as error:
+        return error.exit_code, "".join(out), "".join(errors) + f"connect5: {error.format_message()}\n"
+    return 0, "".join(out), "".join(errors)
+
+
+def report(config, store, home, given: str | None, *, no_block: bool, restart_block: bool, as_json: bool,
+           echo: Echo = click.echo) -> None:
+    """Choose the day's picks if not yet chosen, write its block, and ``echo`` what a person (or script) reads."""
+    from connectors.base import ConnectorError
+    from daemon import calendar_block, clock, morning
+
     morning.look_at_started(store, config)  # who replied or met since the last look, before showing them
-    current = today_for(app)
-    day = today_for(app, given)
+    current = clock.local_day(clock.now(), clock.zone_name(config.me.timezone))
+    day = date.fromisoformat(given) if given else current
     try:
         picks = morning.ensure_picks(store, config, day, current)
     except morning.PastDayError as error:
         raise UserError(str(error)) from None
     except morning.NotABlockDay as error:
         if as_json:
-            echo_json({"day": day.isoformat(), "block_day": False, "next_block_day": error.next_day.isoformat(),
-                       "block": "", "picks": []})
+            echo(to_json({"day": day.isoformat(), "block_day": False, "next_block_day": error.next_day.isoformat(),
+                        "block": "", "picks": []}))
         else:
-            click.echo(f"{error}: nobody to pick, no block")
+            echo(f"{error}: nobody to pick, no block")
         return
     block_note = ""
     previewed = bool(picks) and picks[0]["state"] == morning.PREVIEW
@@ -40,7 +92,7 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
         block_note = "block written on the day"
     elif not no_block and picks and day >= current:
         try:
-            reference = calendar_block.write_block(store, config, app.home, day, current, restart=restart_block)
+            reference = calendar_block.write_block(store, config, home, day, current, restart=restart_block)
             block_note = "block written" if reference else "block already up to date"
             if reference is not None and reference.state == "series-deleted":
                 block_note = "block not written: you deleted the series; `connect5 today --restart-block` starts a new one"
@@ -48,16 +100,16 @@ def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: 
                 block_note = "block writing is stopped (series deleted); `connect5 today --restart-block` starts a new one"
         except ConnectorError as error:
             block_note = f"block not written: {error}"
-    where = calendar_block.ics_path(config, app.home) if config.block.writer == "ics" else config.block.writer
+    where = calendar_block.ics_path(config, home) if config.block.writer == "ics" else config.block.writer
     short = morning.shortfall(store, config, day, picks) if picks else _nobody(store, day, day == current)
     if as_json:
-        echo_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),
-                   "picks": [_public(p) for p in picks], "short": short, "preview": previewed})
+        echo(to_json({"day": day.isoformat(), "block_day": True, "block": block_note, "calendar": str(where),
+                    "picks": [_public(p) for p in picks], "short": short, "preview": previewed}))
         return
     if not picks:
-        click.echo(f"{day}: {short}")
+        echo(f"{day}: {short}")
         return
-    _print(day, picks, block_note, where, short, config.picking.per_day, previewed)
+    _print(echo, day, picks, block_note, where, short, config.picking.per_day, previewed)
 
 
 def _nobody(store, day, is_today: bool) -> str:
@@ -82,21 +134,21 @@ def _public(row: dict) -> dict:
     return {key: row.get(key) for key in keep}
 
 
-def _print(day, picks, block_note, where, short: str, wanted: int, previewed: bool) -> None:
+def _print(echo: Echo, day, picks, block_note, where, short: str, wanted: int, previewed: bool) -> None:
     count = f"{len(picks)} of your {wanted}" if short else f"your {'five' if wanted == 5 else wanted}"
     if previewed:
-        click.echo(f"{day} · a preview of {count}: chosen on the day, so it may change")
+        echo(f"{day} · a preview of {count}: chosen on the day, so it may change")
     else:
-        click.echo(f"{day} · {count}")
+        echo(f"{day} · {count}")
     for number, row in enumerate(picks, start=1):
         role = " at ".join(part for part in (row["position"], row["company"]) if part)
-        click.echo(f"{number}. {row['name']}" + (f" — {role}" if role else ""))
+        echo(f"{number}. {row['name']}" + (f" — {role}" if role else ""))
         if row["profile_url"]:
-            click.echo(f"   {row['profile_url']}")
-        click.echo(f"   why: {row['reason']}")
+            echo(f"   {row['profile_url']}")
+        echo(f"   why: {row['reason']}")
         if row["state"] not in ("picked", "preview"):
-            click.echo(f"   state: {row['state'].replace('_', ' ')}")
+            echo(f"   state: {row['state'].replace('_', ' ')}")
     if short:
-        click.echo(f"only {len(picks)}: {short}")
+        echo(f"only {len(picks)}: {short}")
     if block_note:
-        click.echo(f"{block_note}: {where}")
+        echo(f"{block_note}: {where}")

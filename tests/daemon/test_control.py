@@ -1,0 +1,235 @@
+"""``connect5 today`` asks the running daemon (daemon.control), and works on its own whenever that fails.
+
+A real ``connect5 run`` in a subprocess, real Unix sockets, real commands in
+subprocesses: what a user's terminal does while the service runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from daemon import control, paths
+
+MONDAY_EARLY = "2026-11-23T06:00:00+00:00"  # before the 07:00 morning job: `today` has the daemon choose
+CONFIG = '[me]\ntimezone = "Europe/London"\nname = "Owner"\n'
+CONNECTIONS = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + "".join(
+    f"Person{n},Example,https://www.linkedin.com/in/p{n},,Company {n},Engineer,01 Jan 2019\n" for n in range(12)
+)
+ANSWERED = "answered by the running daemon"
+
+
+def run(home: Path, *args: str, now: str = MONDAY_EARLY, **env: str) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "CONNECT5_NOW": now, **env}
+    return subprocess.run([sys.executable, "-m", "daemon", "--home", str(home), *args], capture_output=True,
+                          text=True, env=full_env, timeout=60)
+
+
+@pytest.fixture
+def network(cli) -> Path:
+    cli.write_config(CONFIG)
+    export = cli.home.parent / "Connections.csv"
+    export.write_text(CONNECTIONS)
+    assert run(cli.home, "import", "linkedin", str(export)).returncode == 0
+    return cli.home
+
+
+class Daemon:
+    def __init__(self, home: Path, now: str = MONDAY_EARLY):
+        self.home = home
+        self.socket_path = home / paths.CONTROL_SOCKET
+        self.process = subprocess.Popen([sys.executable, "-m", "daemon", "--home", str(home), "run"],
+                                        env={**os.environ, "CONNECT5_NOW": now}, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not self.listening():
+            assert self.process.poll() is None, self.process.stderr.read()
+            assert time.monotonic() < deadline, "the daemon made no control socket"
+            time.sleep(0.05)
+
+    def listening(self) -> bool:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(self.socket_path))  # a question left unsaid: the daemon declines it
+            except OSError:
+                return False
+        return True
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        _, errors = self.process.communicate(timeout=30)
+        return errors
+
+
+@pytest.fixture
+def daemon(network):
+    running = Daemon(network)
+    yield running
+    running.stop()
+
+
+def test_today_is_answered_by_the_running_daemon_with_what_it_would_print_itself(daemon):
+    asked = run(daemon.home, "-v", "today")
+    assert asked.returncode == 0, asked.stderr
+    assert ANSWERED in asked.stderr
+    lines = asked.stdout.splitlines()
+    assert lines[0] == "2026-11-23 · your five"
+    assert lines[-1] == f"block written: {daemon.home / 'connect5.ics'}"
+    assert "BEGIN:VEVENT" in (daemon.home / "connect5.ics").read_text()
+    daemon.stop()
+    alone = run(daemon.home, "-v", "today")
+    assert ANSWERED not in alone.stderr
+    # The same five, frozen by the daemon; only the block line differs (written before).
+    assert alone.stdout.splitlines()[:-1] == lines[:-1]
+    assert alone.stdout.splitlines()[-1].startswith("block already up to date")
+
+
+def test_json_and_errors_come_back_as_the_command_itself_gives_them(daemon):
+    asked = run(daemon.home, "-v", "today", "--json")
+    assert ANSWERED in asked.stderr
+    data = json.loads(asked.stdout)
+    assert data["day"] == "2026-11-23" and len(data["picks"]) == 5 and data["block"] == "block written"
+    past = run(daemon.home, "-v", "today", "--date", "2026-11-20")
+    assert ANSWERED in past.stderr
+    assert past.returncode == 1
+    assert "connect5: 2026-11-20 has gone by and has no picks" in past.stderr
+    assert past.stdout == ""
+    bad = run(daemon.home, "today", "--date", "someday")
+    assert bad.returncode == 2 and "'someday' is not YYYY-MM-DD" in bad.stderr
+
+
+def test_another_config_file_or_another_clock_is_not_the_daemons_to_answer(daemon, tmp_path):
+    other = tmp_path / "other.toml"
+    other.write_text(CONFIG.replace("Europe/London", "Asia/Tokyo"))
+    with_other = run(daemon.home, "-v", "--config", str(other), "today", "--no-block")
+    assert with_other.returncode == 0 and ANSWERED not in with_other.stderr
+    later = run(daemon.home, "-v", "today", now="2026-11-24T06:00:00+00:00")
+    assert later.returncode == 0 and ANSWERED not in later.stderr
+    assert later.stdout.startswith("2026-11-24 · your five")
+
+
+def test_a_config_edited_just_before_is_the_one_the_answer_follows(daemon):
+    (daemon.home / "config.toml").write_text(CONFIG + "\n[picking]\nper_day = 3\n")
+    asked = run(daemon.home, "-v", "today")
+    assert ANSWERED in asked.stderr
+    assert asked.stdout.startswith("2026-11-23 · your 3\n")
+
+
+def test_a_config_the_daemon_refused_is_reported_by_the_command_itself(daemon):
+    (daemon.home / "config.toml").write_text(CONFIG + "\n[picking]\nper_dya = 3\n")
+    asked = run(daemon.home, "-v", "today")
+    assert asked.returncode == 1 and ANSWERED not in asked.stderr
+    assert "per_dya" in asked.stderr
+
+
+def test_the_socket_is_the_users_alone_and_goes_with_a_clean_stop(daemon):
+    assert stat.S_IMODE(daemon.socket_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(daemon.home.stat().st_mode) == 0o700
+    daemon.stop()
+    assert not daemon.socket_path.exists()
+
+
+def test_a_socket_left_by_a_killed_daemon_is_worked_around_then_replaced(network):
+    killed = Daemon(network)
+    killed.process.kill()
+    killed.process.communicate()
+    assert killed.socket_path.exists()  # nobody removed it
+    alone = run(network, "-v", "today")
+    assert alone.returncode == 0 and ANSWERED not in alone.stderr
+    assert alone.stdout.startswith("2026-11-23 · your five")
+    again = Daemon(network)
+    try:
+        asked = run(network, "-v", "today")
+        assert ANSWERED in asked.stderr and asked.stdout.splitlines()[:-1] == alone.stdout.splitlines()[:-1]
+    finally:
+        again.stop()
+
+
+def test_garbage_on_the_socket_is_ignored_and_the_next_question_answered(daemon):
+    for junk in (b"", b"hello\n", b"connect5-control/0\0today", b"\xff\xfe" * 100, b"x" * 200_000):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(str(daemon.socket_path))
+            try:
+                connection.sendall(junk)
+                connection.shutdown(socket.SHUT_WR)
+                assert connection.recv(100) == b""  # declined without a word
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # an oversized question may be cut off
+    asked = run(daemon.home, "-v", "today")
+    assert asked.returncode == 0 and ANSWERED in asked.stderr
+
+
+def test_a_daemon_that_does_not_answer_in_time_is_given_up_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(control, "ANSWER_TIMEOUT", 0.3)
+    path = tmp_path / "control.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+    held = []
+    accepting = threading.Thread(target=lambda: held.append(listener.accept()[0]))  # accepts, says nothing
+    accepting.start()
+    started = time.monotonic()
+    assert control.ask(str(path), "/x/config.toml", "today", ["", "", ""]) is None
+    assert time.monotonic() - started < 2
+    accepting.join()
+    held[0].close()
+    listener.close()
+
+
+def test_answers_survive_the_trip_whatever_they_hold():
+    for status, out, err in ((0, "", ""), (1, "", "connect5: no\n"), (0, "Zoë · 5\n\0\n3 0\n" * 1000, "é")):
+        assert control.parse_answer(control.format_answer(status, out, err)) == (status, out, err)
+    assert control.parse_answer(b"") is None
+    assert control.parse_answer(b"0 99\nshort") is None
+    assert control.parse_question(b"connect5-control/0\0today\0/c\0\0") is None
+
+
+@pytest.mark.parametrize("option, config, environment", [
+    (None, None, {}),
+    ("relative/home/", None, {}),
+    ("~/h", "conf/../c.toml", {}),
+    (None, "c.toml", {"CONNECT5_HOME": "/srv/c5"}),
+    (None, None, {"XDG_CONFIG_HOME": "/etc/x", "XDG_DATA_HOME": "relative"}),
+])
+def test_locate_finds_what_resolve_does(option, config, environment, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("CONNECT5_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    config_file, data_dir = paths.locate(option, config)
+    home = paths.resolve(option, config)
+    assert (Path(config_file), Path(data_dir)) == (home.config_file, home.data_dir)
+    assert paths.control_socket(data_dir) == str(home.control_path)
+
+
+def test_asking_the_daemon_loads_neither_the_store_nor_the_config_reader(daemon):
+    probe = ("import sys, daemon.cli\n"
+             "sys.argv = ['connect5', '--home', *sys.argv[1:]]\n"
+             "try:\n    daemon.cli.main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('sqlite3', 'tomllib', 'pathlib', 'logging', 'rules.picker')"
+             " if m in sys.modules), file=sys.stderr)\n")
+
+    def loaded(*args: str) -> tuple[str, list[str]]:
+        result = subprocess.run([sys.executable, "-c", probe, str(daemon.home), *args], capture_output=True,
+                                text=True, env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY}, timeout=60)
+        return result.stdout, ast.literal_eval(result.stderr.strip().splitlines()[-1])
+
+    out, modules = loaded("today")
+    assert out.startswith("2026-11-23 · your five")
+    _, before = loaded("--version")  # what starting the command loads anyway (an editable install: pathlib)
+    assert set(modules) - set(before) == set()
+    out, modules = loaded("today", "--restart-block")  # done by the command itself: it loads them
+    assert out.startswith("2026-11-23 · your five") and {"sqlite3", "tomllib", "rules.picker"} <= set(modules)
