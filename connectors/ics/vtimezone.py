@@ -12,6 +12,7 @@ so a range of a few years around today is enough (RFC 5545 §3.6.5).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from connectors.ics.text import format_local, format_offset
@@ -61,6 +62,11 @@ def transitions(zone: ZoneInfo, first_year: int, last_year: int):
 
 def vtimezone_lines(zone_name: str, first_year: int, last_year: int) -> list[str]:
     """Unfolded content lines of a VTIMEZONE for ``zone_name`` over the years given."""
+    return list(_vtimezone_lines(zone_name, first_year, last_year))
+
+
+@lru_cache(maxsize=8)  # the running daemon writes the same zone's years every day
+def _vtimezone_lines(zone_name: str, first_year: int, last_year: int) -> tuple[str, ...]:
     zone = ZoneInfo(zone_name)
     local_start = datetime(first_year, 1, 1)
     offset, name, daylight = _state(zone, local_start.replace(tzinfo=zone))
@@ -84,4 +90,4 @@ def vtimezone_lines(zone_name: str, first_year: int, last_year: int) -> list[str
             lines.append(f"TZNAME:{observance_name}")
         lines.append(f"END:{kind}")
     lines.append("END:VTIMEZONE")
-    return lines
+    return tuple(lines)
