@@ -39,12 +39,15 @@ def ask(socket_path: str, config_file: str, command: str, fields: list[str]) -> 
     import socket
 
     environment = (os.environ.get(name, "") for name in ENVIRONMENT)
-    question = "\0".join([VERSION, command, config_file, *environment, *fields])
+    try:
+        question = "\0".join([VERSION, command, config_file, *environment, *fields]).encode()
+    except UnicodeEncodeError:  # a path or TZ that is not UTF-8: not for the wire
+        return None
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(ANSWER_TIMEOUT)
             connection.connect(socket_path)
-            connection.sendall(question.encode())
+            connection.sendall(question)
             connection.shutdown(socket.SHUT_WR)
             received = bytearray()
             while chunk := connection.recv(65536):

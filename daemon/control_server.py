@@ -48,7 +48,7 @@ class ControlServer:
         try:
             self.listener.bind(str(path))
             os.chmod(path, 0o600)
-            self.listener.listen(8)
+            self.listener.listen(64)  # a burst of `today`s waits its turn
         except OSError:
             self.listener.close()
             raise

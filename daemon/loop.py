@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import queue
 import select
 import signal
@@ -441,7 +442,9 @@ class Daemon:
     def _answerable(self, question: control_server.Question) -> bool:
         if self.config_changed():
             self.reload()  # answer with the config as it is now
-        return (question.command == "today" and not self.config_problem
+        # A config file deleted or made unreadable: the command says what is wrong with it.
+        readable = bool(_file_stamp(self.config.path)) and os.access(self.config.path, os.R_OK)
+        return (question.command == "today" and len(question.fields) == 3 and readable and not self.config_problem
                 and Path(question.config_file) == self.config.path
                 and control.same_environment(question.environment))
 

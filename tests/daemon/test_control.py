@@ -233,3 +233,31 @@ def test_asking_the_daemon_loads_neither_the_store_nor_the_config_reader(daemon)
     assert set(modules) - set(before) == set()
     out, modules = loaded("today", "--restart-block")  # done by the command itself: it loads them
     assert out.startswith("2026-11-23 · your five") and {"sqlite3", "tomllib", "rules.picker"} <= set(modules)
+
+
+def test_a_config_deleted_under_the_daemon_is_reported_by_the_command_itself(daemon):
+    (daemon.home / "config.toml").rename(daemon.home / "config.bak")
+    asked = run(daemon.home, "-v", "--config", str(daemon.home / "config.toml"), "today")
+    assert asked.returncode == 1 and ANSWERED not in asked.stderr
+    assert "does not exist" in asked.stderr
+
+
+def test_a_path_that_is_not_utf8_works_without_the_daemon(daemon, tmp_path):
+    odd = os.fsencode(str(tmp_path)) + b"/c\xff.toml"
+    with open(odd, "w") as file:
+        file.write(CONFIG)
+    command = [sys.executable, "-m", "daemon", "--home", str(daemon.home), "--config", odd, "-v", "today"]
+    asked = subprocess.run(command, capture_output=True, env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY},
+                           timeout=60)
+    assert asked.returncode == 0, asked.stderr
+    assert b"Traceback" not in asked.stderr and ANSWERED.encode() not in asked.stderr
+
+
+def test_twenty_todays_at_once_are_all_answered_by_the_daemon(daemon):
+    env = {**os.environ, "CONNECT5_NOW": MONDAY_EARLY}
+    processes = [subprocess.Popen([sys.executable, "-m", "daemon", "--home", str(daemon.home), "-v", "today"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for _ in range(20)]
+    results = [process.communicate(timeout=60) for process in processes]
+    assert all(ANSWERED in err for _, err in results)
+    assert len({out for out, _ in results}) <= 2  # "block written" for the first, "up to date" after
