@@ -206,6 +206,16 @@ def main(ctx: click.Context, home_option: str | None, config_option: str | None,
 pass_app = click.make_pass_decorator(App)
 
 
+def parse_day(given: str):
+    """``--date``'s day; bad usage (exit 2) when it is not YYYY-MM-DD."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(given)
+    except ValueError:
+        raise click.BadParameter(f"{given!r} is not YYYY-MM-DD", param_hint="--date") from None
+
+
 def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
 

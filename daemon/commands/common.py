@@ -8,15 +8,12 @@ from typing import Any
 import click
 
 from daemon import clock
-from daemon.cli import App, UserError
+from daemon.cli import App, UserError, parse_day
 
 
 def today_for(app: App, given: str | None = None) -> date:
     if given:
-        try:
-            return date.fromisoformat(given)
-        except ValueError:
-            raise click.BadParameter(f"{given!r} is not YYYY-MM-DD", param_hint="--date") from None
+        return parse_day(given)
     return clock.local_day(clock.now(), clock.zone_name(app.config.me.timezone))
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 import click
 
-from daemon.cli import UserError, json_option, pass_app, to_json
+from daemon.cli import UserError, json_option, parse_day, pass_app, to_json
 
 Echo = Callable[..., None]  # click.echo's shape: echo(text, err=False)
 
@@ -27,10 +27,7 @@ Echo = Callable[..., None]  # click.echo's shape: echo(text, err=False)
 def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: bool) -> None:
     """Show the day's five (choosing them if not yet chosen) and write the day's block."""
     if given:
-        try:
-            date.fromisoformat(given)
-        except ValueError:
-            raise click.BadParameter(f"{given!r} is not YYYY-MM-DD", param_hint="--date") from None
+        parse_day(given)  # bad usage is told here, not by the daemon
     if not restart_block:  # a repair, done here where its errors are seen
         from daemon import control, paths
 
