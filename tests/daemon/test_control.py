@@ -215,11 +215,11 @@ def test_locate_finds_what_resolve_does(option, config, environment, monkeypatch
     assert paths.control_socket(data_dir) == str(home.control_path)
 
 
-def test_asking_the_daemon_loads_neither_the_store_nor_the_config_reader(daemon):
+def test_asking_the_daemon_loads_neither_the_store_nor_the_config_reader_nor_socket(daemon):
     probe = ("import sys, daemon.cli\n"
              "sys.argv = ['connect5', '--home', *sys.argv[1:]]\n"
              "try:\n    daemon.cli.main()\nexcept SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('sqlite3', 'tomllib', 'pathlib', 'logging', 'rules.picker')"
+             "print(sorted(m for m in ('sqlite3', 'tomllib', 'pathlib', 'logging', 'rules.picker', 'socket')"
              " if m in sys.modules), file=sys.stderr)\n")
 
     def loaded(*args: str) -> tuple[str, list[str]]:
