@@ -2,7 +2,8 @@
 
 Prints the picking time in-process (loading candidates + ``rules.picker.pick``)
 and the wall time of the whole ``connect5 today`` command against
-``connect5 --version`` (interpreter start-up), median of repeated runs, both for
+``connect5 --version`` (interpreter start-up), each ``today`` timed right after a
+``--version`` so both meet the same load (medians of repeated rounds), both for
 the first run of a day (picks chosen and the block written) and a repeat
 (frozen picks, block already up to date); each both with ``connect5 run``
 running (the daemon answers, see daemon.control; a first run then has the
@@ -90,18 +91,26 @@ def time_picking(home: Path, runs: int) -> list[float]:
     return timings
 
 
-def wall(command: list[str], runs: int, before=None, after=None) -> list[float]:
+def paired(version: list[str], command: list[str], runs: int, before=None, after=None) -> list[tuple[float, float]]:
+    """(``version`` seconds, ``command`` seconds) of ``runs`` rounds, each timing the two back to back.
+
+    Interleaved, so a change in the machine's load (a shared VM's neighbours) moves
+    both sides of a ratio alike instead of only the runs that happened to meet it.
+    """
     env = {**os.environ, "CONNECT5_NOW": NOW}
-    timings = []
+    rounds = []
     for _ in range(runs):
         if before:
             before()
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
-        timings.append(time.perf_counter() - started)
+        timings = []
+        for arguments in (version, command):
+            started = time.perf_counter()
+            subprocess.run(arguments, check=True, capture_output=True, env=env)
+            timings.append(time.perf_counter() - started)
+        rounds.append((timings[0], timings[1]))
         if after:
             after()
-    return timings
+    return rounds
 
 
 class Daemon:
@@ -231,9 +240,9 @@ def main() -> None:
             os.sync()
 
         today = [*executable, "--home", str(home), "today"]
-        version = wall([*executable, "--version"], arguments.runs)
-        first = wall(today, arguments.runs, before=fresh_day)
-        repeat = wall(today, arguments.runs)
+        version = [*executable, "--version"]
+        first = paired(version, today, arguments.runs, before=fresh_day)
+        repeat = paired(version, today, arguments.runs)
         daemon = Daemon(executable, home)
 
         def fresh_day_with_daemon() -> None:
@@ -241,20 +250,21 @@ def main() -> None:
             daemon.start()
 
         try:
-            first_asked = wall(today, arguments.runs, before=fresh_day_with_daemon, after=daemon.stop)
+            first_asked = paired(version, today, arguments.runs, before=fresh_day_with_daemon, after=daemon.stop)
             daemon.start()
-            repeat_asked = wall(today, arguments.runs)
+            repeat_asked = paired(version, today, arguments.runs)
         finally:
             daemon.stop()
-        base, base_best = statistics.median(version), min(version)
-        for label, timings in (("connect5 --version", version),
-                               ("connect5 today, first run of the day, no daemon", first),
-                               ("connect5 today, repeated, no daemon", repeat),
-                               ("connect5 today, first run of the day, daemon running", first_asked),
-                               ("connect5 today, repeated, daemon running", repeat_asked)):
-            median, best = statistics.median(timings), min(timings)
-            print(f"{label}: median {median * 1000:.0f} ms ({median / base:.2f} x --version), "
-                  f"best {best * 1000:.0f} ms ({best / base_best:.2f} x)")
+        print("each `connect5 today` timed right after a `connect5 --version`, in the same conditions; medians:")
+        for label, rounds in (("first run of the day, no daemon", first),
+                              ("repeated, no daemon", repeat),
+                              ("first run of the day, daemon running", first_asked),
+                              ("repeated, daemon running", repeat_asked)):
+            base = statistics.median(pair[0] for pair in rounds)
+            median = statistics.median(pair[1] for pair in rounds)
+            ratio = statistics.median(pair[1] / pair[0] for pair in rounds)
+            print(f"  today, {label}: {median * 1000:.0f} ms against --version {base * 1000:.0f} ms"
+                  f" = {median / base:.2f} x (median of the rounds' own ratios {ratio:.2f} x)")
         print("goal: today <= 1.3 x --version")
         if arguments.breakdown:
             breakdown(home, arguments.runs)
