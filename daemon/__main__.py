@@ -1,5 +1,5 @@
 """``python -m daemon``: the same as the ``connect5`` command."""
 
-from daemon.cli import main
+from daemon.entry import main
 
 main()

@@ -44,10 +44,6 @@ COMMANDS = {
 }
 
 
-# Commands the running daemon may answer (daemon.control): they start logging only if they work on their own.
-ASK_THE_DAEMON = {"today"}
-
-
 class LazyGroup(click.Group):
     """A group whose subcommands are imported only when invoked."""
 
@@ -164,11 +160,6 @@ class App:
                 raise UserError(f"bad config: {error}") from None
         return self._config
 
-    def start_logging(self) -> None:
-        from daemon import logs
-
-        logs.configure(verbose=self.verbose)
-
     def store(self, *, create: bool = True):
         """The store, open until the command ends (closed then, not whenever it is collected)."""
         from daemon import store
@@ -199,8 +190,9 @@ class UserError(click.ClickException):
 def main(ctx: click.Context, home_option: str | None, config_option: str | None, verbose: bool) -> None:
     """Five minutes, five people, every workday: keep your whole network warm."""
     ctx.obj = App(home_option=home_option, config_option=config_option, verbose=verbose)
-    if ctx.invoked_subcommand not in ASK_THE_DAEMON:
-        ctx.obj.start_logging()
+    from daemon import logs
+
+    logs.configure(verbose=verbose)
 
 
 pass_app = click.make_pass_decorator(App)

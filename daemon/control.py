@@ -1,16 +1,21 @@
 """Asking the running daemon: a command answered by the process that already has everything loaded.
 
 ``connect5 today`` is run many times a day, and most of its time would go to
-starting Python and importing the store, the config reader and the picker. When
-``connect5 run`` is running it has all of that loaded and owns the store, so
-``today`` asks it over a Unix socket in the data folder (a 0700 folder: only the
-user can reach it) and prints the answer. When no daemon answers (none running,
-a stale socket, another config or clock, busy for longer than
-``ANSWER_TIMEOUT``), the command does the work itself, as before. This module
-is the asking side and the wire format; it imports nothing heavy, and the
-socket module only when a daemon may be there: ``_socket``, the C module under
-``socket``, which loads in under 1 ms where ``socket`` takes 4-8 ms building its
-enums, a tenth of what asking is there to save. ``daemon.control_server`` is the answering side.
+starting Python and importing click, the store, the config reader and the
+picker. When ``connect5 run`` is running it has all of that loaded and owns the
+store, so ``today`` asks it over a Unix socket in the data folder (a 0700
+folder: only the user can reach it) and prints the answer. When no daemon
+answers (none running, a stale socket, another config or clock, busy for longer
+than ``ANSWER_TIMEOUT``), the command does the work itself, as before.
+
+This module is the asking side and the wire format. The ``connect5`` entry
+point (``daemon.entry``) calls ``answer_from_daemon`` before it imports click:
+``read_command`` knows the few spellings of an askable command line
+(``ASKABLE``), and anything else (``--help``, a typo, an option it does not
+know) is left to click. It imports nothing heavy, and the socket module only
+when a daemon may be there: ``_socket``, the C module under ``socket``, which
+loads in under 1 ms where ``socket`` takes 4-8 ms building its enums.
+``daemon.control_server`` is the answering side.
 
 The wire format. A question: NUL-separated fields (``VERSION``, the command,
 the config file, the ``ENVIRONMENT``, then the command's own), ended by the client shutting down its sending half.
@@ -28,6 +33,93 @@ ANSWER_TIMEOUT = 3.0  # seconds to wait for the daemon (busy with a long sync?) 
 MAX_QUESTION = 64 * 1024
 # Variables that change an answer: the daemon answers only when its own are the same.
 ENVIRONMENT = ("CONNECT5_NOW", "TZ")
+
+# The command line ``read_command`` accepts: ``connect5 [GLOBAL...] COMMAND [OPTION...]``, with the
+# options ``daemon.cli.main`` and the command define; a value option as "--name VALUE" or "--name=VALUE".
+GLOBAL_FLAGS = {"-v": "verbose", "--verbose": "verbose"}
+GLOBAL_VALUES = {"--home": "home", "--config": "config"}
+# Command -> (its flags, its value options), in the order of the question's fields.
+ASKABLE = {
+    "today": (("--no-block", "--json"), ("--date",)),
+}
+# ``today``'s fields on the wire: --date's value, then "1" or "" for --no-block and --json.
+FIELD_ORDER = {"today": ("--date", "--no-block", "--json")}
+
+
+def read_command(arguments: list[str]) -> tuple[str, dict[str, str], list[str]] | None:
+    """(command, global options, the question's fields) of a command line the daemon may answer, else None.
+
+    Global options are "home", "config" and "verbose" (present: "1"). Later values
+    win, as with click. None for anything not spelt as ``ASKABLE`` says: click
+    then reads the line, and tells a mistake the way it always does.
+    """
+    options: dict[str, str] = {}
+    position = _options(arguments, 0, GLOBAL_FLAGS, GLOBAL_VALUES, options)
+    if position is None or position >= len(arguments) or arguments[position] not in ASKABLE:
+        return None
+    command = arguments[position]
+    flags, values = ASKABLE[command]
+    given: dict[str, str] = {}
+    end = _options(arguments, position + 1, {flag: flag for flag in flags}, {name: name for name in values}, given)
+    if end != len(arguments):
+        return None  # an argument, "--", or an option it does not know
+    fields = [given.get(name, "") for name in FIELD_ORDER[command]]
+    return command, options, fields
+
+
+def _options(arguments: list[str], position: int, flags: dict[str, str], values: dict[str, str],
+             into: dict[str, str]) -> int | None:
+    """Read options from ``position`` into ``into``; where they stop, or None at one missing its value."""
+    while position < len(arguments):
+        argument = arguments[position]
+        name, equals, value = argument.partition("=")
+        if argument in flags:
+            into[flags[argument]] = "1"
+        elif name in values and equals:
+            into[values[name]] = value
+        elif argument in values:
+            if position + 1 >= len(arguments):
+                return None
+            position += 1
+            into[values[argument]] = arguments[position]
+        else:
+            return position
+        position += 1
+    return position
+
+
+def answer_from_daemon(arguments: list[str]) -> int | None:
+    """Print the running daemon's answer to this command line and return its exit status; None: not answered."""
+    read = read_command(arguments)
+    if read is None:
+        return None
+    command, options, fields = read
+    from daemon import where
+
+    config_file, data_dir = where.locate(options.get("home"), options.get("config"))
+    answer = ask(where.control_socket(data_dir), config_file, command, fields)
+    if answer is None:
+        return None
+    status, out, err = answer
+    import sys
+
+    try:
+        _write(sys.stdout, out)
+    except BrokenPipeError:
+        # `connect5 today | head -1`: the reader has what it wanted; no failure (see daemon.cli).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if options.get("verbose"):
+        err += "connect5: answered by the running daemon\n"
+    _write(sys.stderr, err)
+    return status
+
+
+def _write(stream, text: str) -> None:
+    """``text`` to ``stream`` in its encoding, what it cannot show replaced (as click.echo does)."""
+    if text:
+        stream.buffer.write(text.encode(stream.encoding or "utf-8", "replace"))
+        stream.flush()
 
 
 def ask(socket_path: str, config_file: str, command: str, fields: list[str]) -> tuple[int, str, str] | None:

@@ -432,8 +432,9 @@ class Daemon:
             if not question.abandoned and self._answerable(question):
                 from daemon.commands import today
 
-                status, out, err = today.answer(self.config, self.store, self.home, question.fields)
-                question.answer = control.format_answer(status, out, err)
+                answer = today.answer(self.config, self.store, self.home, question.fields)
+                if answer is not None:
+                    question.answer = control.format_answer(*answer)
         except Exception:  # the command works on its own, where a bug shows its traceback
             log.exception("answering %s failed", question.command)
         finally:

@@ -1,9 +1,8 @@
 """``connect5 today``: the day's five, why each was picked, and the block written.
 
 Run many times a day, so when ``connect5 run`` is running it answers (see
-``daemon.control``): the daemon has the store, the config and the picker
-loaded already, and this module imports nothing heavy until it must work on
-its own.
+``daemon.control``, which asks before click is even imported): the daemon has
+the store, the config and the picker loaded already, and calls ``answer``.
 """
 
 from __future__ import annotations
@@ -27,28 +26,22 @@ Echo = Callable[..., None]  # click.echo's shape: echo(text, err=False)
 def today(app, given: str | None, no_block: bool, restart_block: bool, as_json: bool) -> None:
     """Show the day's five (choosing them if not yet chosen) and write the day's block."""
     if given:
-        parse_day(given)  # bad usage is told here, not by the daemon
-    if not restart_block:  # a repair, done here where its errors are seen
-        from daemon import control, paths
-
-        config_file, data_dir = paths.locate(app.home_option, app.config_option)
-        fields = [given or "", "1" if no_block else "", "1" if as_json else ""]
-        answer = control.ask(paths.control_socket(data_dir), config_file, "today", fields)
-        if answer is not None:
-            status, out, err = answer
-            click.echo(out, nl=False)
-            click.echo(err, nl=False, err=True)
-            if app.verbose:
-                click.echo("connect5: answered by the running daemon", err=True)
-            raise click.exceptions.Exit(status)
-    app.start_logging()
+        parse_day(given)
     config, store = app.config, app.store()
     report(config, store, app.home, given, no_block=no_block, restart_block=restart_block, as_json=as_json)
 
 
-def answer(config, store, home, fields: list[str]) -> tuple[int, str, str]:
-    """What ``today`` prints for the daemon's ``fields`` (see ``today`` above), run in the daemon."""
+def answer(config, store, home, fields: list[str]) -> tuple[int, str, str] | None:
+    """What ``today`` prints for the daemon's ``fields`` (``daemon.control.FIELD_ORDER``), run in the daemon.
+
+    None for a ``--date`` that is no day: the command's own click tells that mistake.
+    """
     given, no_block, as_json = fields
+    if given:
+        try:
+            date.fromisoformat(given)
+        except ValueError:
+            return None
     out: list[str] = []
     errors: list[str] = []
 

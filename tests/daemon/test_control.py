@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon import control, paths
+from daemon import control, paths, where
 
 MONDAY_EARLY = "2026-11-23T06:00:00+00:00"  # before the 07:00 morning job: `today` has the daemon choose
 CONFIG = '[me]\ntimezone = "Europe/London"\nname = "Owner"\n'
@@ -48,7 +48,7 @@ def network(cli) -> Path:
 class Daemon:
     def __init__(self, home: Path, now: str = MONDAY_EARLY):
         self.home = home
-        self.socket_path = home / paths.CONTROL_SOCKET
+        self.socket_path = home / where.CONTROL_SOCKET
         self.process = subprocess.Popen([sys.executable, "-m", "daemon", "--home", str(home), "run"],
                                         env={**os.environ, "CONNECT5_NOW": now}, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
@@ -209,18 +209,18 @@ def test_locate_finds_what_resolve_does(option, config, environment, monkeypatch
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    config_file, data_dir = paths.locate(option, config)
+    config_file, data_dir = where.locate(option, config)
     home = paths.resolve(option, config)
     assert (Path(config_file), Path(data_dir)) == (home.config_file, home.data_dir)
-    assert paths.control_socket(data_dir) == str(home.control_path)
+    assert where.control_socket(data_dir) == str(home.control_path)
 
 
-def test_asking_the_daemon_loads_neither_the_store_nor_the_config_reader_nor_socket(daemon):
-    probe = ("import sys, daemon.cli\n"
+def test_asking_the_daemon_loads_neither_click_nor_the_store_nor_the_config_reader_nor_socket(daemon):
+    probe = ("import sys, daemon.entry\n"
              "sys.argv = ['connect5', '--home', *sys.argv[1:]]\n"
-             "try:\n    daemon.cli.main()\nexcept SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('sqlite3', 'tomllib', 'pathlib', 'logging', 'rules.picker', 'socket')"
-             " if m in sys.modules), file=sys.stderr)\n")
+             "try:\n    daemon.entry.main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('click', 'sqlite3', 'tomllib', 'logging', 'rules.picker', 'socket',"
+             " 'dataclasses', 'daemon.cli') if m in sys.modules), file=sys.stderr)\n")
 
     def loaded(*args: str) -> tuple[str, list[str]]:
         result = subprocess.run([sys.executable, "-c", probe, str(daemon.home), *args], capture_output=True,
@@ -229,10 +229,45 @@ def test_asking_the_daemon_loads_neither_the_store_nor_the_config_reader_nor_soc
 
     out, modules = loaded("today")
     assert out.startswith("2026-11-23 · your five")
-    _, before = loaded("--version")  # what starting the command loads anyway (an editable install: pathlib)
-    assert set(modules) - set(before) == set()
+    assert modules == []
+    out, modules = loaded("today", "--json", "--no-block", "--date=2026-11-23")
+    assert json.loads(out)["day"] == "2026-11-23" and modules == []
     out, modules = loaded("today", "--restart-block")  # done by the command itself: it loads them
-    assert out.startswith("2026-11-23 · your five") and {"sqlite3", "tomllib", "rules.picker"} <= set(modules)
+    assert out.startswith("2026-11-23 · your five") and {"click", "sqlite3", "tomllib", "rules.picker"} <= set(modules)
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["today"], ("today", {}, ["", "", ""])),
+    (["-v", "--home", "/h", "today", "--json"], ("today", {"verbose": "1", "home": "/h"}, ["", "", "1"])),
+    (["--home=/a", "--config", "c.toml", "--home", "/b", "today", "--date", "2026-12-01", "--no-block"],
+     ("today", {"home": "/b", "config": "c.toml"}, ["2026-12-01", "1", ""])),
+    (["--verbose", "today", "--date=", "--json", "--json"], ("today", {"verbose": "1"}, ["", "", "1"])),
+    (["--home", "--config", "today"], ("today", {"home": "--config"}, ["", "", ""])),  # as click reads it
+    (["today", "--restart-block"], None),
+    (["today", "--help"], None),
+    (["today", "--date"], None),
+    (["today", "2026-12-01"], None),
+    (["today", "--"], None),
+    (["--home"], None),
+    (["--version"], None),
+    (["-h", "today"], None),
+    (["-vv", "today"], None),
+    (["--jso", "today"], None),
+    (["today", "--jso"], None),
+    (["stats"], None),
+    ([], None),
+])
+def test_read_command_takes_only_the_spellings_it_knows_and_leaves_the_rest_to_click(arguments, expected):
+    assert control.read_command(arguments) == expected
+
+
+def test_a_reader_that_stops_early_ends_an_answered_today_quietly(daemon):
+    command = f"{sys.executable} -m daemon --home {daemon.home} -v today | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
+                            env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2026-11-23 · your five\n"
+    assert "Traceback" not in result.stderr
 
 
 def test_a_config_deleted_under_the_daemon_is_reported_by_the_command_itself(daemon):
