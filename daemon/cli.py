@@ -213,11 +213,6 @@ def json_option(function):
 
 
 def echo_json(data: Any) -> None:
+    from daemon.jsontext import to_json
+
     click.echo(to_json(data))
-
-
-def to_json(data: Any) -> str:
-    import json
-
-    return json.dumps(data, indent=2, default=str, ensure_ascii=False)
-

@@ -9,10 +9,9 @@ answers (none running, a stale socket, another config or clock, busy for longer
 than ``ANSWER_TIMEOUT``), the command does the work itself, as before.
 
 This module is the asking side and the wire format. The ``connect5`` entry
-point (``daemon.entry``) calls ``answer_from_daemon`` before it imports click:
-``read_command`` knows the few spellings of an askable command line
-(``ASKABLE``), and anything else (``--help``, a typo, an option it does not
-know) is left to click. It imports nothing heavy, and the socket module only
+point (``daemon.entry``) asks before it imports click: ``read_command`` knows
+the few spellings of an askable command line (``ASKABLE``), and anything else
+(``--help``, a typo, an option it does not know) is left to click. It imports nothing heavy, and the socket module only
 when a daemon may be there: ``_socket``, the C module under ``socket``, which
 loads in under 1 ms where ``socket`` takes 4-8 ms building its enums.
 ``daemon.control_server`` is the answering side.
@@ -88,30 +87,26 @@ def _options(arguments: list[str], position: int, flags: dict[str, str], values:
     return position
 
 
-def answer_from_daemon(arguments: list[str]) -> int | None:
-    """Print the running daemon's answer to this command line and return its exit status; None: not answered."""
-    read = read_command(arguments)
-    if read is None:
-        return None
-    command, options, fields = read
+def ask_daemon(command: str, options: dict[str, str], fields: list[str]) -> tuple[int, str, str] | None:
+    """``ask`` the daemon of the config and data folder that ``read_command``'s ``options`` name."""
     from daemon import where
 
     config_file, data_dir = where.locate(options.get("home"), options.get("config"))
-    answer = ask(where.control_socket(data_dir), config_file, command, fields)
-    if answer is None:
-        return None
-    status, out, err = answer
+    return ask(where.control_socket(data_dir), config_file, command, fields)
+
+
+def show(answer: tuple[int, str, str], note: str = "") -> int:
+    """Print an answer (and ``note`` on stderr after it, if any); its exit status."""
     import sys
 
+    status, out, err = answer
     try:
         _write(sys.stdout, out)
     except BrokenPipeError:
         # `connect5 today | head -1`: the reader has what it wanted; no failure (see daemon.cli).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    if options.get("verbose"):
-        err += "connect5: answered by the running daemon\n"
-    _write(sys.stderr, err)
+    _write(sys.stderr, err + (f"connect5: {note}\n" if note else ""))
     return status
 
 

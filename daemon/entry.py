@@ -1,21 +1,32 @@
-"""The ``connect5`` command's entry point: the running daemon answers if it can, else the CLI runs.
+"""The ``connect5`` command's entry point: a ``today`` answered without click, else the CLI.
 
-Kept apart from ``daemon.cli`` so that a command the daemon answers (see
-``daemon.control``) costs the interpreter's start-up and one question, without
-importing click or anything of connect5's own beyond what asking needs.
+Kept apart from ``daemon.cli`` so that ``connect5 today``, run many times a day,
+costs the interpreter's start-up and the work alone: the running daemon answers
+it (``daemon.control``), or else this process does, with the daemon's own code
+(``daemon.today_report.answer_here``). Anything else, and whatever those leave
+(a mistake to report, ``--help``), is click's.
 """
 
 from __future__ import annotations
 
 import sys
 
+ANSWERED_BY_THE_DAEMON = "answered by the running daemon"
+
 
 def main() -> None:
     from daemon import control
 
-    status = control.answer_from_daemon(sys.argv[1:])
-    if status is not None:
-        sys.exit(status)
+    read = control.read_command(sys.argv[1:])
+    if read is not None:
+        command, options, fields = read
+        answer, note = control.ask_daemon(command, options, fields), ANSWERED_BY_THE_DAEMON
+        if answer is None:
+            from daemon import today_report  # today: the one command read_command reads
+
+            answer, note = today_report.answer_here(options, fields), ""
+        if answer is not None:
+            sys.exit(control.show(answer, note if options.get("verbose") else ""))
     from daemon import cli
 
     cli.main()

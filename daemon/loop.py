@@ -430,9 +430,9 @@ class Daemon:
         """Answer a command's question (daemon.control); an empty answer declines, and it works on its own."""
         try:
             if not question.abandoned and self._answerable(question):
-                from daemon.commands import today
+                from daemon import today_report
 
-                answer = today.answer(self.config, self.store, self.home, question.fields)
+                answer = today_report.answer(self.config, self.store, self.home, question.fields)
                 if answer is not None:
                     question.answer = control.format_answer(*answer)
         except Exception:  # the command works on its own, where a bug shows its traceback

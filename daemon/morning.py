@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daemon import clock
 from daemon.config import Config
 from daemon.store import STARTED_MARK, Store, utc_now
-from rules import picker
+
+if TYPE_CHECKING:  # imported where picks are chosen: a day's frozen picks are shown without it
+    from rules import picker
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ class NotABlockDay(Exception):
 
 
 def settings_of(config: Config) -> picker.Settings:
+    from rules import picker
+
     return picker.Settings(
         per_day=config.picking.per_day,
         cooldown_days=config.picking.cooldown_days,
@@ -75,6 +79,8 @@ UNION ALL {CANDIDATE_SQL} AND key IN (SELECT value FROM json_each(:taken))
 
 def load_candidates(store: Store, bounds: picker.Shortlist | None = None, taken=()) -> list[picker.Candidate]:
     """Every contact, or with ``bounds`` only those that can matter today (see ``picker.Shortlist``)."""
+    from rules import picker
+
     if bounds is None:
         rows = store.db.conn.execute(CANDIDATE_SQL)
     else:
@@ -221,6 +227,8 @@ def choose(store: Store, config: Config, day: date, *, taken=(), skipped=(), cou
 
     ``taken`` and ``skipped`` are as for ``picker.pick``.
     """
+    from rules import picker
+
     rotation = int(store.meta("rotation", "1"))
     settings = settings or settings_of(config)
     pool = store.db.execute(

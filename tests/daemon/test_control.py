@@ -233,7 +233,7 @@ def test_asking_the_daemon_loads_neither_click_nor_the_store_nor_the_config_read
     out, modules = loaded("today", "--json", "--no-block", "--date=2026-11-23")
     assert json.loads(out)["day"] == "2026-11-23" and modules == []
     out, modules = loaded("today", "--restart-block")  # done by the command itself: it loads them
-    assert out.startswith("2026-11-23 · your five") and {"click", "sqlite3", "tomllib", "rules.picker"} <= set(modules)
+    assert out.startswith("2026-11-23 · your five") and {"click", "sqlite3", "tomllib"} <= set(modules)
 
 
 @pytest.mark.parametrize("arguments, expected", [

@@ -1,0 +1,146 @@
+"""``connect5 today`` with no daemon running, answered by the entry point without click.
+
+``daemon.entry`` runs ``daemon.today_report.answer_here`` for the command lines
+``daemon.control.read_command`` reads, and click for everything else. Each test
+runs real commands in subprocesses, both ways on the same store: the entry point
+(``daemon.entry.main``, what the ``connect5`` script runs) and the click group
+alone (``daemon.cli.main``), and holds that a user sees the same thing.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MONDAY_EARLY = "2026-11-23T06:00:00+00:00"  # before the 07:00 morning job: `today` chooses
+CONFIG = '[me]\ntimezone = "Europe/London"\nname = "Owner"\n'
+CONNECTIONS = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + "".join(
+    f"Person{n},Example,https://www.linkedin.com/in/p{n},,Company {n % 4},Engineer,01 Jan 2019\n" for n in range(12)
+)
+# As the `connect5` script runs them (click names the program after argv[0]).
+BY_ENTRY = "import sys, daemon.entry\nsys.argv[0] = 'connect5'\ndaemon.entry.main()\n"
+BY_CLICK = "import sys, daemon.cli\nsys.argv[0] = 'connect5'\ndaemon.cli.main()\n"
+PROBE = ("import sys, daemon.entry\nsys.argv[0] = 'connect5'\n"
+         "try:\n    daemon.entry.main()\nexcept SystemExit as stop:\n    code = stop.code\n"
+         "print('loaded', sorted(m for m in ('click', 'daemon.cli', 'rules.picker') if m in sys.modules),"
+         " file=sys.stderr)\n"
+         "sys.exit(code)\n")
+
+
+def command(how: list[str], home: Path, *args: str, now: str = MONDAY_EARLY) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *how, "--home", str(home), *args], capture_output=True, text=True,
+                          env={**os.environ, "CONNECT5_NOW": now}, timeout=60)
+
+
+def by_entry(home: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return command(["-c", BY_ENTRY], home, *args, **kwargs)
+
+
+def by_click(home: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return command(["-c", BY_CLICK], home, *args, **kwargs)
+
+
+@pytest.fixture
+def network(cli) -> Path:
+    cli.write_config(CONFIG)
+    export = cli.home.parent / "Connections.csv"
+    export.write_text(CONNECTIONS)
+    assert by_click(cli.home, "import", "linkedin", str(export)).returncode == 0
+    return cli.home
+
+
+def both_from(home: Path, *args: str, now: str = MONDAY_EARLY):
+    """The entry point's and click's result for ``args``, each run on the store as it is now."""
+    saved = home.parent / "saved"
+    shutil.rmtree(saved, ignore_errors=True)
+    shutil.copytree(home, saved)
+    entry = by_entry(home, *args, now=now)
+    shutil.rmtree(home)
+    shutil.copytree(saved, home)
+    click_run = by_click(home, *args, now=now)
+    return entry, click_run
+
+
+def same(entry: subprocess.CompletedProcess, click_run: subprocess.CompletedProcess) -> None:
+    assert (entry.returncode, entry.stdout, entry.stderr) == (click_run.returncode, click_run.stdout,
+                                                              click_run.stderr)
+
+
+@pytest.mark.parametrize("args", [
+    ("today",),
+    ("today", "--json"),
+    ("today", "--no-block"),
+    ("today", "--date", "2026-11-25"),  # a preview: nothing stored
+    ("today", "--date=2026-11-28", "--json"),  # a Saturday: no block day
+    ("today", "--date", "2026-11-20"),  # gone by with no picks: exit 1
+    ("today", "--date", "someday"),  # bad usage: exit 2, click's words
+    ("today", "--date", "2026-02-30"),
+])
+def test_the_entry_point_prints_what_the_click_command_prints(network, args):
+    entry, click_run = both_from(network, *args)
+    same(entry, click_run)
+    assert entry.stdout or entry.returncode
+
+
+def test_a_repeated_today_and_a_later_day_match_too(network):
+    assert by_click(network, "today").returncode == 0
+    same(*both_from(network, "today"))
+    same(*both_from(network, "today", "--json", now="2026-11-24T09:00:00+00:00"))
+    entry = by_entry(network, "today")
+    assert entry.stdout.startswith("2026-11-23 · your five") and entry.stdout.rstrip().endswith(
+        f"block already up to date: {network / 'connect5.ics'}")
+
+
+def test_it_answers_without_click_and_leaves_the_rest_to_click(network):
+    def loaded(*args: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+        result = command(["-c", PROBE], network, *args)
+        last = result.stderr.strip().splitlines()[-1]
+        return result, ast.literal_eval(last.removeprefix("loaded "))
+
+    result, modules = loaded("today", "--json")  # the first of the day: chosen now
+    assert result.returncode == 0 and json.loads(result.stdout)["day"] == "2026-11-23"
+    assert modules == ["rules.picker"]
+    result, modules = loaded("today")  # frozen: shown without the picker
+    assert result.returncode == 0 and result.stdout.startswith("2026-11-23 · your five")
+    assert modules == []
+    for args in (("today", "--restart-block"), ("today", "--date", "someday"), ("status",)):
+        _, modules = loaded(*args)
+        assert modules == ["click", "daemon.cli"], args
+
+
+def test_config_and_store_problems_are_reported_by_click_as_always(network, tmp_path):
+    missing = tmp_path / "nowhere.toml"
+    same(*both_from(network, "--config", str(missing), "today"))
+    assert "does not exist" in by_entry(network, "--config", str(missing), "today").stderr
+    (network / "config.toml").write_text(CONFIG + "\n[picking]\nper_dya = 3\n")
+    entry, click_run = both_from(network, "today")
+    same(entry, click_run)
+    assert entry.returncode == 1 and "per_dya" in entry.stderr
+    (network / "config.toml").write_text(CONFIG)
+    (network / "connect5.db").unlink()
+    for suffix in ("-wal", "-shm"):
+        (network / f"connect5.db{suffix}").unlink(missing_ok=True)
+    (network / "connect5.db").write_bytes(b"not a database at all" * 100)
+    entry, click_run = both_from(network, "today")
+    same(entry, click_run)
+    assert entry.returncode == 1 and "connect5:" in entry.stderr and "Traceback" not in entry.stderr
+
+
+def test_verbose_logs_what_the_click_command_logs(network):
+    entry, click_run = both_from(network, "-v", "today")
+    assert entry.returncode == click_run.returncode == 0 and entry.stdout == click_run.stdout
+
+    def untimed(text: str) -> list[str]:
+        return [re.sub(r"^\d\d:\d\d:\d\d ", "", line) for line in text.splitlines()]
+
+    assert untimed(entry.stderr) == untimed(click_run.stderr)
+    assert any(" INFO " in line for line in entry.stderr.splitlines())  # shown only with -v
+    assert "answered by the running daemon" not in entry.stderr
