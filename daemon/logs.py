@@ -17,7 +17,12 @@ import logging
 import os
 import re
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+# How a command's stderr shows what it logs (the journal gets JournalFormatter instead).
+COMMAND_FORMAT, COMMAND_TIME = "%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"
 PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 
 ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -79,7 +84,7 @@ def configure(*, verbose: bool = False, service: bool = False) -> None:
     if journal_connected(sys.stderr):
         handler.setFormatter(JournalFormatter("%(name)s: %(message)s"))
     else:
-        handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        handler.setFormatter(SafeFormatter(COMMAND_FORMAT, COMMAND_TIME))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     level = logging.DEBUG if verbose else logging.INFO if service else logging.WARNING
@@ -87,3 +92,32 @@ def configure(*, verbose: bool = False, service: bool = False) -> None:
         logging.getLogger(name).setLevel(level)
     for noisy in ("googleapiclient", "urllib3", "msal", "watchdog"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@contextmanager
+def captured(level: int = logging.WARNING) -> Iterator[list[str]]:
+    """The lines this thread logs at ``level`` or above while inside, as a command's stderr shows them.
+
+    The daemon answers a command (``daemon.control``) with what that command
+    would have printed, warnings included; they still reach the daemon's log too.
+    """
+    lines: list[str] = []
+    handler = _ThreadLines(lines, threading.get_ident())
+    handler.setLevel(level)
+    handler.setFormatter(SafeFormatter(COMMAND_FORMAT, COMMAND_TIME))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+
+
+class _ThreadLines(logging.Handler):
+    def __init__(self, lines: list[str], thread: int):
+        super().__init__()
+        self.lines, self.thread = lines, thread
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.lines.append(self.format(record))

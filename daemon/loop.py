@@ -25,7 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from connectors import base
-from daemon import calendar_block, clock, control, control_server, morning
+from daemon import calendar_block, clock, control, control_server, logs, morning
 from daemon.config import Config, ConfigError, Source, load
 from daemon.notify import Notifier
 from daemon.paths import Home
@@ -432,9 +432,12 @@ class Daemon:
             if not question.abandoned and self._answerable(question):
                 from daemon import today_report
 
-                answer = today_report.answer(self.config, self.store, self.home, question.fields)
+                with logs.captured() as warnings:  # the block file moved aside: the asker reads it
+                    answer = today_report.answer(self.config, self.store, self.home, question.fields)
                 if answer is not None:
-                    question.answer = control.format_answer(*answer)
+                    status, out, err = answer
+                    said = "".join(f"{line}\n" for line in warnings)
+                    question.answer = control.format_answer(status, out, said + err)
         except Exception:  # the command works on its own, where a bug shows its traceback
             log.exception("answering %s failed", question.command)
         finally:

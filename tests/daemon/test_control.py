@@ -120,6 +120,24 @@ def test_another_config_file_or_another_clock_is_not_the_daemons_to_answer(daemo
     assert later.stdout.startswith("2026-11-24 · your five")
 
 
+def test_warnings_of_the_answer_reach_the_asker_as_they_would_the_command_itself(network):
+    block = network / "connect5.ics"
+    block.write_text("not a calendar\n")  # moved aside, with a warning, by whoever writes the block next
+    running = Daemon(network)
+    try:
+        asked = run(network, "-v", "today")
+    finally:
+        daemon_log = running.stop()
+    assert asked.returncode == 0 and ANSWERED in asked.stderr
+    warning = next(line for line in asked.stderr.splitlines() if "WARNING" in line)
+    assert "connectors.ics.writer: block file" in warning and "moved it to" in warning
+    assert "moved it to" in daemon_log  # and still in the daemon's own log
+    assert "not a calendar" in next(network.glob("connect5.ics.*")).read_text()
+    block.write_text("not a calendar\n")
+    alone = run(network, "today", "--no-block")  # nothing written: nothing to say
+    assert "WARNING" not in alone.stderr
+
+
 def test_a_config_edited_just_before_is_the_one_the_answer_follows(daemon):
     (daemon.home / "config.toml").write_text(CONFIG + "\n[picking]\nper_day = 3\n")
     asked = run(daemon.home, "-v", "today")
