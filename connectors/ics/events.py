@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -205,7 +206,8 @@ def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
     import x_wr_timezone
 
     try:
-        calendar = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(_text(data)))
+        text = within_reach(_text(data), window, follow)
+        calendar = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(text))
     except Exception as error:  # icalendar raises ValueError, KeyError, IndexError ...
         message = (str(error) or type(error).__name__).splitlines()[0]
         raise CalendarFileError(message[:160]) from error
@@ -225,6 +227,63 @@ def read_calendar(data: bytes, path: str, source: str, zone: tzinfo,
         items.update((item.external_id, item) for item in
                      _moved_out(calendar, missing, source, path, zone, recurring, exported, window))
     return sorted(items.values(), key=lambda item: (item.start, item.external_id))
+
+
+# One event of a calendar file, from its BEGIN line to its END line.
+_EVENT = re.compile(r"^BEGIN:VEVENT[ \t]*\r?\n.*?^END:VEVENT[ \t]*(?:\r?\n|\Z)", re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_FOLD = re.compile(r"\r?\n[ \t]")
+_REPEATS = re.compile(r"^(?:RRULE|RDATE|RECURRENCE-ID)[;:]", re.IGNORECASE | re.MULTILINE)
+_DAY_OF = {name: re.compile(rf"^{name}[^:\r\n]*:(\d{{4}})(\d\d)(\d\d)", re.IGNORECASE | re.MULTILINE)
+           for name in ("DTSTART", "DTEND")}
+_DURATION = re.compile(r"^DURATION[;:]", re.IGNORECASE | re.MULTILINE)
+_UID = re.compile(r"^UID[^:\r\n]*:([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+# Days either side of the window that an event's written dates still count as in reach: dates are
+# read as written, in the event's own zone (up to 26 h from UTC), so a margin is kept; each day of it
+# costs a day's worth of events parsed, and tests/connectors/test_ics_reach.py fails without one.
+REACH_MARGIN = timedelta(days=3)
+LONG_EVENT = timedelta(days=31)  # how far back an event with a DURATION (no DTEND) may start and still reach
+
+
+def within_reach(text: str, window: tuple[date, date], follow: Collection[str] = ()) -> str:
+    """``text`` without the single events that cannot touch ``window``: what ``read_calendar`` parses.
+
+    A calendar file holds years of meetings and icalendar parses a property in
+    about 0.1 ms, so most of a big file's time went to events the window leaves
+    out anyway. Kept: every event of a series (RRULE, RDATE, RECURRENCE-ID), every
+    event whose UID is ``follow``ed (it may have moved out of the window: see
+    ``_moved_out``), every event whose dates cannot be read here, and every one
+    whose written start and end (or start and DURATION) come within
+    ``REACH_MARGIN`` of the window.
+    """
+    followed = set(follow) | {identifier.rsplit("/", 1)[0] for identifier in follow}
+    low, high = window[0] - REACH_MARGIN, window[1] + REACH_MARGIN
+
+    def keep_or_drop(match: re.Match) -> str:
+        event = match.group(0)
+        unfolded = _FOLD.sub("", event)
+        if _REPEATS.search(unfolded):
+            return event
+        uid = _UID.search(unfolded)
+        if uid is None or uid.group(1).strip() in followed:
+            return event
+        start, end = (_written_day(unfolded, name) for name in ("DTSTART", "DTEND"))
+        if start is None:
+            return event
+        if end is None:
+            end = start + LONG_EVENT if _DURATION.search(unfolded) else start
+        return event if start <= high and end >= low else ""
+
+    return _EVENT.sub(keep_or_drop, text)
+
+
+def _written_day(event: str, name: str) -> date | None:
+    found = _DAY_OF[name].search(event)
+    if found is None:
+        return None
+    try:
+        return date(*(int(part) for part in found.groups()))
+    except ValueError:
+        return None
 
 
 def window_for(now: datetime, zone: tzinfo, past_days: int, future_days: int) -> tuple[date, date]:
