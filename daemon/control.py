@@ -11,10 +11,11 @@ than ``ANSWER_TIMEOUT``), the command does the work itself, as before.
 This module is the asking side and the wire format. The ``connect5`` entry
 point (``daemon.entry``) asks before it imports click: ``read_command`` knows
 the few spellings of an askable command line (``ASKABLE``), and anything else
-(``--help``, a typo, an option it does not know) is left to click. It imports nothing heavy, and the socket module only
-when a daemon may be there: ``_socket``, the C module under ``socket``, which
-loads in under 1 ms where ``socket`` takes 4-8 ms building its enums.
-``daemon.control_server`` is the answering side.
+(``--help``, a typo, an option it does not know) is left to click. It imports
+nothing heavy, and the socket module only when a daemon may be there:
+``_socket``, the C module under ``socket``, which loads in under 1 ms where
+``socket`` takes 4-8 ms building its enums. ``daemon.control_server`` is the
+answering side.
 
 The wire format. A question: NUL-separated fields (``VERSION``, the command,
 the config file, the ``ENVIRONMENT``, then the command's own), ended by the client shutting down its sending half.
@@ -37,12 +38,11 @@ ENVIRONMENT = ("CONNECT5_NOW", "TZ")
 # options ``daemon.cli.main`` and the command define; a value option as "--name VALUE" or "--name=VALUE".
 GLOBAL_FLAGS = {"-v": "verbose", "--verbose": "verbose"}
 GLOBAL_VALUES = {"--home": "home", "--config": "config"}
-# Command -> (its flags, its value options), in the order of the question's fields.
+# Command -> its options, each with whether it takes a value, in the order of the question's fields
+# (today's: --date's value, then "1" or "" for --no-block and --json).
 ASKABLE = {
-    "today": (("--no-block", "--json"), ("--date",)),
+    "today": {"--date": True, "--no-block": False, "--json": False},
 }
-# ``today``'s fields on the wire: --date's value, then "1" or "" for --no-block and --json.
-FIELD_ORDER = {"today": ("--date", "--no-block", "--json")}
 
 
 def read_command(arguments: list[str]) -> tuple[str, dict[str, str], list[str]] | None:
@@ -57,13 +57,13 @@ def read_command(arguments: list[str]) -> tuple[str, dict[str, str], list[str]] 
     if position is None or position >= len(arguments) or arguments[position] not in ASKABLE:
         return None
     command = arguments[position]
-    flags, values = ASKABLE[command]
+    known = ASKABLE[command]
+    flags = {name: name for name, takes_value in known.items() if not takes_value}
+    values = {name: name for name, takes_value in known.items() if takes_value}
     given: dict[str, str] = {}
-    end = _options(arguments, position + 1, {flag: flag for flag in flags}, {name: name for name in values}, given)
-    if end != len(arguments):
+    if _options(arguments, position + 1, flags, values, given) != len(arguments):
         return None  # an argument, "--", or an option it does not know
-    fields = [given.get(name, "") for name in FIELD_ORDER[command]]
-    return command, options, fields
+    return command, options, [given.get(name, "") for name in known]
 
 
 def _options(arguments: list[str], position: int, flags: dict[str, str], values: dict[str, str],

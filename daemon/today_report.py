@@ -27,27 +27,27 @@ def answer_here(options: dict[str, str], fields: list[str]) -> tuple[int, str, s
     """
     from daemon import config as config_module
     from daemon import logs, paths
-    from daemon import store as store_module
+    from daemon.store import open_store
 
     logs.configure(verbose=bool(options.get("verbose")))
-    home = paths.resolve(options.get("home"), options.get("config"))
-    if options.get("config") and not home.config_file.exists():
-        return None
     try:
+        home = paths.resolve(options.get("home"), options.get("config"))
+        if options.get("config") and not home.config_file.exists():
+            return None
         config = config_module.load(home.config_file)
-        store = store_module.open_store(home.db_path)
-    except (config_module.ConfigError, store_module.StoreError):
+        store = open_store(home.db_path)
+    except Exception:  # noqa: BLE001 - click's turn: it reports it (see above)
         return None
     try:
         return answer(config, store, home, fields)
-    except Exception:  # noqa: BLE001 - click's turn: it reports it (see above)
+    except Exception:  # noqa: BLE001
         return None
     finally:
         store.close()
 
 
 def answer(config, store, home, fields: list[str]) -> tuple[int, str, str] | None:
-    """What ``today`` prints for the daemon's ``fields`` (``daemon.control.FIELD_ORDER``), run in the daemon.
+    """What ``today`` prints for the daemon's ``fields`` (``daemon.control.ASKABLE``), run in the daemon.
 
     None for a ``--date`` that is no day: the click command tells that mistake.
     """
