@@ -86,16 +86,13 @@ class LazyGroup(click.Group):
 
 
 def _environment_problem(ctx: click.Context, error: Exception) -> str | None:
-    """One line for a failure that is the machine's, not connect5's: a busy store, a full disk, a read-only folder."""
+    """``daemon.store.environment_problem``, for a command that may have opened the store."""
     if "daemon.store" not in sys.modules and not isinstance(error, OSError):
         return None  # only a command that opened the store can find it busy, full or read-only
-    from daemon.store import access_problem, is_busy
+    from daemon.store import environment_problem
 
-    if is_busy(error):
-        return ("the store stayed busy: another connect5 command was writing to it for"
-                " 30 s (a big import?); try again when it is done")
     app = ctx.find_object(App)
-    return access_problem(error, app.home.db_path) if app is not None else None
+    return environment_problem(error, app.home.db_path if app is not None else None)
 
 
 @contextmanager

@@ -244,6 +244,17 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
+def environment_problem(error: BaseException, path: Path | None) -> str | None:
+    """One line for a failure that is the machine's, not connect5's: a busy store, a full disk, a read-only folder.
+
+    ``path`` is the store's (None when not known yet). None for anything else: a bug, whose traceback is wanted.
+    """
+    if is_busy(error):
+        return ("the store stayed busy: another connect5 command was writing to it for"
+                " 30 s (a big import?); try again when it is done")
+    return access_problem(error, path) if path is not None else None
+
+
 # Errors that are the machine's doing, never connect5's: each is one line saying what to do.
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}

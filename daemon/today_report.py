@@ -21,14 +21,18 @@ def answer_here(options: dict[str, str], fields: list[str]) -> tuple[int, str, s
     """``answer`` in this process, for ``daemon.control.read_command``'s ``options`` and ``fields``.
 
     None leaves the command to click, which reports what stopped this: a
-    ``--date`` that is no day, a missing or bad config file, a store that cannot
-    be opened, or anything that went wrong on the way (click runs it again and
-    shows it as every command does; choosing and writing are safe to repeat).
+    ``--date`` that is no day (seen before anything is opened or made), a missing
+    or bad config file, a store that cannot be opened, or a bug (click runs it
+    again and shows it as every command does; choosing and writing are safe to
+    repeat). A store that stays busy, a full disk or a read-only folder found on
+    the way is told here, in click's words, rather than waited for twice.
     """
     from daemon import config as config_module
     from daemon import logs, paths
-    from daemon.store import open_store
+    from daemon.store import environment_problem, open_store
 
+    if not _is_day(fields[0]):
+        return None
     logs.configure(verbose=bool(options.get("verbose")))
     try:
         home = paths.resolve(options.get("home"), options.get("config"))
@@ -40,8 +44,9 @@ def answer_here(options: dict[str, str], fields: list[str]) -> tuple[int, str, s
         return None
     try:
         return answer(config, store, home, fields)
-    except Exception:  # noqa: BLE001
-        return None
+    except Exception as error:  # noqa: BLE001
+        problem = environment_problem(error, home.db_path)
+        return (1, "", f"connect5: {problem}\n") if problem else None
     finally:
         store.close()
 
@@ -52,11 +57,8 @@ def answer(config, store, home, fields: list[str]) -> tuple[int, str, str] | Non
     None for a ``--date`` that is no day: the click command tells that mistake.
     """
     given, no_block, as_json = fields
-    if given:
-        try:
-            date.fromisoformat(given)
-        except ValueError:
-            return None
+    if not _is_day(given):
+        return None
     out: list[str] = []
     errors: list[str] = []
 
@@ -69,6 +71,14 @@ def answer(config, store, home, fields: list[str]) -> tuple[int, str, str] | Non
     except PastDayError as error:  # what the click command shows as a user error
         return 1, "".join(out), "".join(errors) + f"connect5: {error}\n"
     return 0, "".join(out), "".join(errors)
+
+
+def _is_day(given: str) -> bool:
+    """``--date``'s value is empty (today) or a day ``report`` can read."""
+    try:
+        return not given or bool(date.fromisoformat(given))
+    except ValueError:
+        return False
 
 
 def report(config, store, home, given: str | None, *, no_block: bool, restart_block: bool, as_json: bool,

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,29 @@ def test_verbose_logs_what_the_click_command_logs(network):
     assert untimed(entry.stderr) == untimed(click_run.stderr)
     assert any(" INFO " in line for line in entry.stderr.splitlines())  # shown only with -v
     assert "answered by the running daemon" not in entry.stderr
+
+
+def test_a_day_that_is_no_day_is_refused_before_anything_is_made(tmp_path):
+    home = tmp_path / "new" / "home"
+    entry = by_entry(home, "today", "--date", "bogus")
+    assert entry.returncode == 2 and "'bogus' is not YYYY-MM-DD" in entry.stderr
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_busy_store_is_told_in_clicks_words_after_one_wait(network, cli, monkeypatch):
+    from daemon import store as store_module
+    from daemon import today_report
+
+    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.2)
+    monkeypatch.setenv("CONNECT5_NOW", MONDAY_EARLY)
+    holder = sqlite3.connect(str(network / "connect5.db"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, holding the store past every wait
+    try:
+        status, out, err = today_report.answer_here({"home": str(network)}, ["", "", ""])
+        by_click_itself = cli("today", ok=False)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (status, out) == (1, "")
+    assert err.strip() == by_click_itself.output.strip()
+    assert "the store stayed busy" in err
