@@ -107,6 +107,10 @@ class SourceState:
     probe_at: float = 0.0  # a wake-up during the backoff: try once at this time (0: none pending)
 
 
+class StoreReplaced(Exception):
+    """The store file was moved or replaced under the running daemon; the message says so."""
+
+
 @dataclass
 class Daemon:
     home: Home
@@ -126,6 +130,7 @@ class Daemon:
     config_problem: str = ""  # why the config file was refused, until a reload succeeds
     control: control_server.ControlServer | None = None  # where commands ask (daemon.control)
     wake_probe_gap: float = WAKE_PROBE_GAP
+    store_identity: tuple = ()  # the store file this daemon has open: (device, inode), from run
 
     # -- setup ------------------------------------------------------------
 
@@ -360,6 +365,7 @@ class Daemon:
         if not once and self.wakeup is None:
             self.wakeup = Wakeup()
         self.remember_config_mtime()
+        self.store_identity = _identity(self.home.db_path)
         self.start_sources()
         try:
             if not once:
@@ -408,6 +414,10 @@ class Daemon:
                 self.reload_requested = True
             if self.stop_requested:
                 break
+            if self.store_replaced():
+                raise StoreReplaced(f"the store {self.home.db_path} was moved or replaced while connect5 ran;"
+                                    " stopped, to start again on the store there now (the service does,"
+                                    " after its RestartSec)")
             events = self._take_events()
             for question in (payload for kind, payload in events if kind == "ask"):
                 self.answer(question)  # before any sync: someone is waiting
@@ -443,7 +453,13 @@ class Daemon:
         finally:
             question.answered.set()
 
+    def store_replaced(self) -> bool:
+        """The store file at its path is no longer the one this daemon has open (moved aside, deleted, copied over)."""
+        return bool(self.store_identity) and _identity(self.home.db_path) != self.store_identity
+
     def _answerable(self, question: control_server.Question) -> bool:
+        if self.store_replaced():
+            return False  # the command opens the store that is there now; the loop stops for it
         if self.config_changed():
             self.reload()  # answer with the config as it is now
         # A config file deleted or made unreadable: the command says what is wrong with it.
@@ -486,6 +502,15 @@ def next_block(now: datetime, zone: str, hhmm: str, days) -> datetime:
     if clock.is_block_day(today, days) and clock.at_local(today, hhmm, zone) > now:
         return clock.at_local(today, hhmm, zone)
     return clock.at_local(clock.next_block_day(today, days), hhmm, zone)
+
+
+def _identity(path) -> tuple:
+    """(device, inode) of the file at ``path``; () when there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ()
+    return (info.st_dev, info.st_ino)
 
 
 def _file_stamp(path) -> tuple:

@@ -16,7 +16,7 @@ def run(app, once: bool) -> None:
     """Run the daemon: watchers, polls and the morning job. SIGTERM or Ctrl-C stop it cleanly."""
     from daemon import logs
     from daemon.lock import AlreadyRunningError, DaemonLock
-    from daemon.loop import Daemon
+    from daemon.loop import Daemon, StoreReplaced
 
     logs.configure(verbose=app.verbose, service=True)
     from daemon.permissions import NotPrivateError, ensure_private
@@ -37,5 +37,7 @@ def run(app, once: bool) -> None:
         daemon.install_signals()
         logging.getLogger("daemon").info("connect5 running on %s", app.home.data_dir)
         daemon.run(once=once)
+    except StoreReplaced as error:  # exit 1: the service manager starts it again (Restart=on-failure)
+        raise UserError(str(error)) from None
     finally:
         lock.release()

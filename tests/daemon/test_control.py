@@ -138,6 +138,21 @@ def test_warnings_of_the_answer_reach_the_asker_as_they_would_the_command_itself
     assert "WARNING" not in alone.stderr
 
 
+def test_a_store_moved_aside_under_the_daemon_is_not_answered_from_and_stops_it(daemon):
+    aside = daemon.home / "aside"
+    aside.mkdir()
+    for path in daemon.home.glob("connect5.db*"):
+        path.rename(aside / path.name)
+    asked = run(daemon.home, "-v", "today")  # the command opens the store at the path: a new, empty one
+    assert ANSWERED not in asked.stderr
+    assert asked.stdout.startswith("2026-11-23: nobody to pick (import your network")
+    assert (daemon.home / "connect5.db").exists()
+    daemon.process.wait(timeout=30)  # it stops by itself, for the service manager to start it again
+    errors = daemon.stop()
+    assert daemon.process.returncode == 1
+    assert "was moved or replaced while connect5 ran" in errors
+
+
 def test_a_config_edited_just_before_is_the_one_the_answer_follows(daemon):
     (daemon.home / "config.toml").write_text(CONFIG + "\n[picking]\nper_day = 3\n")
     asked = run(daemon.home, "-v", "today")
