@@ -111,10 +111,19 @@ def show(answer: tuple[int, str, str], note: str = "") -> int:
 
 
 def _write(stream, text: str) -> None:
-    """``text`` to ``stream`` in its encoding, what it cannot show replaced (as click.echo does)."""
-    if text:
-        stream.buffer.write(text.encode(stream.encoding or "utf-8", "replace"))
-        stream.flush()
+    """``text`` to ``stream`` as ``click.echo`` writes it: a stream left at ASCII gets UTF-8, others their encoding.
+
+    What the encoding cannot show is replaced, as ``daemon.entry`` has the CLI's own output do.
+    """
+    if not text or stream is None:  # None: Python started with that descriptor closed
+        return
+    import codecs
+
+    encoding = stream.encoding or "utf-8"
+    if codecs.lookup(encoding).name == "ascii":
+        encoding = "utf-8"
+    stream.buffer.write(text.encode(encoding, "replace"))
+    stream.flush()
 
 
 def ask(socket_path: str, config_file: str, command: str, fields: list[str]) -> tuple[int, str, str] | None:

@@ -15,6 +15,7 @@ ANSWERED_BY_THE_DAEMON = "answered by the running daemon"
 
 
 def main() -> None:
+    tolerant_output()
     from daemon import control
 
     read = control.read_command(sys.argv[1:])
@@ -30,3 +31,13 @@ def main() -> None:
     from daemon import cli
 
     cli.main()
+
+
+def tolerant_output() -> None:
+    """Characters stdout's encoding cannot show (a Latin-1 terminal, a name with an emoji) print as "?".
+
+    Strict by default, so one such name would end the command in a traceback after
+    its work was done. Said once here, for both ways a command answers.
+    """
+    if sys.stdout is not None and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")

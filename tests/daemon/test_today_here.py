@@ -28,7 +28,8 @@ CONNECTIONS = "First Name,Last Name,URL,Email Address,Company,Position,Connected
 )
 # As the `connect5` script runs them (click names the program after argv[0]).
 BY_ENTRY = "import sys, daemon.entry\nsys.argv[0] = 'connect5'\ndaemon.entry.main()\n"
-BY_CLICK = "import sys, daemon.cli\nsys.argv[0] = 'connect5'\ndaemon.cli.main()\n"
+BY_CLICK = ("import sys, daemon.cli, daemon.entry\nsys.argv[0] = 'connect5'\ndaemon.entry.tolerant_output()\n"
+            "daemon.cli.main()\n")
 PROBE = ("import sys, daemon.entry\nsys.argv[0] = 'connect5'\n"
          "try:\n    daemon.entry.main()\nexcept SystemExit as stop:\n    code = stop.code\n"
          "print('loaded', sorted(m for m in ('click', 'daemon.cli', 'rules.picker') if m in sys.modules),"
@@ -36,9 +37,10 @@ PROBE = ("import sys, daemon.entry\nsys.argv[0] = 'connect5'\n"
          "sys.exit(code)\n")
 
 
-def command(how: list[str], home: Path, *args: str, now: str = MONDAY_EARLY) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *how, "--home", str(home), *args], capture_output=True, text=True,
-                          env={**os.environ, "CONNECT5_NOW": now}, timeout=60)
+def command(how: list[str], home: Path, *args: str, now: str = MONDAY_EARLY, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *how, "--home", str(home), *args], capture_output=True,
+                          env={**os.environ, "CONNECT5_NOW": now, **env}, timeout=60, text=True,
+                          encoding="utf-8", errors="backslashreplace")
 
 
 def by_entry(home: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -58,15 +60,15 @@ def network(cli) -> Path:
     return cli.home
 
 
-def both_from(home: Path, *args: str, now: str = MONDAY_EARLY):
+def both_from(home: Path, *args: str, now: str = MONDAY_EARLY, **env: str):
     """The entry point's and click's result for ``args``, each run on the store as it is now."""
     saved = home.parent / "saved"
     shutil.rmtree(saved, ignore_errors=True)
     shutil.copytree(home, saved)
-    entry = by_entry(home, *args, now=now)
+    entry = by_entry(home, *args, now=now, **env)
     shutil.rmtree(home)
     shutil.copytree(saved, home)
-    click_run = by_click(home, *args, now=now)
+    click_run = by_click(home, *args, now=now, **env)
     return entry, click_run
 
 
@@ -171,3 +173,14 @@ def test_a_busy_store_is_told_in_clicks_words_after_one_wait(network, cli, monke
     assert (status, out) == (1, "")
     assert err.strip() == by_click_itself.output.strip()
     assert "the store stayed busy" in err
+
+
+@pytest.mark.parametrize("encoding, shown", [("latin-1", " ? Engineer"), ("ascii", " — Engineer")])
+def test_an_output_that_cannot_show_every_name_prints_the_same_both_ways_without_a_traceback(network, encoding,
+                                                                                               shown):
+    for args in (("today",), ("today", "--json")):
+        entry, click_run = both_from(network, *args, PYTHONIOENCODING=encoding)
+        same(entry, click_run)
+        assert entry.returncode == 0 and "Traceback" not in entry.stderr
+        if args == ("today",):  # "—" is no Latin-1; an ASCII stream gets UTF-8, as click.echo writes it
+            assert shown in entry.stdout
