@@ -107,13 +107,21 @@ def _quiet_when_the_reader_leaves():
     """
     try:
         yield
-        sys.stdout.flush()  # fail here rather than in the interpreter's last flush
+        if sys.stdout is not None:  # None: Python started with stdout closed
+            sys.stdout.flush()  # fail here rather than in the interpreter's last flush
     except BrokenPipeError:
         if not _stdout_reader_gone():
             raise  # a socket, say: not ours to hide
         # Python flushes stdout once more on exit; /dev/null takes what is left.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise click.exceptions.Exit(0) from None
+    except OSError as error:
+        from daemon.control import output_full
+
+        if not output_full(error):
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise UserError(f"cannot write the output: {error.strerror}") from None
 
 
 def _stdout_reader_gone() -> bool:

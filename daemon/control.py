@@ -106,8 +106,21 @@ def show(answer: tuple[int, str, str], note: str = "") -> int:
         # `connect5 today | head -1`: the reader has what it wanted; no failure (see daemon.cli).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:  # > /dev/full: said as daemon.cli says it
+        if not output_full(error):
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _write(sys.stderr, f"connect5: cannot write the output: {error.strerror}\n")
+        return 1
     _write(sys.stderr, err + (f"connect5: {note}\n" if note else ""))
     return status
+
+
+def output_full(error: OSError) -> bool:
+    """True when writing stdout failed for want of space (``> /dev/full``, a full disk): no bug to trace back."""
+    import errno
+
+    return error.errno in (errno.ENOSPC, errno.EDQUOT) and not error.filename
 
 
 def _write(stream, text: str) -> None:

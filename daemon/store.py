@@ -252,7 +252,11 @@ def environment_problem(error: BaseException, path: Path | None) -> str | None:
     if is_busy(error):
         return ("the store stayed busy: another connect5 command was writing to it for"
                 " 30 s (a big import?); try again when it is done")
-    return access_problem(error, path) if path is not None else None
+    problem = access_problem(error, path) if path is not None else None
+    if problem is None and isinstance(error, OSError) and error.filename and error.strerror:
+        # A folder that is a file, a path that is not there: the machine's answer says it all.
+        return f"{os.fsdecode(error.filename)}: {error.strerror}"
+    return problem
 
 
 # Errors that are the machine's doing, never connect5's: each is one line saying what to do.

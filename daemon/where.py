@@ -35,8 +35,12 @@ def control_socket(data_dir: str) -> str:
 
 
 def absolute(path: str) -> str:
-    """``Path(path).expanduser().absolute()``, as a string (``Path`` tidies its slashes and dots)."""
-    return os.path.join(os.getcwd(), os.path.expanduser(path))
+    """``Path(path).expanduser().absolute()``, as a string (``Path`` tidies its slashes and dots).
+
+    The working folder is asked for only for a relative path: it may have been deleted.
+    """
+    path = os.path.expanduser(path)
+    return path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
 
 
 def xdg_home(variable: str) -> str:

@@ -184,3 +184,33 @@ def test_an_output_that_cannot_show_every_name_prints_the_same_both_ways_without
         assert entry.returncode == 0 and "Traceback" not in entry.stderr
         if args == ("today",):  # "—" is no Latin-1; an ASCII stream gets UTF-8, as click.echo writes it
             assert shown in entry.stdout
+
+
+def test_what_the_machine_refuses_is_one_line_both_ways(network, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for args in (("today",), ("today", "--json")):
+        entry, click_run = by_entry(a_file, *args), by_click(a_file, *args)
+        same(entry, click_run)
+        assert entry.returncode == 1 and entry.stderr == f"connect5: {a_file}: File exists\n"
+    with open("/dev/full", "w") as full:
+        written = [subprocess.run([sys.executable, "-c", how, "--home", str(network), "today"], stdout=full,
+                                  stderr=subprocess.PIPE, text=True, env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY},
+                                  timeout=60) for how in (BY_ENTRY, BY_CLICK)]
+    for result in written:
+        assert (result.returncode, result.stderr) == (1, "connect5: cannot write the output: No space left on device\n")
+
+
+def test_a_deleted_working_folder_does_not_matter_to_an_absolute_home(network, tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    results = []
+    for how in (BY_ENTRY, BY_CLICK):
+        results.append(subprocess.run(
+            ["bash", "-c", f'cd "{gone}" && rmdir "{gone}" && exec "$0" -c "$1" --home "$2" today', sys.executable,
+             how, str(network)], capture_output=True, text=True, env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY},
+            timeout=60))
+        gone.mkdir()
+    for result in results:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("2026-11-23 · your five")
