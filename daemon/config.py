@@ -4,11 +4,16 @@ Each section is a dataclass whose fields carry ``metadata={"doc": ...}``; the sa
 fields drive validation, and a test checks that ``config.example.toml`` documents
 every one of them. Source and writer tables are validated against the ``Options``
 dataclass of the connector their ``type`` names (see ``connectors.base``).
+
+A field whose metadata has ``"path": True`` names files: ``~`` is expanded and a
+relative path is taken from the config file's folder, so every command, and the
+daemon whatever its working folder, reads and writes the same files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import tomllib
 import types
@@ -119,7 +124,30 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
         _check_picking(picking, problems)
     if problems:
         raise ConfigError(path, problems)
+    folder = Path(os.path.abspath(path)).parent
+    if block is not None and dataclasses.is_dataclass(block.options):  # {}: the writer's defaults, no path given
+        block = dataclasses.replace(block, options=_anchored(block.options, folder))
+    sources = [dataclasses.replace(source, options=_anchored(source.options, folder)) for source in sources]
     return Config(path=path, me=me, picking=picking, block=block, sources=tuple(sources))
+
+
+def _anchored(options: Any, folder: Path) -> Any:
+    """``options`` with the values of its ``"path"`` fields made absolute (see the module's doc)."""
+    changes = {}
+    for option in dataclasses.fields(options):
+        value = getattr(options, option.name)
+        if not option.metadata.get("path") or not value:
+            continue
+        if isinstance(value, str):
+            changes[option.name] = _anchor(value, folder)
+        elif isinstance(value, (list, tuple)):
+            changes[option.name] = type(value)(_anchor(item, folder) if item else item for item in value)
+    return dataclasses.replace(options, **changes) if changes else options
+
+
+def _anchor(value: str, folder: Path) -> str:
+    expanded = os.path.expanduser(value)
+    return expanded if os.path.isabs(expanded) else os.path.join(folder, expanded)
 
 
 def _check_me(me: Me, problems: list[str]) -> None:

@@ -122,7 +122,7 @@ class IcsSource:
     class Options:
         path: list[str] = field(
             default_factory=list,
-            metadata={"doc": ".ics files and/or folders of .ics files (vdir) to read meetings from"},
+            metadata={"doc": ".ics files and/or folders of .ics files (vdir) to read meetings from", "path": True},
         )
         window_past_days: int = field(default=730, metadata={"doc": "days of past meetings read"})
         window_future_days: int = field(default=120, metadata={"doc": "days of future meetings read"})

@@ -151,7 +151,8 @@ class IcsBlockWriter:
     class Options:
         path: str = field(
             default="",
-            metadata={"doc": "the .ics file the block is written to (empty: connect5.ics in the data folder)"},
+            metadata={"doc": "the .ics file the block is written to (empty: connect5.ics in the data folder)",
+                      "path": True},
         )
         horizon_days: int = field(
             default=60,

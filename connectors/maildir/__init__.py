@@ -66,7 +66,8 @@ class MaildirSource:
     class Options:
         path: list[str] = field(
             default_factory=list,
-            metadata={"doc": "Maildir roots (~ expanded); every folder with cur/ and new/ below each is read"},
+            metadata={"doc": "Maildir roots (~ expanded); every folder with cur/ and new/ below each is read",
+                      "path": True},
         )
         sent_folders: list[str] = field(
             default_factory=lambda: list(DEFAULT_SENT_FOLDERS),

@@ -214,3 +214,21 @@ def test_a_deleted_working_folder_does_not_matter_to_an_absolute_home(network, t
     for result in results:
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("2026-11-23 · your five")
+
+
+def test_relative_paths_in_the_config_start_from_its_folder_whatever_the_working_folder(network, tmp_path):
+    from daemon import config as config_module
+
+    (network / "config.toml").write_text(CONFIG + '\n[block]\npath = "calendars/block.ics"\n'
+                                          '\n[[sources]]\nname = "mail"\ntype = "maildir"\npath = ["Mail", "~/M"]\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for how in (BY_ENTRY, BY_CLICK):
+        result = subprocess.run([sys.executable, "-c", how, "--home", str(network), "today", "--json"],
+                                capture_output=True, text=True, cwd=elsewhere,
+                                env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY}, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["calendar"] == str(network / "calendars" / "block.ics")
+    assert (network / "calendars" / "block.ics").exists() and not (elsewhere / "calendars").exists()
+    config = config_module.load(network / "config.toml")
+    assert config.sources[0].options.path == [str(network / "Mail"), os.path.expanduser("~/M")]
