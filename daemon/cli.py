@@ -205,10 +205,10 @@ pass_app = click.make_pass_decorator(App)
 
 def parse_day(given: str):
     """``--date``'s day; bad usage (exit 2) when it is not YYYY-MM-DD."""
-    from datetime import date
+    from daemon.clock import written_day
 
     try:
-        return date.fromisoformat(given)
+        return written_day(given)
     except ValueError:
         raise click.BadParameter(f"{given!r} is not YYYY-MM-DD", param_hint="--date") from None
 

@@ -59,6 +59,16 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def written_day(text: str) -> date:
+    """The day ``text`` writes as YYYY-MM-DD; ValueError for anything else.
+
+    ``date.fromisoformat`` alone also takes 20261124 and 2026-W48-2, which ``--date``'s help does not offer.
+    """
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        raise ValueError(f"{text!r} is not YYYY-MM-DD")
+    return date.fromisoformat(text)
+
+
 def local_day(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 

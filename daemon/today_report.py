@@ -74,9 +74,11 @@ def answer(config, store, home, fields: list[str]) -> tuple[int, str, str] | Non
 
 
 def _is_day(given: str) -> bool:
-    """``--date``'s value is empty (today) or a day ``report`` can read."""
+    """``--date``'s value is empty (today) or a day written YYYY-MM-DD."""
+    from daemon.clock import written_day
+
     try:
-        return not given or bool(date.fromisoformat(given))
+        return not given or bool(written_day(given))
     except ValueError:
         return False
 
@@ -151,7 +153,9 @@ def _public(row: dict) -> dict:
 
 
 def _print(echo: Echo, day, picks, block_note, where, short: str, wanted: int, previewed: bool) -> None:
-    count = f"{len(picks)} of your {wanted}" if short else f"your {'five' if wanted == 5 else wanted}"
+    # Picks are frozen: after per_day is lowered, the day still has the ones it was given.
+    shown = len(picks) if not short else wanted
+    count = f"{len(picks)} of your {wanted}" if short else f"your {'five' if shown == 5 else shown}"
     if previewed:
         echo(f"{day} · a preview of {count}: chosen on the day, so it may change")
     else:

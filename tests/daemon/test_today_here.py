@@ -86,6 +86,8 @@ def same(entry: subprocess.CompletedProcess, click_run: subprocess.CompletedProc
     ("today", "--date", "2026-11-20"),  # gone by with no picks: exit 1
     ("today", "--date", "someday"),  # bad usage: exit 2, click's words
     ("today", "--date", "2026-02-30"),
+    ("today", "--date", "20261124"),  # ISO, but not the YYYY-MM-DD the help offers
+    ("today", "--date", "2026-W48-2"),
 ])
 def test_the_entry_point_prints_what_the_click_command_prints(network, args):
     entry, click_run = both_from(network, *args)
@@ -232,3 +234,14 @@ def test_relative_paths_in_the_config_start_from_its_folder_whatever_the_working
     assert (network / "calendars" / "block.ics").exists() and not (elsewhere / "calendars").exists()
     config = config_module.load(network / "config.toml")
     assert config.sources[0].options.path == [str(network / "Mail"), os.path.expanduser("~/M")]
+
+
+def test_days_said_some_other_iso_way_are_refused_and_lowering_per_day_leaves_the_days_five_counted(network):
+    for written in ("20261124", "2026-W48-2"):
+        entry = by_entry(network, "today", "--date", written)
+        assert entry.returncode == 2 and f"{written!r} is not YYYY-MM-DD" in entry.stderr
+    assert by_entry(network, "today").stdout.startswith("2026-11-23 · your five\n")
+    (network / "config.toml").write_text(CONFIG + "\n[picking]\nper_day = 3\n")
+    entry, click_run = both_from(network, "today")
+    same(entry, click_run)
+    assert entry.stdout.startswith("2026-11-23 · your five\n") and "5. Person" in entry.stdout
