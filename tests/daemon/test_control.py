@@ -38,10 +38,7 @@ def run(home: Path, *args: str, now: str = MONDAY_EARLY, **env: str) -> subproce
 
 @pytest.fixture
 def network(cli) -> Path:
-    cli.write_config(CONFIG)
-    export = cli.home.parent / "Connections.csv"
-    export.write_text(CONNECTIONS)
-    assert run(cli.home, "import", "linkedin", str(export)).returncode == 0
+    cli.import_network(CONNECTIONS)  # with a config that is CONFIG
     return cli.home
 
 

@@ -53,10 +53,7 @@ def by_click(home: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def network(cli) -> Path:
-    cli.write_config(CONFIG)
-    export = cli.home.parent / "Connections.csv"
-    export.write_text(CONNECTIONS)
-    assert by_click(cli.home, "import", "linkedin", str(export)).returncode == 0
+    cli.import_network(CONNECTIONS)  # with a config that is CONFIG
     return cli.home
 
 
