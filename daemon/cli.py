@@ -92,7 +92,11 @@ def _environment_problem(ctx: click.Context, error: Exception) -> str | None:
     from daemon.store import environment_problem
 
     app = ctx.find_object(App)
-    return environment_problem(error, app.home.db_path if app is not None else None)
+    try:
+        store_path = app.home.db_path if app is not None else None
+    except OSError:  # the paths themselves failed (a deleted working folder): that is the error to tell
+        store_path = None
+    return environment_problem(error, store_path)
 
 
 @contextmanager

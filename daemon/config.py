@@ -122,6 +122,10 @@ def parse(raw: dict[str, Any], path: Path) -> Config:
         _check_me(me, problems)
     if picking is not None:
         _check_picking(picking, problems)
+    if block is not None and dataclasses.is_dataclass(block.options):
+        problems += _path_problems(block.options, "block")
+    for source in sources:
+        problems += _path_problems(source.options, f"sources.{source.name}")
     if problems:
         raise ConfigError(path, problems)
     folder = Path(os.path.abspath(path)).parent
@@ -141,13 +145,26 @@ def _anchored(options: Any, folder: Path) -> Any:
         if isinstance(value, str):
             changes[option.name] = _anchor(value, folder)
         elif isinstance(value, (list, tuple)):
-            changes[option.name] = type(value)(_anchor(item, folder) if item else item for item in value)
+            changes[option.name] = type(value)(_anchor(item, folder) for item in value)
     return dataclasses.replace(options, **changes) if changes else options
 
 
+def _path_problems(options: Any, where: str) -> list[str]:
+    """An empty entry in a list of paths would mean the working folder; blanks name no file."""
+    problems = []
+    for option in dataclasses.fields(options):
+        value = getattr(options, option.name)
+        if not option.metadata.get("path"):
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value] if value else []
+        if any(not isinstance(item, str) or not item.strip() for item in items):
+            problems.append(f"{where}.{option.name}: an empty path names no file or folder")
+    return problems
+
+
 def _anchor(value: str, folder: Path) -> str:
-    expanded = os.path.expanduser(value)
-    return expanded if os.path.isabs(expanded) else os.path.join(folder, expanded)
+    """``value`` from ``folder``, tidied as text as ``daemon.where.absolute`` tidies paths (``..`` before links)."""
+    return os.path.normpath(os.path.join(folder, os.path.expanduser(value)))
 
 
 def _check_me(me: Me, problems: list[str]) -> None:

@@ -21,16 +21,27 @@ def main() -> None:
     read = control.read_command(sys.argv[1:])
     if read is not None:
         command, options, fields = read
-        answer, note = control.ask_daemon(command, options, fields), ANSWERED_BY_THE_DAEMON
-        if answer is None:
-            from daemon import today_report  # today: the one command read_command reads
-
-            answer, note = today_report.answer_here(options, fields), ""
-        if answer is not None:
+        answered = _without_click(control, command, options, fields)
+        if answered is not None:
+            answer, note = answered
             sys.exit(control.show(answer, note if options.get("verbose") else ""))
     from daemon import cli
 
     cli.main()
+
+
+def _without_click(control, command: str, options: dict[str, str], fields: list[str]):
+    """(answer, note) from the running daemon, else from this process; None leaves the command to click."""
+    try:
+        answer = control.ask_daemon(command, options, fields)
+    except OSError:  # the paths cannot be worked out (a deleted working folder): click says why
+        return None
+    if answer is not None:
+        return answer, ANSWERED_BY_THE_DAEMON
+    from daemon import today_report  # today: the one command read_command reads
+
+    answer = today_report.answer_here(options, fields)
+    return (answer, "") if answer is not None else None
 
 
 def tolerant_output() -> None:

@@ -417,7 +417,7 @@ class Daemon:
             if self.store_replaced():
                 raise StoreReplaced(f"the store {self.home.db_path} was moved or replaced while connect5 ran;"
                                     " stopped, to start again on the store there now (the service does,"
-                                    " after its RestartSec)")
+                                    " after its RestartSec); replace the store only with connect5 stopped")
             events = self._take_events()
             for question in (payload for kind, payload in events if kind == "ask"):
                 self.answer(question)  # before any sync: someone is waiting
@@ -454,7 +454,10 @@ class Daemon:
             question.answered.set()
 
     def store_replaced(self) -> bool:
-        """The store file at its path is no longer the one this daemon has open (moved aside, deleted, copied over)."""
+        """The file at the store's path is not the one this daemon has open: moved aside, deleted, another moved in.
+
+        A copy written into the same file keeps its inode and is not seen (docs/RELIABILITY.md, "Replacing the store").
+        """
         return bool(self.store_identity) and _identity(self.home.db_path) != self.store_identity
 
     def _answerable(self, question: control_server.Question) -> bool:

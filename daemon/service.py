@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from daemon import where
 from daemon.paths import xdg_home, xdg_value
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,9 @@ def exec_start(home_option: str | None = None, config_option: str | None = None)
     words = executable()
     home_option = home_option or os.environ.get("CONNECT5_HOME")
     if home_option:
-        words += ["--home", str(Path(home_option).expanduser().absolute())]
+        words += ["--home", where.absolute(home_option)]
     if config_option:
-        words += ["--config", str(Path(config_option).expanduser().absolute())]
+        words += ["--config", where.absolute(config_option)]
     return [*words, "run"]
 
 

@@ -35,12 +35,21 @@ def control_socket(data_dir: str) -> str:
 
 
 def absolute(path: str) -> str:
-    """``Path(path).expanduser().absolute()``, as a string (``Path`` tidies its slashes and dots).
+    """``path`` with ``~`` expanded, made absolute from the working folder, ``..`` and ``.`` tidied away.
 
-    The working folder is asked for only for a relative path: it may have been deleted.
+    Tidied as text (as a shell's ``cd`` does), so the paths a command or the
+    daemon keeps never depend on the working folder staying where it was. The
+    working folder is asked for only for a relative path: it may have been
+    deleted, which is said in one line (``FileNotFoundError`` naming ``path``).
     """
     path = os.path.expanduser(path)
-    return path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
+    if not os.path.isabs(path):
+        try:
+            path = os.path.join(os.getcwd(), path)
+        except FileNotFoundError:
+            raise FileNotFoundError(2, "the folder this command runs in was deleted; give it as an absolute path",
+                                    path) from None
+    return os.path.normpath(path)
 
 
 def xdg_home(variable: str) -> str:

@@ -242,3 +242,39 @@ def test_days_said_some_other_iso_way_are_refused_and_lowering_per_day_leaves_th
     entry, click_run = both_from(network, "today")
     same(entry, click_run)
     assert entry.stdout.startswith("2026-11-23 · your five\n") and "5. Person" in entry.stdout
+
+
+def test_paths_are_tidied_and_a_deleted_working_folder_is_one_line(network, tmp_path):
+    from daemon import config as config_module
+    from daemon import paths
+
+    work = tmp_path / "work"
+    work.mkdir()
+    relative = os.path.relpath(network, work)  # "../home"
+    result = subprocess.run(["bash", "-c", f'cd "{work}" && rmdir "{work}" && exec "$0" -c "$1" --home "$2" today',
+                             sys.executable, BY_ENTRY, relative], capture_output=True, text=True,
+                            env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY}, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == (f"connect5: {relative}: the folder this command runs in was deleted;"
+                             " give it as an absolute path\n")
+    work.mkdir()
+    os.chdir(work)  # pytest's own working folder comes back at the end of the test
+    try:
+        home = paths.resolve(relative + "/./", None)
+    finally:
+        os.chdir(tmp_path)
+    assert home.db_path == network / "connect5.db" and ".." not in str(home.db_path)
+    source = '\n[[sources]]\nname = "mail"\ntype = "maildir"\npath = '
+    (network / "config.toml").write_text(CONFIG + source + '["a", ""]\n')
+    with pytest.raises(config_module.ConfigError, match="sources.mail.path: an empty path names no file or folder"):
+        config_module.load(network / "config.toml")
+    (network / "config.toml").write_text(CONFIG + source + '["../M/./x"]\n')
+    assert config_module.load(network / "config.toml").sources[0].options.path == [str(network.parent / "M" / "x")]
+
+
+def test_a_closed_stdout_is_no_traceback_for_the_listing_commands(network):
+    for args in (("today",), ("contacts", "list"), ("stats",)):
+        result = subprocess.run(["bash", "-c", 'exec "$0" -c "$1" --home "$2" "${@:3}" >&-', sys.executable, BY_ENTRY,
+                                 str(network), *args], capture_output=True, text=True,
+                                env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY}, timeout=60)
+        assert "Traceback" not in result.stderr, (args, result.stderr)
