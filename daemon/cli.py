@@ -207,14 +207,14 @@ def main(ctx: click.Context, home_option: str | None, config_option: str | None,
 pass_app = click.make_pass_decorator(App)
 
 
-def parse_day(given: str):
-    """``--date``'s day; bad usage (exit 2) when it is not YYYY-MM-DD."""
+def parse_day(given: str, option: str = "--date"):
+    """``option``'s day; bad usage (exit 2) when it is not a day written YYYY-MM-DD."""
     from daemon.clock import written_day
 
     try:
         return written_day(given)
     except ValueError:
-        raise click.BadParameter(f"{given!r} is not YYYY-MM-DD", param_hint="--date") from None
+        raise click.BadParameter(f"{given!r} is not a day written YYYY-MM-DD", param_hint=option) from None
 
 
 def json_option(function):

@@ -47,12 +47,9 @@ def demo(contacts: int, days: int, seed: int, directory: Path | None, start: str
 
 
 def _start(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not YYYY-MM-DD", param_hint="--start") from None
+    from daemon.cli import parse_day
+
+    return parse_day(text, "--start") if text else None
 
 
 def _print_day(report) -> None:

@@ -26,8 +26,10 @@ def parse_until(text: str, today: date) -> date:
         if days == 0:
             raise click.BadParameter(f"{text!r} is no time at all; say 30d, 8w or 3m")
         return today + timedelta(days=days)
+    from daemon.clock import written_day
+
     try:
-        until = date.fromisoformat(text)
+        until = written_day(text.strip())
     except ValueError:
         raise click.BadParameter(f"{text!r}: say 30d, 8w, 3m or YYYY-MM-DD") from None
     if until <= today:

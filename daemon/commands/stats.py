@@ -43,12 +43,9 @@ def stats(app, since: str | None, as_json: bool) -> None:
 
 
 def _since(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not YYYY-MM-DD", param_hint="--since") from None
+    from daemon.cli import parse_day
+
+    return parse_day(text, "--since") if text else None
 
 
 def collect(store, today: date, zone: str, since: date | None = None,

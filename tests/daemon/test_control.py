@@ -104,7 +104,7 @@ def test_json_and_errors_come_back_as_the_command_itself_gives_them(daemon):
     assert "connect5: 2026-11-20 has gone by and has no picks" in past.stderr
     assert past.stdout == ""
     bad = run(daemon.home, "today", "--date", "someday")
-    assert bad.returncode == 2 and "'someday' is not YYYY-MM-DD" in bad.stderr
+    assert bad.returncode == 2 and "'someday' is not a day written YYYY-MM-DD" in bad.stderr
 
 
 def test_another_config_file_or_another_clock_is_not_the_daemons_to_answer(daemon, tmp_path):

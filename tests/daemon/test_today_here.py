@@ -151,7 +151,7 @@ def test_verbose_logs_what_the_click_command_logs(network):
 def test_a_day_that_is_no_day_is_refused_before_anything_is_made(tmp_path):
     home = tmp_path / "new" / "home"
     entry = by_entry(home, "today", "--date", "bogus")
-    assert entry.returncode == 2 and "'bogus' is not YYYY-MM-DD" in entry.stderr
+    assert entry.returncode == 2 and "'bogus' is not a day written YYYY-MM-DD" in entry.stderr
     assert not (tmp_path / "new").exists()
 
 
@@ -236,7 +236,7 @@ def test_relative_paths_in_the_config_start_from_its_folder_whatever_the_working
 def test_days_said_some_other_iso_way_are_refused_and_lowering_per_day_leaves_the_days_five_counted(network):
     for written in ("20261124", "2026-W48-2"):
         entry = by_entry(network, "today", "--date", written)
-        assert entry.returncode == 2 and f"{written!r} is not YYYY-MM-DD" in entry.stderr
+        assert entry.returncode == 2 and f"{written!r} is not a day written YYYY-MM-DD" in entry.stderr
     assert by_entry(network, "today").stdout.startswith("2026-11-23 · your five\n")
     (network / "config.toml").write_text(CONFIG + "\n[picking]\nper_day = 3\n")
     entry, click_run = both_from(network, "today")
@@ -278,3 +278,16 @@ def test_a_closed_stdout_is_no_traceback_for_the_listing_commands(network):
                                  str(network), *args], capture_output=True, text=True,
                                 env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY}, timeout=60)
         assert "Traceback" not in result.stderr, (args, result.stderr)
+
+
+@pytest.mark.parametrize("args", [
+    ("stats", "--since", "20261124"),
+    ("stats", "--since", "2026-02-30"),
+    ("demo", "--start", "2026-W48-2"),
+    ("snooze", "https://www.linkedin.com/in/p1", "20261224"),
+    ("today", "--date", "2026-02-30"),
+])
+def test_every_date_option_takes_only_a_day_written_yyyy_mm_dd(network, args):
+    result = by_click(network, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{args[-1]!r}" in result.stderr and "YYYY-MM-DD" in result.stderr
