@@ -17,8 +17,17 @@ def today_for(app: App, given: str | None = None) -> date:
     return clock.local_day(clock.now(), clock.zone_name(app.config.me.timezone))
 
 
+def as_typed(text: str) -> str:
+    """``text`` from the command line, bytes that are not UTF-8 (a Latin-1 terminal's "ü") shown as U+FFFD.
+
+    Python hands them over as lone surrogates, which no name has and SQLite refuses.
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def find_contact(store, query: str) -> dict[str, Any]:
     """The one contact ``query`` names: exact key or profile URL, else a unique name or prefix."""
+    query = as_typed(query)
     row = contact_by_key(store, query.strip())
     if row is not None:
         return row
@@ -73,6 +82,7 @@ def find_contact_in(store, words: tuple[str, ...] | list[str], what: str) -> tup
     """
     from rules.names import normalise_name
 
+    words = [as_typed(word) for word in words]
     if len(words[0].split()) > 1:
         return find_contact(store, words[0]), list(words[1:])
     index = _name_index(store)

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 import click
 
 from daemon.cli import UserError, echo_json, json_option, pass_app
-from daemon.commands.common import (contact_by_key, find_contact, find_contact_in, lookup_name, 
+from daemon.commands.common import (as_typed, contact_by_key, find_contact, find_contact_in, lookup_name,
                                     tell_apart, today_for)
 
 # Far enough for "never" in practice, near enough for date arithmetic.
@@ -205,7 +205,7 @@ def skip(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
         raise UserError(f"nobody is picked on {day} (run `connect5 today`)")
     from rules.names import NameIndex
 
-    name = " ".join(name)
+    name = as_typed(" ".join(name))
     index = NameIndex([(row["contact_key"], row["name"]) for row in picks])
     by_key = contact_by_key(store, name.strip())
     keys = [by_key["key"]] if by_key and by_key["key"] in {row["contact_key"] for row in picks} else []

@@ -291,3 +291,14 @@ def test_every_date_option_takes_only_a_day_written_yyyy_mm_dd(network, args):
     result = by_click(network, *args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{args[-1]!r}" in result.stderr and "YYYY-MM-DD" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("contacts", "show"), ("done",), ("snooze",), ("exclude",), ("tag",), ("skip",)])
+def test_a_name_typed_in_another_encoding_is_no_traceback(network, args):
+    extra = {"snooze": [b"30d"], "tag": [b"mentor"]}.get(args[0], [])
+    assert by_click(network, "today").returncode == 0  # a day with picks, for skip
+    result = subprocess.run([sys.executable, "-c", BY_CLICK, "--home", str(network), *args, b"P\xe9rson0", *extra],
+                            capture_output=True, env={**os.environ, "CONNECT5_NOW": MONDAY_EARLY}, timeout=60)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 1 and "Traceback" not in stderr, stderr
+    assert "P\ufffdrson0" in stderr and ("no contact matches" in stderr or "is not exactly one of" in stderr)
