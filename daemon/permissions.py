@@ -61,8 +61,8 @@ def _wanted(data_dir: Path, tokens_dir: Path, block_file: Path | None) -> list[t
 
 def inspect(data_dir: Path, tokens_dir: Path, block_file: Path | None = None) -> list[Entry]:
     """Every private path that exists (symlinks left out), with its mode as it is now."""
-    if not data_dir.exists():
-        return []
+    if not data_dir.is_dir():
+        return []  # not made yet, or no folder (a --home naming a file): nothing of connect5's to fix
     entries = []
     for path, mode, what in _wanted(data_dir, tokens_dir, block_file):
         try:

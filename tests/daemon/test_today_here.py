@@ -302,3 +302,13 @@ def test_a_name_typed_in_another_encoding_is_no_traceback(network, args):
     stderr = result.stderr.decode("utf-8", "replace")
     assert result.returncode == 1 and "Traceback" not in stderr, stderr
     assert "P\ufffdrson0" in stderr and ("no contact matches" in stderr or "is not exactly one of" in stderr)
+
+
+def test_a_home_that_is_a_file_is_left_as_it_is(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine\n")
+    a_file.chmod(0o644)
+    for args in (("run", "--once"), ("check", "--fix"), ("today",)):
+        result = by_click(a_file, *args)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, (args, result.stderr)
+    assert (a_file.read_text(), a_file.stat().st_mode & 0o777) == ("mine\n", 0o644)
