@@ -111,8 +111,7 @@ def _quiet_when_the_reader_leaves():
     """
     try:
         yield
-        if sys.stdout is not None:  # None: Python started with stdout closed
-            sys.stdout.flush()  # fail here rather than in the interpreter's last flush
+        sys.stdout.flush()  # fail here rather than in the interpreter's last flush
     except BrokenPipeError:
         if not _stdout_reader_gone():
             raise  # a socket, say: not ours to hide

@@ -128,7 +128,7 @@ def _write(stream, text: str) -> None:
 
     What the encoding cannot show is replaced, as ``daemon.entry`` has the CLI's own output do.
     """
-    if not text or stream is None:  # None: Python started with that descriptor closed
+    if not text:
         return
     import codecs
 

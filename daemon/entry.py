@@ -21,7 +21,7 @@ def main() -> None:
     read = control.read_command(sys.argv[1:])
     if read is not None:
         command, options, fields = read
-        answered = _without_click(control, command, options, fields)
+        answered = _without_click(command, options, fields)
         if answered is not None:
             answer, note = answered
             sys.exit(control.show(answer, note if options.get("verbose") else ""))
@@ -30,8 +30,10 @@ def main() -> None:
     cli.main()
 
 
-def _without_click(control, command: str, options: dict[str, str], fields: list[str]):
+def _without_click(command: str, options: dict[str, str], fields: list[str]):
     """(answer, note) from the running daemon, else from this process; None leaves the command to click."""
+    from daemon import control
+
     try:
         answer = control.ask_daemon(command, options, fields)
     except OSError:  # the paths cannot be worked out (a deleted working folder): click says why
@@ -45,10 +47,19 @@ def _without_click(control, command: str, options: dict[str, str], fields: list[
 
 
 def tolerant_output() -> None:
-    """Characters stdout's encoding cannot show (a Latin-1 terminal, a name with an emoji) print as "?".
+    """Output every command can write: characters the encoding cannot show print as "?", a closed stream discards.
 
-    Strict by default, so one such name would end the command in a traceback after
-    its work was done. Said once here, for both ways a command answers.
+    stdout is strict by default, so one such name (a Latin-1 terminal, an emoji)
+    would end the command in a traceback after its work was done; and Python
+    starts with ``sys.stdout`` (or ``sys.stderr``) None when that descriptor was
+    closed (``>&-``), which every write and ``isatty`` would trip on. Said once
+    here, for both ways a command answers.
     """
-    if sys.stdout is not None and hasattr(sys.stdout, "reconfigure"):
+    import os
+
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")

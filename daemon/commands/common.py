@@ -205,7 +205,7 @@ def output_width() -> int | None:
     import shutil
     import sys
 
-    if not os.environ.get("COLUMNS") and (sys.stdout is None or not sys.stdout.isatty()):  # None: stdout closed
+    if not os.environ.get("COLUMNS") and not sys.stdout.isatty():
         return None
     return shutil.get_terminal_size().columns
 

@@ -142,7 +142,7 @@ def activity_per_day(store, first: date, last: date, zone: str) -> dict[date, in
 
 def style_for(stream: TextIO) -> rules.Style:
     """256 colours on a terminal, shades when ``NO_COLOR`` is set, plain characters in pipes and files."""
-    if stream is None or not stream.isatty() or os.environ.get("TERM") == "dumb":  # None: stdout closed
+    if not stream.isatty() or os.environ.get("TERM") == "dumb":
         return "plain"
     if os.environ.get("NO_COLOR"):  # https://no-color.org: set and not empty
         return "unicode"

@@ -58,7 +58,7 @@ def _sync(app, config, chosen, as_json: bool) -> None:
     store = app.store()
     results, failed = [], 0
     for item in chosen:
-        progress = _Progress(item.name) if not as_json and sys.stderr is not None and sys.stderr.isatty() else None
+        progress = _Progress(item.name) if not as_json and sys.stderr.isatty() else None
         outcome = runner.sync_one(store, config, app.home, item, progress=progress)
         if progress:
             progress.close()
