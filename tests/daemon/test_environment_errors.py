@@ -46,8 +46,9 @@ def one_line(stderr: str) -> str:
 
 
 @pytest.fixture
-def synced_home(cli, home, tmp_path):
-    """A home with one contact and a Maildir source, synced once."""
+def synced_home(cli, home, tmp_path, monkeypatch):
+    """A home with one contact and a Maildir source, synced once, on a workday (today must choose)."""
+    monkeypatch.setenv("CONNECT5_NOW", "2026-11-27T10:00:00+00:00")  # a Friday, whatever day the tests run
     maildir = tmp_path / "Maildir"
     for part in ("cur", "new", "tmp"):
         (maildir / part).mkdir(parents=True)
