@@ -93,3 +93,15 @@ def next_block_day(after: date, days: list[str] | tuple[str, ...]) -> date:
         if is_block_day(day, days):
             return day
     raise ValueError("no block days configured")
+
+
+def next_block(now: datetime, zone: str, hhmm: str, days) -> datetime:
+    """The start of the first block after ``now``: today's while its time is ahead, else the next block day's.
+
+    A block written late (the morning job catching up after 09:00) is not the
+    next one: its time has gone by.
+    """
+    today = local_day(now, zone)
+    if is_block_day(today, days) and at_local(today, hhmm, zone) > now:
+        return at_local(today, hhmm, zone)
+    return at_local(next_block_day(today, days), hhmm, zone)

@@ -1,8 +1,8 @@
 """The run loop: one thread owns the store; timers and watchers only wake it.
 
-Watchers put their wake-ups in a queue and poke ``Wakeup``; SIGHUP (reload) and
-SIGTERM/SIGINT (stop) set a flag and, through ``signal.set_wakeup_fd``, poke it
-too. The loop sleeps on ``Wakeup`` for at most ``MAX_SLEEP`` seconds and then
+Watchers put their wake-ups in a queue and poke ``Wakeup`` (daemon.wakeup);
+SIGHUP (reload) and SIGTERM/SIGINT (stop) set a flag and, through
+``signal.set_wakeup_fd``, poke it too. The loop sleeps on ``Wakeup`` for at most ``MAX_SLEEP`` seconds and then
 re-reads the wall clock, because a monotonic sleep does not count time spent
 suspended: after a laptop wakes, the morning job and the polls catch up within
 that bound.
@@ -11,37 +11,30 @@ that bound.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import queue
-import select
 import signal
-import socket
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from connectors import base
-from daemon import calendar_block, clock, control, control_server, logs, morning
-from daemon.config import Config, ConfigError, Source, load
+from daemon import calendar_block, clock, control, control_server, logs, morning, stamps
+from daemon.config import Config, ConfigError, load
 from daemon.notify import Notifier
 from daemon.paths import Home
 from daemon.runner import STORE_BUSY, sync_one
+from daemon.source_state import BUSY_RETRY, WAKE_PROBE_GAP, SourceState
 from daemon.store import Store, is_busy
 from daemon.sync import make_source
+from daemon.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
 MAX_SLEEP = 30.0
-LOCAL_POLL_SECONDS = 300.0  # watchers do the real work; this is a backstop
-REMOTE_POLL_SECONDS = 60.0
-MAX_BACKOFF = 1800.0
 MORNING_RETRY = 300.0  # seconds before a failed block write is tried again
-BUSY_RETRY = 20.0  # seconds before a sync or morning job another command's write held off is tried again
-WAKE_PROBE_GAP = 10.0  # while a source backs off, watcher wake-ups try it at most this often
 
 
 class Interrupted(BaseException):
@@ -50,61 +43,6 @@ class Interrupted(BaseException):
     A BaseException, as KeyboardInterrupt is: a stop is not an error, and the
     runner's net for a connector's unexpected errors must not catch it.
     """
-
-
-class Wakeup:
-    """What the run loop sleeps on: a socket pair that watcher threads and signals write a byte to.
-
-    A signal may land on any thread (watchdog's observers, debounce timers). Python
-    runs its handler in the main thread, but only once that thread runs Python code
-    again: a main thread asleep in a lock's timed wait would not notice a SIGTERM
-    for up to ``MAX_SLEEP`` seconds. ``signal.set_wakeup_fd`` makes the C-level
-    handler write the signal's number here, in whichever thread it runs, so the
-    ``select`` in ``wait`` returns at once; byte 0 is a thread's poke.
-    """
-
-    def __init__(self) -> None:
-        self.reader, self.writer = socket.socketpair()
-        self.reader.setblocking(False)
-        self.writer.setblocking(False)
-
-    def poke(self) -> None:
-        try:
-            self.writer.send(b"\0")
-        except OSError:  # full (the loop is already due to wake) or closed (stopping)
-            pass
-
-    def wait(self, timeout: float) -> set[int]:
-        """Sleep until poked or ``timeout``; the signal numbers that arrived (0: a poke)."""
-        ready, _, _ = select.select([self.reader], [], [], timeout)
-        received: set[int] = set()
-        while ready:
-            try:
-                data = self.reader.recv(4096)
-            except BlockingIOError:
-                break
-            if not data:
-                break
-            received.update(data)
-        return received
-
-    def close(self) -> None:
-        self.reader.close()
-        self.writer.close()
-
-
-@dataclass
-class SourceState:
-    source: Source
-    connector: object | None = None
-    watcher: object | None = None
-    due: float = 0.0  # monotonic time of the next sync
-    failures: int = 0
-    stopped: str = ""
-    last: str = ""
-    error: str = ""  # the last sync's error, while failing
-    attempted: float = 0.0  # monotonic time of the last sync
-    probe_at: float = 0.0  # a wake-up during the backoff: try once at this time (0: none pending)
 
 
 class StoreReplaced(Exception):
@@ -162,12 +100,6 @@ class Daemon:
                     log.exception("%s: watcher did not stop cleanly", state.source.name)
         self.sources.clear()
 
-    def poll_interval(self, state: SourceState) -> float:
-        seconds = getattr(state.source.options, "poll_seconds", None)
-        if seconds:
-            return float(seconds)
-        return LOCAL_POLL_SECONDS if state.watcher is not None else REMOTE_POLL_SECONDS
-
     # -- one cycle --------------------------------------------------------
 
     def sync(self, state: SourceState, *, probe: bool = False) -> None:
@@ -178,41 +110,17 @@ class Daemon:
             self.store, self.config, self.home, state.source, connector=state.connector,
             progress=self._between_batches, repeat_of=state.error if probe else "",
         )
-        now = time.monotonic()
-        state.attempted, state.probe_at = now, 0.0
-        if outcome.get("busy"):
-            state.due = now + BUSY_RETRY  # a command held the store: no failure of the source's own
-            return
-        if outcome.get("repeated"):
-            return  # still failing as before: the backoff, the count and the log stay as they were
-        state.error = outcome["error"]
-        if outcome["error"]:
-            state.failures += 1
-            if outcome["stopped"]:
-                state.stopped = outcome["error"]
-                log.error("%s stopped: %s", state.source.name, outcome["error"])
-            state.due = now + min(MAX_BACKOFF, self.poll_interval(state) * 2 ** min(state.failures, 10))
-        else:
-            state.failures = 0
-            # Sooner when the connector left something for later (a file maybe still being written).
-            state.due = now + min(self.poll_interval(state), outcome.get("retry_in") or math.inf)
-            if outcome["interactions"]:
-                log.info("%s", outcome["line"])
-        state.last = outcome["line"]
+        stopped_before = state.stopped
+        state.synced(outcome, time.monotonic())
+        if state.stopped != stopped_before:
+            log.error("%s stopped: %s", state.source.name, state.stopped)
+        elif outcome.get("interactions"):
+            log.info("%s", outcome["line"])
 
     def wake(self, state: SourceState) -> None:
-        """A watcher saw a change: sync now, unless the source is backing off after a failure.
-
-        Then the wake-up is a probe, tried at most once per ``wake_probe_gap``:
-        the watcher of a Maildir that does not exist yet watches its parent and
-        fires for every folder made beside it, and each must not be a sync and a
-        warning. The probe still notices at once (within the gap) the change
-        that cures the failure, such as the folder being created.
-        """
-        if not state.failures:
+        """A watcher saw a change: sync now, unless the source backs off (``SourceState.woken``)."""
+        if state.woken(time.monotonic(), self.wake_probe_gap):
             self.sync(state)
-        elif not state.probe_at:
-            state.probe_at = max(time.monotonic(), state.attempted + self.wake_probe_gap)
 
     def _between_batches(self, report, batch) -> None:
         # A first backfill can take longer than WatchdogSec: keep systemd's watchdog fed.
@@ -317,10 +225,10 @@ class Daemon:
         self.notifier.ready(self.status_line())
 
     def remember_config_mtime(self) -> None:
-        self.config_mtime = _file_stamp(self.config.path)
+        self.config_mtime = stamps.stamp(self.config.path)
 
     def config_changed(self) -> bool:
-        stamp = _file_stamp(self.config.path)
+        stamp = stamps.stamp(self.config.path)
         return bool(stamp) and stamp != self.config_mtime
 
     def status_line(self) -> str:
@@ -332,17 +240,8 @@ class Daemon:
         zone = clock.zone_name(self.config.me.timezone)
         synced = {row[0]: row[1] for row in self.store.db.execute("SELECT source, last_sync_at FROM cursors")}
         parts = [f"config error (old config in use): {self.config_problem}"] if self.config_problem else []
-        for name, state in self.sources.items():
-            if state.stopped:
-                parts.append(f"{name} stopped: {state.stopped}")
-            elif state.failures:
-                parts.append(f"{name} failing ({state.failures}x): {state.last.removeprefix(name + ': ')[:80]}")
-            elif synced.get(name):
-                moment = datetime.fromisoformat(synced[name]).astimezone(ZoneInfo(zone))
-                parts.append(f"{name} synced {moment:%H:%M}")
-            else:
-                parts.append(f"{name} not synced yet")
-        block = next_block(clock.now(), zone, self.config.block.time, self.config.picking.days)
+        parts += [state.summary(synced.get(name), zone) for name, state in self.sources.items()]
+        block = clock.next_block(clock.now(), zone, self.config.block.time, self.config.picking.days)
         parts.append(f"next block {block:%a %Y-%m-%d %H:%M}")
         return "; ".join(parts)
 
@@ -365,14 +264,14 @@ class Daemon:
         if not once and self.wakeup is None:
             self.wakeup = Wakeup()
         self.remember_config_mtime()
-        self.store_identity = _identity(self.home.db_path)
+        self.store_identity = stamps.identity(self.home.db_path)
         self.start_sources()
         try:
             if not once:
                 # Ready once the store is open and the schedule known, not after the first
                 # sync: a long backfill must not run into systemd's start timeout.
                 self.notifier.ready(self.status_line())
-                self.config_watcher = watch_config(self.config.path, self.post)
+                self.config_watcher = stamps.watch_config(self.config.path, self.post, MAX_SLEEP)
                 self.control = control_server.start(self.home.control_path, self.post)
             self.cycle(force_sync=True)
             if once:
@@ -458,7 +357,7 @@ class Daemon:
 
         A copy written into the same file keeps its inode and is not seen (docs/RELIABILITY.md, "Replacing the store").
         """
-        return bool(self.store_identity) and _identity(self.home.db_path) != self.store_identity
+        return bool(self.store_identity) and stamps.identity(self.home.db_path) != self.store_identity
 
     def _answerable(self, question: control_server.Question) -> bool:
         if self.store_replaced():
@@ -466,7 +365,7 @@ class Daemon:
         if self.config_changed():
             self.reload()  # answer with the config as it is now
         # A config file deleted or made unreadable: the command says what is wrong with it.
-        readable = bool(_file_stamp(self.config.path)) and os.access(self.config.path, os.R_OK)
+        readable = bool(stamps.stamp(self.config.path)) and os.access(self.config.path, os.R_OK)
         return (question.command == "today" and len(question.fields) == 3 and readable and not self.config_problem
                 and Path(question.config_file) == self.config.path
                 and control.same_environment(question.environment))
@@ -493,46 +392,3 @@ class Daemon:
         signal.signal(signal.SIGINT, self.request_stop)
         signal.signal(signal.SIGHUP, self.request_reload)
         signal.set_wakeup_fd(self.wakeup.writer.fileno(), warn_on_full_buffer=False)
-
-
-def next_block(now: datetime, zone: str, hhmm: str, days) -> datetime:
-    """The start of the first block after ``now``: today's while its time is ahead, else the next block day's.
-
-    A block written late (the morning job catching up after 09:00) is not the
-    next one: its time has gone by.
-    """
-    today = clock.local_day(now, zone)
-    if clock.is_block_day(today, days) and clock.at_local(today, hhmm, zone) > now:
-        return clock.at_local(today, hhmm, zone)
-    return clock.at_local(clock.next_block_day(today, days), hhmm, zone)
-
-
-def _identity(path) -> tuple:
-    """(device, inode) of the file at ``path``; () when there is none."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return ()
-    return (info.st_dev, info.st_ino)
-
-
-def _file_stamp(path) -> tuple:
-    """(mtime, size, inode): an editor's rename-over changes the inode even within one mtime tick."""
-    try:
-        info = path.stat()
-    except OSError:
-        return ()
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
-
-
-def watch_config(path, post):
-    """Wake the loop when the config file changes (editors often write a new file and rename it)."""
-    from connectors.ics.watch import FolderWatcher
-
-    if not path.parent.is_dir():
-        return None
-    try:
-        return FolderWatcher([path], lambda: post("config"))
-    except OSError as error:  # e.g. the inotify watch limit: the 30-second tick still notices
-        log.warning("cannot watch %s (%s); changes are noticed within %d s", path, error, MAX_SLEEP)
-        return None
