@@ -86,10 +86,10 @@ class LazyGroup(click.Group):
 
 
 def _environment_problem(ctx: click.Context, error: Exception) -> str | None:
-    """``daemon.store.environment_problem``, for a command that may have opened the store."""
+    """``daemon.store_problems.environment_problem``, for a command that may have opened the store."""
     if "daemon.store" not in sys.modules and not isinstance(error, OSError):
         return None  # only a command that opened the store can find it busy, full or read-only
-    from daemon.store import environment_problem
+    from daemon.store_problems import environment_problem
 
     app = ctx.find_object(App)
     try:

@@ -27,7 +27,8 @@ from daemon.notify import Notifier
 from daemon.paths import Home
 from daemon.runner import STORE_BUSY, sync_one
 from daemon.source_state import BUSY_RETRY, WAKE_PROBE_GAP, SourceState
-from daemon.store import Store, is_busy
+from daemon.store import Store
+from daemon.store_problems import is_busy
 from daemon.sync import make_source
 from daemon.wakeup import Wakeup
 

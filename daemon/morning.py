@@ -158,7 +158,7 @@ def ensure_picks(store: Store, config: Config, day: date, today: date) -> list[d
 
 def look_at_started(store: Store, config: Config, now: datetime | None = None) -> None:
     """``refresh_started`` at ``now`` (default: now); a store busy with another writer leaves it to the next look."""
-    from daemon.store import is_busy
+    from daemon.store_problems import is_busy
 
     try:
         refresh_started(store, config, now or clock.now())

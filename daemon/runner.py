@@ -9,7 +9,8 @@ from connectors import base
 from daemon import clock
 from daemon.config import Config, Source
 from daemon.paths import Home
-from daemon.store import Store, access_problem, is_busy
+from daemon.store import Store
+from daemon.store_problems import access_problem, is_busy
 from daemon.sync import sync_source
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,8 @@ def answer_here(options: dict[str, str], fields: list[str]) -> tuple[int, str, s
     """
     from daemon import config as config_module
     from daemon import logs, paths
-    from daemon.store import environment_problem, open_store
+    from daemon.store import open_store
+    from daemon.store_problems import environment_problem
 
     if not _is_day(fields[0]):
         return None

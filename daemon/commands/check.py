@@ -120,7 +120,7 @@ def _check_writable(home, findings: list[Finding]) -> None:
     command that records anything), and their disk is not full."""
     import os
 
-    from daemon.store import unwritable
+    from daemon.store_problems import unwritable
 
     if not home.data_dir.exists():
         return  # said by _check_modes
