@@ -12,8 +12,8 @@ begins. So with nobody ever answering, everyone is picked once before anyone
 is picked twice.
 
 Never picked: excluded, snoozed, in cooldown (an interaction within
-``cooldown_days``, or within a tag's cadence when that is shorter), or already
-among today's picks. At most
+``cooldown_days``, or within a tag's cadence when that is shorter), tagged with
+a cadence that is not due yet, or already among today's picks. At most
 ``max_per_company`` a day from one company.
 """
 
@@ -168,7 +168,8 @@ def _rank(
 ) -> tuple[list, list]:
     """Heaps of (first, -overdue, key, candidate, cadence, own): this rotation's, and the next one's.
 
-    ``first`` is 0 for a tagged contact whose cadence is due, 1 for everyone else:
+    ``first`` is 0 for a tagged contact whose cadence is due (one not due is left
+    out), 1 for everyone else:
     a cadence is a promise to come round that often, so it goes before the
     general rotation (where people never contacted can be many times more overdue).
     """
@@ -195,8 +196,9 @@ def _rank(
         anchor = _anchor(candidate, today)
         entry = (0 if own else 1, -(today - anchor) / cadence, candidate.key, candidate, cadence, own)
         if own:
-            picked = candidate.last_picked
-            if picked is None or today - picked.toordinal() >= cadence:
+            # Only when due: the cadence counts from the last touch, pick or connection,
+            # and one longer than the cooldown must not put them first before then.
+            if today - anchor >= cadence:
                 ranked.append(entry)
         elif candidate.picked_rotation < rotation:
             ranked.append(entry)

@@ -179,6 +179,19 @@ def test_a_tag_whose_cadence_is_due_comes_before_the_general_rotation():
     assert pick([not_yet, *others], DAY, settings, rotation=1).picks[0].key != "mentor"
 
 
+def test_a_tag_cadence_longer_than_the_cooldown_waits_until_it_is_due():
+    # In touch 100 days ago: past the 90-day cooldown, but an investor every 180 days is
+    # not due for 80 more days, so people never contacted go first; on day 180 the investor does.
+    touched = DAY - timedelta(days=100)
+    investor = Candidate("investor", "I", tags=("investor",), last_touch=touched, connected_on=date(2015, 1, 1))
+    others = people(6, connected_on=date(2015, 1, 1))
+    settings = Settings(per_day=1, cadence={"investor": 180}, cooldown_days=90)
+    assert "investor" not in {p.key for p in pick([investor, *others], DAY, settings, rotation=1).picks}
+    due = DAY + timedelta(days=80)
+    result = pick([investor, *others], due, settings, rotation=1)
+    assert result.picks[0].key == "investor" and "investor cadence every 180 days, 1.0x due" in result.picks[0].reason
+
+
 def test_someone_skipped_today_does_not_count_against_their_company_cap():
     candidates = [Candidate(f"a{n}", f"A {n}", company="Acme") for n in range(3)]
     taken = ["a0", "a1"]  # a0 picked, a1 picked and then skipped
