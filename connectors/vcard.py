@@ -12,8 +12,10 @@ What it copes with (RFC 6350 §3.2 and §3.4, RFC 2426, vCard 2.1):
 - 2.1 bare parameters (``EMAIL;HOME;INTERNET;PREF:``) and grouped names (``item1.EMAIL``);
 - escapes ``\\,`` ``\\;`` ``\\n`` ``\\\\``, and multiple values in N's components.
 
-A card is skipped, with the line of its BEGIN, when it has no name or when it has
-nothing connect5 can use (no e-mail address and no LinkedIn profile). Matching
+A card is skipped, with the line of its BEGIN, when it has no name, when it has
+nothing connect5 can use (no e-mail address and no LinkedIn profile), or when
+its END:VCARD is missing (the next BEGIN:VCARD starts the next card, unless it
+follows an empty 2.1 AGENT line, whose nested card is nobody of ours). Matching
 cards to existing contacts is the daemon's job, not this module's.
 """
 
@@ -137,12 +139,20 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
 def _cards(text: str, skipped: list[Skipped], file: str) -> Iterator[_Card]:
     card: _Card | None = None
     depth = 0
+    previous = ""
     for number, line in _logical_lines(text):
         parsed = _property(line)
         if parsed is None:
             continue
         name, params, value = parsed
+        previous, after = name, previous
         if name == "BEGIN" and value.strip().upper() == "VCARD":
+            if depth and after != "AGENT":
+                # Only a 2.1 AGENT (an empty AGENT line, then the card) nests one card in
+                # another: any other BEGIN is the next card, and the open one lost its END.
+                if card is not None:
+                    skipped.append(Skipped(card.line, f"no END:VCARD before the next card (line {number})", file))
+                depth = 0
             depth += 1
             if depth == 1:
                 card = _Card(number)

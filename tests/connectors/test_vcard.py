@@ -90,6 +90,55 @@ def test_a_folder_of_vcf_files_is_read_with_skips_naming_their_file(tmp_path):
     assert [str(s) for s in result.skipped] == ["b.vcf:1: nothing to use: no e-mail address or LinkedIn profile"]
 
 
+def test_a_card_missing_its_end_is_skipped_with_its_line_and_the_cards_after_it_are_read(tmp_path):
+    path = write_cards(tmp_path / "c.vcf", """
+BEGIN:VCARD
+VERSION:3.0
+FN:Broken Card
+EMAIL:broken@example.com
+BEGIN:VCARD
+VERSION:3.0
+FN:After Broken
+EMAIL:after@example.com
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+FN:Ann Lee
+EMAIL:ann@lee.example
+END:VCARD
+""")
+    result = read_vcards(path)
+    assert [c.name for c in result.contacts] == ["After Broken", "Ann Lee"]
+    assert [str(s) for s in result.skipped] == ["c.vcf:1: no END:VCARD before the next card (line 5)"]
+
+
+def test_a_21_agent_card_nested_in_a_card_is_no_contact_of_its_own(tmp_path):
+    # vCard 2.1 §2.5.2: AGENT's value may be a whole vCard, starting on the next line.
+    path = write_cards(tmp_path / "agent.vcf", """
+BEGIN:VCARD
+VERSION:2.1
+N:Boss;Bea
+EMAIL;INTERNET:bea@example.com
+AGENT:
+BEGIN:VCARD
+VERSION:2.1
+N:Friday;Fred
+EMAIL;INTERNET:fred@example.com
+END:VCARD
+TITLE:Director
+END:VCARD
+BEGIN:VCARD
+VERSION:2.1
+N:Next;Nia
+EMAIL;INTERNET:nia@example.com
+END:VCARD
+""")
+    result = read_vcards(path)
+    assert [(c.name, c.emails, c.position) for c in result.contacts] == [
+        ("Bea Boss", ("bea@example.com",), "Director"), ("Nia Next", ("nia@example.com",), "")]
+    assert result.skipped == []
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
