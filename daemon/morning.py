@@ -269,8 +269,9 @@ def _choose(store: Store, config: Config, day: date, *, taken, count: int | None
 def shortfall(store: Store, config: Config, day: date, picks: list[dict[str, Any]]) -> str:
     """Why ``day`` has fewer than ``per_day`` picks, in words; "" when it has them all.
 
-    Asked of the picker again, without the company cap: whoever it would add
-    then from this rotation is held back by the cap alone.
+    Asked of the picker again: whoever it would add now from this rotation was
+    not wanted or not due when the day was chosen (``per_day`` raised since, say);
+    whoever it would add only without the company cap is held back by the cap.
     """
     wanted, cap = config.picking.per_day, config.picking.max_per_company
     if not picks or len(picks) >= wanted:
@@ -279,6 +280,9 @@ def shortfall(store: Store, config: Config, day: date, picks: list[dict[str, Any
     taken = [row["contact_key"] for row in rows]
     skipped = [row["contact_key"] for row in rows if row["skipped"]]
     rotation = int(store.meta("rotation", "1"))
+    now = choose(store, config, day, taken=taken, skipped=skipped, count=wanted - len(picks))
+    if any(chosen.rotation <= rotation for chosen in now.picks):
+        return f"the day was chosen when fewer than {wanted} were wanted or due, and a day's picks stay as chosen"
     uncapped = dataclasses.replace(settings_of(config), max_per_company=wanted)
     result = choose(store, config, day, taken=taken, skipped=skipped, count=wanted - len(picks), settings=uncapped)
     held = [chosen for chosen in result.picks if chosen.rotation <= rotation]

@@ -157,6 +157,16 @@ def test_a_short_day_says_nobody_else_is_due(tmp_path):
     assert morning.shortfall(full, config, day, morning.ensure_picks(full, config, day, day)) == ""
 
 
+def test_a_day_chosen_before_per_day_was_raised_says_so_not_the_company_cap(tmp_path):
+    store = _network(tmp_path, [f"Company {n}" for n in range(9)])
+    day = date(2026, 11, 27)
+    picks = morning.ensure_picks(store, config_module.parse({"picking": {"per_day": 3}}, tmp_path / "c.toml"), day, day)
+    raised = config_module.parse({}, tmp_path / "c.toml")
+    assert len(morning.ensure_picks(store, raised, day, day)) == 3  # frozen once chosen
+    assert morning.shortfall(store, raised, day, picks) == (
+        "the day was chosen when fewer than 5 were wanted or due, and a day's picks stay as chosen")
+
+
 def test_today_shows_how_many_of_the_five_and_why_the_day_is_short(cli):
     rows = "".join(f"P{n},Person,https://www.linkedin.com/in/p{n},,Acme,Engineer,01 Jan 2020\n" for n in range(6))
     cli.import_network("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" + rows
