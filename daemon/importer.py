@@ -34,15 +34,29 @@ def _read_again_for_new_people(store: Store) -> list[str]:
     return notes
 
 
-class EmptyExportError(Exception):
+# An export that lacks this many people who connected after its own newest
+# connection is older than the network imported before (people seldom remove
+# their newest connections).
+LATER_MISSING = 3
+
+
+class RefusedExportError(Exception):
+    """An export that would mark much of the network gone by mistake: nothing imported; the message says why."""
+
+
+class EmptyExportError(RefusedExportError):
     """An export without a single contact would mark the whole network gone: refused."""
 
 
-def import_linkedin(store: Store, export) -> dict[str, Any]:
+def import_linkedin(store: Store, export, *, mark_gone: str = "guarded") -> dict[str, Any]:
     """Store an ``Export``: contacts as a snapshot of the network, messages as interactions.
 
     An export holding nobody (a file cut after its header, every row damaged) is
     refused when the store has a network: as a snapshot it would mark everyone gone.
+    So, while ``mark_gone`` is "guarded", is one that would mark more than half of
+    the network gone, or that looks older than the network (``LATER_MISSING``):
+    an old export picked up by mistake, or a file of a few people to add. With
+    "none" nobody is marked gone; with "all" the export is the network, as it says.
     """
     if not export.contacts:
         kept = store.db.execute(
@@ -52,7 +66,9 @@ def import_linkedin(store: Store, export) -> dict[str, Any]:
         raise EmptyExportError(
             f"the export holds no contacts ({len(export.skipped)} rows skipped); nothing imported{gone}"
         )
-    report = store.import_contacts(export.contacts, source="linkedin", snapshot=True)
+    if mark_gone == "guarded":
+        _refuse_a_shrinking_export(store, export.contacts)
+    report = store.import_contacts(export.contacts, source="linkedin", snapshot=mark_gone != "none")
     stored, unknown = store.record_touches(export.messages) if export.messages else (0, 0)
     skipped = [str(item) for item in export.skipped]
     skipped += [str(item) for item in export.message_skipped]
@@ -89,6 +105,24 @@ def import_linkedin(store: Store, export) -> dict[str, Any]:
         "messages_unknown": unknown,
         "notes": notes,
     }
+
+
+def _refuse_a_shrinking_export(store: Store, contacts) -> None:
+    keys = {contact.key for contact in contacts}
+    kept = store.db.execute(
+        "SELECT key, connected_on FROM contacts WHERE source = 'linkedin' AND missing_since IS NULL").fetchall()
+    missing = [(key, connected) for key, connected in kept if key not in keys]
+    dates = [contact.connected_on for contact in contacts if contact.connected_on]
+    newest = max(dates).isoformat() if dates else None
+    later = [key for key, connected in missing if newest and connected and connected > newest]
+    if len(missing) * 2 <= len(kept) and len(later) < LATER_MISSING:
+        return
+    why = f"it lacks {len(missing)} of the {len(kept)} people in your network"
+    if len(later) >= LATER_MISSING:
+        why += f", {len(later)} of them connected after its newest connection ({newest})"
+    raise RefusedExportError(
+        f"nothing imported: {why}. An older export, or a file of a few people? --add-only imports it"
+        " marking nobody gone; --mark-gone takes it as your whole network and marks the rest gone")
 
 
 def import_vcards(

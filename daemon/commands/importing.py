@@ -17,10 +17,19 @@ def import_group() -> None:
 @import_group.command("linkedin")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--quiet", is_flag=True, help="Only the summary line.")
+@click.option("--add-only", is_flag=True, help="Add and update the people in it; mark nobody gone.")
+@click.option("--mark-gone", is_flag=True,
+              help="Take it as your whole network even if it lacks most of it: the rest are marked gone.")
 @json_option
 @pass_app
-def linkedin(app, path: Path, quiet: bool, as_json: bool) -> None:
-    """Import a LinkedIn data export: contacts, and messages as interactions."""
+def linkedin(app, path: Path, quiet: bool, add_only: bool, mark_gone: bool, as_json: bool) -> None:
+    """Import a LinkedIn data export: contacts, and messages as interactions.
+
+    The export is your network as it is now: people no longer in it are marked
+    gone (kept, never picked). One that would mark more than half of your network
+    gone, or that looks older than what you imported before, is refused unless
+    --add-only or --mark-gone says what you mean.
+    """
     from connectors.base import NotAnExportError
     from connectors.linkedin import read_export
     from daemon import clock, importer
@@ -31,10 +40,13 @@ def linkedin(app, path: Path, quiet: bool, as_json: bool) -> None:
         export = read_export(path, owner_url=app.config.me.linkedin_url or None, now=clock.now())
     except NotAnExportError as error:
         raise UserError(str(error)) from None
+    if add_only and mark_gone:
+        raise click.UsageError("--add-only and --mark-gone ask for opposite things: give one")
     store = app.store()
     try:
-        summary = importer.import_linkedin(store, export)
-    except importer.EmptyExportError as error:
+        summary = importer.import_linkedin(
+            store, export, mark_gone="none" if add_only else "all" if mark_gone else "guarded")
+    except importer.RefusedExportError as error:
         raise UserError(f"{path}: {error}") from None
     _report(summary, as_json, quiet)
 

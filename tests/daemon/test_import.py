@@ -226,3 +226,39 @@ def test_a_source_read_again_counts_only_new_interactions(cli, tmp_path):
     assert cli.json("sync", env=env)[0]["interactions"] == 1
     again = cli.json("sync", "--again", env=env)[0]
     assert (again["items"], again["interactions"]) == (1, 0)
+
+
+def _person(n: int, connected: str) -> str:
+    return f"P{n},Person,https://www.linkedin.com/in/p{n},,Company {n},Engineer,{connected}"
+
+
+def test_an_older_export_is_refused_before_it_marks_anyone_gone_unless_told_what_is_meant(cli, tmp_path):
+    # Four who connected in 2020, three in 2024; then an export from 2021 turns up.
+    old = [_person(n, "05 Mar 2020") for n in range(4)]
+    connections(cli, tmp_path, *old, *(_person(n, "05 Mar 2024") for n in range(4, 7)))
+    older = tmp_path / "2021.csv"
+    older.write_text(HEADER + "".join(row + "\n" for row in old), encoding="utf-8")
+    result = cli("import", "linkedin", str(older), ok=False)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip() == (
+        f"connect5: {older}: nothing imported: it lacks 3 of the 7 people in your network, 3 of them connected"
+        " after its newest connection (2020-03-05). An older export, or a file of a few people? --add-only imports"
+        " it marking nobody gone; --mark-gone takes it as your whole network and marks the rest gone")
+    assert all(row["state"] == "active" for row in cli.json("contacts", "list"))
+    assert cli.json("import", "linkedin", "--add-only", str(older))["vanished"] == 0
+    assert cli.json("import", "linkedin", "--mark-gone", str(older))["vanished"] == 3
+    assert [row["state"] for row in cli.json("contacts", "list")].count("active") == 4
+
+
+def test_an_export_lacking_more_than_half_the_network_is_refused_but_half_is_taken(cli, tmp_path):
+    rows = [_person(n, "05 Mar 2020") for n in range(6)]
+    connections(cli, tmp_path, *rows)
+    few = tmp_path / "few.csv"
+    few.write_text(HEADER + rows[0] + "\n" + rows[1] + "\n", encoding="utf-8")
+    refused = cli("import", "linkedin", str(few), ok=False)
+    assert refused.exit_code == 1 and "it lacks 4 of the 6 people in your network. An older" in refused.stderr
+    half = tmp_path / "half.csv"
+    half.write_text(HEADER + "".join(row + "\n" for row in rows[:3]), encoding="utf-8")
+    assert "3 no longer in the export (kept, marked)" in cli("import", "linkedin", str(half)).stdout
+    both = cli("import", "linkedin", "--add-only", "--mark-gone", str(half), ok=False)
+    assert both.exit_code == 2 and "--add-only and --mark-gone ask for opposite things" in both.output
