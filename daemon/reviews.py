@@ -16,6 +16,7 @@ that was waiting for that reply shows "replied". Undoing the assignment
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,21 @@ from daemon.clock import stamp as utc_now
 # from an unknown address for years still needs only the recent ones credited).
 MAX_HELD = 100
 
+ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
 HELD_FIELDS = ("source", "external_id", "kind", "direction", "at", "message_id", "status", "created", "updated")
+
+
+def taught_addresses(row: dict[str, Any]) -> list[str]:
+    """What assigning ``row`` teaches: its address, or the one address its reason names."""
+    from rules.matching import normalise_address
+
+    if row["kind"] == "address":
+        return [normalise_address(row["value"])]
+    found = {normalise_address(match) for match in ADDRESS.findall(row["reason"])}
+    if row.get("source") == "vcard":
+        return sorted(found)  # a card's own addresses, all of them its person's
+    return sorted(found) if len(found) == 1 else []
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -38,14 +53,23 @@ def _moment(text: str | None) -> datetime | None:
 
 
 class ReviewTables:
-    def add_review(self, kind: str, value: str, candidates: list[str], reason: str, source: str) -> int:
-        """Open (or see again) the review row for ``kind``/``value``; returns its id."""
+    def add_review(self, kind: str, value: str, candidates: list[str], reason: str, source: str,
+                   item: tuple[str, str] | None = None) -> int:
+        """Open (or see again) the review row for ``kind``/``value``; returns its id.
+
+        ``item`` (source, external id) already held by the row is the same message
+        read again (``sync --again``, an import reading sources afresh): not seen again.
+        """
         now = utc_now()
+        again = item is not None and self.db.execute(
+            "SELECT 1 FROM review r JOIN review_held h ON h.review_id = r.id"
+            " WHERE r.kind = ? AND r.value = ? AND h.source = ? AND h.external_id = ?", [kind, value, *item]
+        ).fetchone() is not None
         self.db.execute(
             "INSERT INTO review (kind, value, candidates, reason, source, first_seen, last_seen)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, value) DO UPDATE SET"
-            " last_seen = excluded.last_seen, seen = review.seen + 1, candidates = excluded.candidates",
-            [kind, value, json.dumps(sorted(candidates)), reason, source, now, now],
+            " last_seen = excluded.last_seen, seen = review.seen + ?, candidates = excluded.candidates",
+            [kind, value, json.dumps(sorted(candidates)), reason, source, now, now, 0 if again else 1],
         )
         review_id, resolved = self.db.execute(
             "SELECT id, resolved FROM review WHERE kind = ? AND value = ?", [kind, value]).fetchone()
@@ -151,6 +175,40 @@ class ReviewTables:
                 [review_id, *(item[name] for name in HELD_FIELDS)],
             )
 
+    def settle_learned(self, address: str, key: str, learned_from: str) -> int:
+        """A sync just learned that ``address`` is ``key``'s: open reviews about it are decided so.
+
+        A reply read before the sent mail that taught its sender's address (the
+        inbox is read before Sent) waits in review as an unknown sender; it is
+        credited to ``key`` now, as ``review assign`` would. ``review forget
+        ADDRESS`` opens such rows again. Returns how many items were credited.
+        """
+        count = 0
+        for row in self.query("SELECT * FROM review WHERE resolved IS NULL"):
+            if address not in taught_addresses(row):
+                continue
+            credited = self.credit_held(row["id"], key)
+            resolved = {"action": "learned", "contact_key": key, "at": utc_now(), "address": address,
+                        "learned_from": learned_from, "taught": [], "removed": [], "credited": credited}
+            self.db.execute("UPDATE review SET resolved = ? WHERE id = ?", [json.dumps(resolved), row["id"]])
+            count += len(credited)
+        return count
+
+    def settled_by_learning(self, address: str, key: str) -> list[int]:
+        """The reviews ``settle_learned`` decided when ``address`` was learned for ``key``."""
+        return [row[0] for row in self.db.execute(
+            "SELECT id FROM review WHERE json_extract(resolved, '$.action') = 'learned'"
+            " AND json_extract(resolved, '$.address') = ? AND json_extract(resolved, '$.contact_key') = ?",
+            [address, key])]
+
+    def open_reviews(self, ids) -> int:
+        """How many of review rows ``ids`` are still open."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        return self.db.execute(f"SELECT count(*) FROM review WHERE resolved IS NULL AND id IN ({', '.join('?' * len(ids))})",
+                               ids).fetchone()[0]
+
     def _interaction_id(self, target) -> int | None:
         row = self.db.execute(
             "SELECT id FROM interactions WHERE source = ? AND external_id = ?", list(target)
@@ -159,7 +217,7 @@ class ReviewTables:
 
 
 def _decided_only_its_items(store, review_id: int, resolved: dict) -> bool:
-    if resolved.get("action") != "assigned" or resolved.get("taught") or resolved.get("removed"):
+    if resolved.get("action") not in ("assigned", "learned") or resolved.get("taught") or resolved.get("removed"):
         return False
     alias = store.db.execute("SELECT 1 FROM contact_aliases WHERE source = ?", [f"review:{review_id}"]).fetchone()
     return alias is None

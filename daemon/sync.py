@@ -33,7 +33,8 @@ class SyncReport:
     unknown: int = 0  # matched nobody and left nothing to review
     cancelled: int = 0  # meetings stored or marked as cancelled (or declined by you)
     learned: int = 0
-    review: int = 0
+    review: int = 0  # open review rows this sync added to (counted at its end: one may be settled meanwhile)
+    reviewed: set[int] = field(default_factory=set)
     skipped: int = 0  # inputs the connector could not read (kept for `status`)
     retry_in: float | None = None  # the soonest a connector asked to be synced again (Batch.retry_in)
     resynced: bool = False
@@ -96,6 +97,7 @@ def sync_source(
         _pull(store, connector, source, None, matcher, report, zone, progress)
     with store.atomic():
         store.source_state(source.name, synced=True)
+    report.review = store.open_reviews(report.reviewed)
     return report
 
 
@@ -160,37 +162,47 @@ def _mail_item(store: Store, item: MailItem, matcher: Matcher, report: SyncRepor
     if match.noise:
         report.noise += 1
         return set()
-    _remember(store, item, match, matcher, report, _mail_facts(item, "email", match.direction))
+    touched = _remember(store, item, match, matcher, report, _mail_facts(item, "email", match.direction))
     if not match.contacts:
         report.unknown += not match.ambiguous  # what went to review is counted there
-        return set()
+        return touched
     if _duplicate(store, item):
         report.duplicates += 1
-        return set()
+        return touched
     # Counted when new or changed: a source read again finds what it stored before.
     report.interactions += store.add_interaction(
         source=item.source, external_id=item.external_id, kind="email", direction=match.direction,
         at=item.sent_at, contact_keys=match.contacts, message_id=item.message_id,
     )
-    return set(match.contacts)
+    return touched | set(match.contacts)
 
 
-def _remember(store: Store, item, match, matcher: Matcher, report: SyncReport, facts: dict) -> None:
-    """Store what a match could not decide (for review, with ``facts``) and the addresses it learned."""
+def _remember(store: Store, item, match, matcher: Matcher, report: SyncReport, facts: dict) -> set[str]:
+    """Store what a match could not decide (for review, with ``facts``) and the addresses it learned.
+
+    Returns the contacts credited with items that waited in review for an address learned now.
+    """
     for review in match.ambiguous:
-        _review(store, review, item.source, facts)
-        report.review += 1
+        _review(store, review, report, facts)
+    touched: set[str] = set()
     for learned in match.learned:
         where = f"{item.source}:{item.external_id}"
         if store.add_emails(learned.contact_key, [learned.address], source="learned", learned_from=where):
             report.learned += 1
             matcher.addresses.setdefault(learned.address, []).append(learned.contact_key)
+            credited = store.settle_learned(learned.address, learned.contact_key, where)
+            if credited:
+                report.interactions += credited
+                touched.add(learned.contact_key)
+    return touched
 
 
-def _review(store: Store, review, source: str, facts: dict) -> None:
+def _review(store: Store, review, report: SyncReport, facts: dict) -> None:
     """Open (or see again) a review row and hold the item's ``facts``, to credit it once decided."""
-    review_id = store.add_review(review.kind, review.value, list(review.candidates), review.reason, source)
+    review_id = store.add_review(review.kind, review.value, list(review.candidates), review.reason, report.source,
+                                 item=(facts["source"], facts["external_id"]))
     store.hold_for_review(review_id, **facts)
+    report.reviewed.add(review_id)
 
 
 def _mail_facts(item: MailItem, kind: str, direction: str) -> dict:
@@ -219,8 +231,7 @@ def _linkedin_notice(store: Store, item: MailItem, notice, matcher: Matcher, rep
         return set()
     key, review = linkedin.match_notice(notice, matcher.names)
     if review is not None:
-        _review(store, review, item.source, _mail_facts(item, "linkedin", "in"))
-        report.review += 1
+        _review(store, review, report, _mail_facts(item, "linkedin", "in"))
     if key is None:
         report.unknown += review is None
         return set()
@@ -248,17 +259,17 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
         return _unlink(store, known[0], keep=())  # a call that grew into a crowd is no call with anyone
     facts = {"source": item.source, "external_id": item.external_id, "kind": "meeting", "direction": "both",
              "at": item.start, "status": match.status, "created": item.created, "updated": item.updated}
-    _remember(store, item, match, matcher, report, facts)
+    touched = _remember(store, item, match, matcher, report, facts)
     if not match.contacts and known is None:
         report.unknown += not match.ambiguous
-        return set()
+        return touched
     if item.status == "cancelled" and known is not None:
         # A cancellation may carry no times (Graph's @removed, an ICS id that vanished):
         # keep the meeting's own start, change only its status.
         store.execute("UPDATE interactions SET status = 'cancelled' WHERE id = ?", [known[0]])
         rows = store.db.execute("SELECT contact_key FROM interaction_contacts WHERE interaction_id = ?", [known[0]])
         report.cancelled += 1
-        return {row[0] for row in rows}
+        return touched | {row[0] for row in rows}
     changed = store.add_interaction(
         source=item.source, external_id=item.external_id, kind="meeting", direction="both",
         at=item.start, contact_keys=match.contacts, status=match.status,
@@ -271,8 +282,8 @@ def _calendar_item(store: Store, item: CalendarItem, matcher: Matcher, report: S
     if known is not None:
         # Whoever the meeting no longer has (they declined, were taken off) is no longer
         # meeting us: their link goes, and their pick is looked at again.
-        return _unlink(store, known[0], keep=match.contacts) | set(match.contacts)
-    return set(match.contacts)
+        return touched | _unlink(store, known[0], keep=match.contacts) | set(match.contacts)
+    return touched | set(match.contacts)
 
 
 def _unlink(store: Store, interaction_id: int, keep) -> set[str]:

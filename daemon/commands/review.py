@@ -18,15 +18,14 @@ lists them and decides:
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import click
 
 from daemon.cli import App, UserError, echo_json, json_option
 from daemon.commands.common import find_contact
+from daemon.reviews import taught_addresses
 
-ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @click.group(invoke_without_command=True)
@@ -173,18 +172,6 @@ def _chosen(store, row: dict[str, Any], name: str) -> dict[str, Any]:
 # -- deciding ---------------------------------------------------------------
 
 
-def taught_addresses(row: dict[str, Any]) -> list[str]:
-    """What assigning ``row`` teaches: its address, or the one address its reason names."""
-    from rules.matching import normalise_address
-
-    if row["kind"] == "address":
-        return [normalise_address(row["value"])]
-    found = {normalise_address(match) for match in ADDRESS.findall(row["reason"])}
-    if row.get("source") == "vcard":
-        return sorted(found)  # a card's own addresses, all of them its person's
-    return sorted(found) if len(found) == 1 else []
-
-
 def assign_review(store, row: dict[str, Any], key: str, zone: str | None = None) -> dict[str, Any]:
     """Teach ``row``'s address to ``key``, take it from other holders, mark the row resolved.
 
@@ -270,6 +257,8 @@ def forget_address(store, address: str, zone: str | None = None) -> dict[str, An
                           [row["email"], row["contact_key"]])
             if row["learned_from"].startswith("review:"):
                 restored += _reopen(store, int(row["learned_from"].split(":", 1)[1]), zone)
+            for review_id in store.settled_by_learning(row["email"], row["contact_key"]):
+                _reopen(store, review_id, zone)  # a sync's learning decided it: open again, credit taken back
         if forgotten:
             store.log_event("info", f"forgot a learned address ({len(forgotten)} rows)", source="review")
     return {"address": wanted, "forgotten": forgotten, "restored": restored}
