@@ -25,8 +25,12 @@ def as_typed(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def find_contact(store, query: str) -> dict[str, Any]:
-    """The one contact ``query`` names: exact key or profile URL, else a unique name or prefix."""
+def find_contact(store, query: str, picked=()) -> dict[str, Any]:
+    """The one contact ``query`` names: exact key or profile URL, else a unique name or prefix.
+
+    A name several contacts fit means the one of them among ``picked`` (the day's
+    five, the list the user reads it from) when exactly one is.
+    """
     query = as_typed(query)
     row = contact_by_key(store, query.strip())
     if row is not None:
@@ -35,6 +39,8 @@ def find_contact(store, query: str) -> dict[str, Any]:
     keys = lookup_name(index, query)
     if not keys:
         raise UserError(f"no contact matches {query!r} (try `connect5 contacts list`)")
+    if len(keys) > 1 and len(on_the_list := [key for key in keys if key in set(picked)]) == 1:
+        keys = on_the_list
     if len(keys) > 1:
         raise UserError(_ambiguous(store, index, query, keys))
     return store.contact(keys[0])

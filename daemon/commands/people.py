@@ -70,7 +70,9 @@ def snooze(app, words: tuple[str, ...], undo: bool, as_json: bool) -> None:
     words, duration = _split_duration(words)
     until = parse_until(duration, today_for(app))
     store = app.store(create=False)
-    row = find_contact(store, " ".join(words))
+    from daemon.morning import picks_of
+
+    row = find_contact(store, " ".join(words), picked=[pick["contact_key"] for pick in picks_of(store, today_for(app))])
     with store.atomic():
         store.set_contact(row["key"], snoozed_until=until.isoformat())
     _say(as_json, {"contact": row["name"], "snoozed_until": until.isoformat()},
@@ -164,7 +166,9 @@ def done(app, name: tuple[str, ...], given: str | None, as_json: bool) -> None:
     if day > today:
         raise BadDateError(f"{day} is still to come; `done` records what already happened")
     store = app.store(create=False)
-    row = find_contact(store, " ".join(name))
+    from daemon.morning import picks_of
+
+    row = find_contact(store, " ".join(name), picked=[pick["contact_key"] for pick in picks_of(store, day)])
     moment = clock.now()  # today's is now, never later: a touch still to come counts only once it comes
     if day < today:
         # The hour of a day gone by is unknown: midday keeps it that day in any zone near the user's.

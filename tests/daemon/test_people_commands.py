@@ -312,3 +312,24 @@ def test_snooze_undo_ends_a_snooze_and_says_so_as_exclude_undo_does(people):
     with_duration = people("snooze", "grace", "8w", "--undo", ok=False, env=FRIDAY)
     assert with_duration.exit_code == 2 and "without a duration" in with_duration.output
     assert "--undo" in people("snooze", "--help").stdout
+
+
+def test_done_and_snooze_take_the_namesake_among_the_days_five_as_skip_does(cli):
+    # Two Ann Lees; one a day, and the Acme one is the day's once those before her are out of the way.
+    cli.import_network(NETWORK)
+    cli.write_config('[me]\ntimezone = "Europe/London"\nname = "Owner"\n[picking]\nper_day = 1\n')
+    (pick,) = cli.json("today", "--no-block", env=FRIDAY)["picks"]
+    assert pick["name"] == "Zoë Øster"  # connected first of all
+    ambiguous = cli("done", "Ann", "Lee", ok=False, env=FRIDAY)
+    assert ambiguous.exit_code == 1 and "say which by profile URL" in ambiguous.output  # no Ann Lee picked today
+    assert cli.json("exclude", "Zoë", "Øster", env=FRIDAY)
+    monday = {"CONNECT5_NOW": "2026-11-30T06:00:00+00:00"}
+    (pick,) = cli.json("today", "--no-block", env=monday)["picks"]
+    assert pick["name"] == "Jürgen Groß"
+    assert cli.json("skip", "Jürgen", env=monday)["replacement"] == "Ann Lee"
+    assert cli.json("done", "ann", "lee", env=monday)["contact"] == "Ann Lee"
+    assert show(cli, "https://www.linkedin.com/in/ann-lee-acme", env=monday)["last_touch_kind"] == "done"
+    assert show(cli, "https://www.linkedin.com/in/ann-lee-globex", env=monday)["last_touch_kind"] is None
+    assert cli.json("snooze", "Ann", "Lee", "8w", env=monday)["contact"] == "Ann Lee"
+    assert show(cli, "https://www.linkedin.com/in/ann-lee-acme", env=monday)["snoozed_until"] == "2027-01-25"
+    assert cli("exclude", "Ann", "Lee", ok=False, env=monday).exit_code == 1  # not a command of the day's list
