@@ -170,19 +170,19 @@ class Store(ContactTables, ReviewTables):
         """Recompute last-in-touch for ``keys`` from their interactions (cancelled ones excluded).
 
         A meeting counts from when it is booked, even ahead (a booked call is being in
-        touch); anything else only once its time has come, so a message whose Date
+        touch): the next one, not the last of a weekly series expanded weeks ahead.
+        Anything else counts only once its time has come, so a message whose Date
         lies years ahead cannot keep its sender out of the rotation until then.
         """
         from daemon import clock
 
         moment = iso(now or clock.now())
+        joined = ("SELECT i.at, i.kind FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
+                  " WHERE c.contact_key = ? AND i.status != 'cancelled' AND ")
         for key in keys:
-            row = self.db.execute(
-                "SELECT i.at, i.kind FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
-                " WHERE c.contact_key = ? AND i.status != 'cancelled' AND (i.at <= ? OR i.kind = 'meeting')"
-                " ORDER BY i.at DESC LIMIT 1",
-                [key, moment],
-            ).fetchone()
+            row = self.db.execute(joined + "i.kind = 'meeting' AND i.at > ? ORDER BY i.at LIMIT 1",
+                                  [key, moment]).fetchone()
+            row = row or self.db.execute(joined + "i.at <= ? ORDER BY i.at DESC LIMIT 1", [key, moment]).fetchone()
             at, kind = row if row else (None, None)
             self.db.execute(
                 "UPDATE contacts SET last_touch_at = ?, last_touch_kind = ? WHERE key = ?", [at, kind, key]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -53,6 +53,20 @@ def test_a_booked_meeting_counts_as_in_touch_ahead_of_its_time(world):
                               created=datetime(2026, 11, 27, 7, tzinfo=UTC))
         refresh_touched(store, [GRACE], "UTC")
     assert last_touch(store, GRACE) == "2026-12-03T15:00:00+00:00"
+
+
+def test_a_weekly_series_counts_its_next_meeting_and_moves_on_as_each_one_starts(world):
+    store, config = world
+    assert morning.refresh_started(store, config, datetime(2026, 11, 27, 6, tzinfo=UTC)) == 0  # the first look
+    with store.atomic():
+        for week in range(5):  # what a calendar source expands ahead of a weekly 1:1
+            store.add_interaction(source="cal", external_id=f"weekly:{week}", kind="meeting", direction="both",
+                                  at=datetime(2026, 11, 30, 10, tzinfo=UTC) + timedelta(weeks=week),
+                                  contact_keys=[GRACE])
+        refresh_touched(store, [GRACE], "UTC")
+    assert last_touch(store, GRACE) == "2026-11-30T10:00:00+00:00"  # not 2026-12-28, the last one expanded
+    morning.refresh_started(store, config, datetime(2026, 11, 30, 11, tzinfo=UTC))
+    assert last_touch(store, GRACE) == "2026-12-07T10:00:00+00:00"
 
 
 def test_a_booked_call_becomes_met_when_it_starts_with_no_sync(world):
