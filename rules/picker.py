@@ -28,6 +28,8 @@ from typing import NamedTuple
 
 # A contact who never connected on a known date is treated as this old.
 UNKNOWN_AGE_DAYS = 3650
+# Legal forms that name no other company: "Acme Inc." is Acme, as far as the cap goes.
+LEGAL_FORMS = frozenset("inc incorporated llc ltd limited gmbh ag sa sas srl bv nv plc corp corporation co".split())
 
 
 class Candidate(NamedTuple):
@@ -148,12 +150,20 @@ def pick(
     return Result(picks=tuple(picks), rotation=rotation, pool=pool)
 
 
+def company_key(company: str) -> str:
+    """What tells companies apart for the cap: case, punctuation, spacing and a trailing legal form aside."""
+    words = "".join(ch if ch.isalnum() else " " for ch in company.casefold()).split()
+    while len(words) > 1 and words[-1] in LEGAL_FORMS:
+        words.pop()
+    return " ".join(words)
+
+
 def _company_counts(candidates: Sequence[Candidate], taken: set[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     if taken:
         for candidate in candidates:
             if candidate.key in taken and candidate.company:
-                company = candidate.company.casefold()
+                company = company_key(candidate.company)
                 counts[company] = counts.get(company, 0) + 1
     return counts
 
@@ -219,7 +229,7 @@ def _take(heap: list, wanted: int, company_counts: dict[str, int], cap: int, rot
     picks: list[Pick] = []
     while heap and len(picks) < wanted:
         _, negative_overdue, _, candidate, cadence, own = heapq.heappop(heap)
-        company = candidate.company.casefold()
+        company = company_key(candidate.company) if candidate.company else ""
         if company and company_counts.get(company, 0) >= cap:
             capped.append(candidate.key)
             continue

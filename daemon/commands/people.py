@@ -103,7 +103,10 @@ def exclude(app, name: tuple[str, ...], undo: bool, as_json: bool) -> None:
     row = find_contact(store, " ".join(name))
     with store.atomic():
         store.set_contact(row["key"], excluded=0 if undo else 1)
-    words = "included again" if undo else "excluded from picks" + _still_picked(app, store, row)
+    if undo:
+        words = "included again" if row["excluded"] else "not excluded; nothing to undo"
+    else:
+        words = "excluded from picks" + _still_picked(app, store, row)
     _say(as_json, {"contact": row["name"], "excluded": not undo}, f"{row['name']}: {words}")
 
 

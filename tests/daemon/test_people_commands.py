@@ -309,6 +309,9 @@ def test_snooze_undo_ends_a_snooze_and_says_so_as_exclude_undo_does(people):
     assert set(ended) - {"snoozed_until"} == set(people.json("exclude", "grace", "--undo")) - {"excluded"}
     assert show(people, "grace")["state"] == "active"
     assert "not snoozed; nothing to undo" in people("snooze", "grace", "--undo", env=FRIDAY).stdout
+    assert "not excluded; nothing to undo" in people("exclude", "grace", "--undo", env=FRIDAY).stdout
+    people("exclude", "grace", env=FRIDAY)
+    assert "Grace Hopper: included again" in people("exclude", "grace", "--undo", env=FRIDAY).stdout
     with_duration = people("snooze", "grace", "8w", "--undo", ok=False, env=FRIDAY)
     assert with_duration.exit_code == 2 and "without a duration" in with_duration.output
     assert "--undo" in people("snooze", "--help").stdout

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from rules.picker import Candidate, Settings, pick, rotation_days
+from rules.picker import Candidate, Settings, company_key, pick, rotation_days
 
 DAY = date(2026, 11, 27)
 
@@ -50,6 +51,18 @@ def test_company_cap_ignores_case_and_counts_picks_already_taken():
     candidates = [Candidate(f"a{n}", f"A {n}", company="Acme" if n % 2 else "ACME") for n in range(6)]
     result = pick(candidates, DAY, Settings(per_day=5), rotation=1, taken=["a0"], count=4)
     assert len(result.picks) == 1
+
+
+@pytest.mark.parametrize(("name", "same"), [("Acme Inc.", "acme"), ("ACME, Inc", "Acme"), ("Acme  GmbH", "acme"),
+                                            ("Acme Corp.", "Acme"), ("Co", "co"), ("Acme Labs", "Acme Labs Ltd")])
+def test_the_company_cap_sets_punctuation_spacing_and_legal_forms_aside(name, same):
+    assert company_key(name) == company_key(same)
+    candidates = [Candidate(f"a{n}", f"A {n}", company=name if n % 2 else same) for n in range(6)]
+    assert len(pick(candidates, DAY, Settings(per_day=5), rotation=1).picks) == 2
+
+
+def test_companies_that_only_share_a_first_word_are_not_one():
+    assert company_key("Acme Labs") != company_key("Acme") and company_key("Inc") == "inc"
 
 
 def test_same_inputs_give_the_same_picks():
