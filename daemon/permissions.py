@@ -54,9 +54,22 @@ def _wanted(data_dir: Path, tokens_dir: Path, block_file: Path | None) -> list[t
         wanted.append((tokens_dir, FOLDER_MODE, "tokens folder"))
         wanted += [(path, FILE_MODE, "token file") for path in sorted(tokens_dir.iterdir()) if path.is_file()]
     wanted += [(path, FILE_MODE, "store file") for path in sorted(data_dir.glob("connect5.db*")) if path.is_file()]
-    blocks = {data_dir / BLOCK_FILE, *([block_file] if block_file is not None else [])}
+    blocks = {data_dir / BLOCK_FILE, *([block_file] if block_file is not None and _holds_a_block(block_file) else [])}
     wanted += [(path, FILE_MODE, "block file") for path in sorted(blocks) if path.is_file()]
     return wanted
+
+
+def _holds_a_block(path: Path) -> bool:
+    """Whether the configured block file is one connect5 wrote: [block] path may name anything (/proc/version)."""
+    from connectors.ics.blockfile import BLOCK_UID
+
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as handle:
+            return f"UID:{BLOCK_UID}".encode() in handle.read(1 << 16)  # the master comes first
+    except OSError:
+        return False
 
 
 def inspect(data_dir: Path, tokens_dir: Path, block_file: Path | None = None) -> list[Entry]:

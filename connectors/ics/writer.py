@@ -17,7 +17,8 @@ configured weekdays is added to the master as an RDATE so its override stays val
 
 A file that cannot be read, or that holds events that are not ours, is moved aside
 to ``<name>.broken-<UTC timestamp>`` and rewritten: the morning job never fails
-because of it. icalendar is imported only in that case (see ``connectors.ics.fallback``).
+because of it. A symlink at the path is followed (the file it points to is
+replaced, the link stays); a device, FIFO or folder there is refused. icalendar is imported only in that case (see ``connectors.ics.fallback``).
 """
 
 from __future__ import annotations
@@ -167,19 +168,38 @@ class IcsBlockWriter:
 
     def write(self, day: date, block: Block) -> BlockRef:
         """Put ``block`` on ``day``; idempotent, never a second event for one day."""
-        existing, block_file = self._read()
+        target = self._file()
+        existing, block_file = self._read(target)
         now = self._now()
         result = updated(block_file, day, block, now, self.options.horizon_days)
         data = serialise(result, zone_years(result.series, day))
         if data != existing:
             try:
-                write_private(self.path, data, private_folder=False)
+                write_private(target, data, private_folder=False)
             except OSError as error:
                 raise SourceUnavailable(f"cannot write the block file {self.path}: {error}") from error
             logger.info("wrote the block of %s to %s", day, self.path)
         else:
-            self._keep_private()
+            self._keep_private(target)
         return BlockRef(writer="ics", remote_id=f"{BLOCK_UID}/{day.isoformat()}", etag=etag_of(result.overrides[day]))
+
+    def _file(self) -> Path:
+        """The file the block goes in: ``path``, or the file a symlink there points to (the link stays a link).
+
+        Anything but a regular file there (a device such as /dev/null, a FIFO, a
+        folder) is refused: replacing it would break it, reading a FIFO would hang.
+        """
+        target = Path(os.path.realpath(self.path)) if self.path.is_symlink() else self.path
+        try:
+            status = os.stat(target)
+        except FileNotFoundError:
+            return target
+        except OSError as error:
+            raise SourceUnavailable(f"cannot read the block file {self.path}: {error}") from error
+        if not stat.S_ISREG(status.st_mode):
+            raise SourceUnavailable(f"the block file {self.path} is {_kind(status.st_mode)}, not a file; set"
+                                    " [block] path to a file of connect5's own")
+        return target
 
     def holds(self, day: date, etag: str = "") -> bool:
         """Whether the file on disk holds ``day``'s block as written (``etag`` from its ``BlockRef``; "": any).
@@ -189,7 +209,7 @@ class IcsBlockWriter:
         what is on disk now. ``SourceUnavailable`` when it cannot be read.
         """
         try:
-            data = self.path.read_bytes()
+            data = self._file().read_bytes()
         except FileNotFoundError:
             return False
         except OSError as error:
@@ -203,24 +223,24 @@ class IcsBlockWriter:
             return False
         return not etag or etag_of(override) == etag
 
-    def _keep_private(self) -> None:
+    def _keep_private(self, target: Path) -> None:
         """An unchanged file is not rewritten, but a mode opened since (``chmod 644``) is closed again."""
         try:
-            status = self.path.lstat()
+            status = target.lstat()
         except FileNotFoundError:
             return
         mode = stat.S_IMODE(status.st_mode)
         if not stat.S_ISREG(status.st_mode) or not mode & 0o077:
-            return  # private already, or a symlink whose target is not ours to change
+            return  # private already
         try:
-            os.chmod(self.path, mode & 0o600)
+            os.chmod(target, mode & 0o600)
         except OSError as error:
             raise SourceUnavailable(f"cannot make the block file {self.path} private: {error}") from error
         logger.warning("block file %s was readable by others (%04o); made it %04o", self.path, mode, mode & 0o600)
 
-    def _read(self) -> tuple[bytes, BlockFile]:
+    def _read(self, target: Path) -> tuple[bytes, BlockFile]:
         try:
-            data = self.path.read_bytes()
+            data = target.read_bytes()
         except FileNotFoundError:
             return b"", BlockFile()
         except OSError as error:
@@ -228,20 +248,32 @@ class IcsBlockWriter:
         try:
             block_file = load(data)
         except BlockFileError as error:
-            self._move_aside(f"cannot be read ({error})")
+            self._move_aside(target, f"cannot be read ({error})")
             return b"", BlockFile()
         if block_file.foreign:
-            self._move_aside(f"holds {block_file.foreign} events that are not connect5's")
+            self._move_aside(target, f"holds {block_file.foreign} events that are not connect5's")
             return b"", BlockFile(series=block_file.series, overrides=block_file.overrides)
         return data, block_file
 
-    def _move_aside(self, reason: str) -> Path:
+    def _move_aside(self, target: Path, reason: str) -> Path:
         stamp = self._now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        aside = target.with_name(f"{target.name}.broken-{stamp}")
         number = 1
         while aside.exists():
             number += 1
-            aside = self.path.with_name(f"{self.path.name}.broken-{stamp}-{number}")
-        os.replace(self.path, aside)
+            aside = target.with_name(f"{target.name}.broken-{stamp}-{number}")
+        try:
+            os.replace(target, aside)
+        except OSError as error:  # a file of the system's (/proc/version), a folder we may not write
+            raise SourceUnavailable(f"the block file {self.path} {reason} and cannot be moved aside ({error.strerror});"
+                                    " set [block] path to a file of connect5's own") from None
         logger.warning("block file %s %s: moved it to %s and wrote a new one", self.path, reason, aside)
         return aside
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
