@@ -229,8 +229,11 @@ def parse_own(data: bytes) -> BlockFile:
     return block_file
 
 
-def load(data: bytes) -> BlockFile:
-    """Read ``data`` in any shape; ``BlockFileError`` when it cannot be read at all."""
+def load(data: bytes, zone: str | None = None) -> BlockFile:
+    """Read ``data`` in any shape; ``BlockFileError`` when it cannot be read at all.
+
+    ``zone``: the block's, in which a file rewritten in UTC by a calendar app has its days.
+    """
     if not data.strip():
         return BlockFile()
     try:
@@ -239,4 +242,4 @@ def load(data: bytes) -> BlockFile:
         logger.debug("block file not in connect5's own shape (%s), reading with icalendar", error)
     from connectors.ics.fallback import load_with_icalendar
 
-    return load_with_icalendar(data)
+    return load_with_icalendar(data, zone)

@@ -9,6 +9,7 @@ outside the weekdays, and every day's override text.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from connectors.ics.blockfile import (
     BLOCK_UID,
@@ -23,12 +24,20 @@ from connectors.ics.blockfile import (
 from connectors.ics.text import unescape_text
 
 
-def _day_of(value) -> date:
-    """The calendar day of a decoded DATE or DATE-TIME, in its own zone."""
-    return value if not isinstance(value, datetime) else value.date()
+def _day_of(value, zone: str | None) -> date:
+    """The calendar day of a decoded DATE or DATE-TIME: in ``zone`` (the block's), else in its own.
+
+    A calendar app may save the file back with every time in UTC: 09:00 in Sydney is
+    22:00 UTC the day before, and that day is not the block's.
+    """
+    if not isinstance(value, datetime):
+        return value
+    if zone and value.tzinfo is not None:
+        return value.astimezone(ZoneInfo(zone)).date()
+    return value.date()
 
 
-def _series_from(event) -> Series:
+def _series_from(event, zone: str | None) -> Series:
     start = event.decoded("DTSTART")
     if not isinstance(start, datetime):
         raise BlockFileError("the block's master is an all-day event")
@@ -37,23 +46,24 @@ def _series_from(event) -> Series:
     rule = event.get("RRULE") or {}
     codes = [str(code).upper()[-2:] for code in rule.get("BYDAY", [])]
     weekdays = tuple(WEEKDAYS[RRULE_DAYS.index(code)] for code in codes if code in RRULE_DAYS)
+    own = getattr(start.tzinfo, "key", "UTC")
+    zone = zone or (own if own != "UTC" else None)
     extra: list[date] = []
     rdates = event.get("RDATE", [])
     for rdate in rdates if isinstance(rdates, list) else [rdates]:
-        extra.extend(_day_of(period.dt) for period in rdate.dts)
-    zone = getattr(start.tzinfo, "key", "UTC")
+        extra.extend(_day_of(period.dt, zone) for period in rdate.dts)
     return Series(
-        zone=zone, anchor=start.date(), at=time(start.hour, start.minute, start.second),
+        zone=own, anchor=_day_of(start, zone), at=time(start.hour, start.minute, start.second),
         minutes=minutes, weekdays=weekdays or ("mon", "tue", "wed", "thu", "fri"),
         title=str(event.get("SUMMARY", "")), description=str(event.get("DESCRIPTION", "")),
         extra_days=tuple(sorted(set(extra))),
     )
 
 
-def _override_from(event) -> Override:
+def _override_from(event, zone: str | None) -> Override:
     stamp = event.get("DTSTAMP")
     return Override(
-        day=_day_of(event.decoded("RECURRENCE-ID")),
+        day=_day_of(event.decoded("RECURRENCE-ID"), zone),
         summary=str(event.get("SUMMARY", "")),
         description=str(event.get("DESCRIPTION", "")),
         html=unescape_text(str(event.get("X-ALT-DESC", ""))),  # icalendar keeps X- values raw
@@ -62,21 +72,29 @@ def _override_from(event) -> Override:
     )
 
 
-def load_with_icalendar(data: bytes) -> BlockFile:
-    """Recover our events from ``data``; ``BlockFileError`` when there are none."""
+def load_with_icalendar(data: bytes, zone: str | None = None) -> BlockFile:
+    """Recover our events from ``data``; ``BlockFileError`` when there are none.
+
+    Days are read in ``zone`` (the block's, when the writer knows it), else in the
+    zone the file's master names.
+    """
     import icalendar
 
     try:
         calendar = icalendar.Calendar.from_ical(data)
         block_file = BlockFile()
-        for event in calendar.walk("VEVENT"):
-            if str(event.get("UID", "")) != BLOCK_UID and MARKER not in event:
-                block_file.foreign += 1
-            elif "RECURRENCE-ID" in event:
-                override = _override_from(event)
+        ours = [event for event in calendar.walk("VEVENT")
+                if str(event.get("UID", "")) == BLOCK_UID or MARKER in event]
+        block_file.foreign = len(calendar.walk("VEVENT")) - len(ours)
+        for event in ours:
+            if "RECURRENCE-ID" not in event:
+                block_file.series = _series_from(event, zone)
+        if zone is None and block_file.series is not None and block_file.series.zone != "UTC":
+            zone = block_file.series.zone
+        for event in ours:
+            if "RECURRENCE-ID" in event:
+                override = _override_from(event, zone)
                 block_file.overrides[override.day] = override
-            else:
-                block_file.series = _series_from(event)
     except BlockFileError:
         raise
     except Exception as error:  # icalendar raises many types for bad input

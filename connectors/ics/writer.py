@@ -169,7 +169,7 @@ class IcsBlockWriter:
     def write(self, day: date, block: Block) -> BlockRef:
         """Put ``block`` on ``day``; idempotent, never a second event for one day."""
         target = self._file()
-        existing, block_file = self._read(target)
+        existing, block_file = self._read(target, block.timezone)
         now = self._now()
         result = updated(block_file, day, block, now, self.options.horizon_days)
         data = serialise(result, zone_years(result.series, day))
@@ -238,7 +238,7 @@ class IcsBlockWriter:
             raise SourceUnavailable(f"cannot make the block file {self.path} private: {error}") from error
         logger.warning("block file %s was readable by others (%04o); made it %04o", self.path, mode, mode & 0o600)
 
-    def _read(self, target: Path) -> tuple[bytes, BlockFile]:
+    def _read(self, target: Path, zone: str) -> tuple[bytes, BlockFile]:
         try:
             data = target.read_bytes()
         except FileNotFoundError:
@@ -246,7 +246,7 @@ class IcsBlockWriter:
         except OSError as error:
             raise SourceUnavailable(f"cannot read the block file {self.path}: {error}") from error
         try:
-            block_file = load(data)
+            block_file = load(data, zone)
         except BlockFileError as error:
             self._move_aside(target, f"cannot be read ({error})")
             return b"", BlockFile()

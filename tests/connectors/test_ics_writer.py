@@ -270,6 +270,33 @@ def test_a_file_rewritten_by_another_program_keeps_its_days(tmp_path):
     assert b"DTSTAMP:\r\n" not in path.read_bytes()
 
 
+@pytest.mark.parametrize("only_overrides", [False, True])
+def test_a_file_saved_back_in_utc_keeps_each_days_five_on_its_day(tmp_path, only_overrides):
+    # 09:00 in Sydney is 22:00 UTC the day before: read in UTC, Monday's five were Sunday's.
+    zone, days = "Australia/Sydney", workdays(date(2026, 3, 2), 3)
+    path = tmp_path / "connect5.ics"
+    writer = make_writer(path)
+    for day in days:
+        writer.write(day, make_block(day, zone=zone))
+    calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    for event in calendar.walk("VEVENT"):
+        override = "RECURRENCE-ID" in event
+        names = ("RECURRENCE-ID", "DTSTART", "DTEND") if override else () if only_overrides else ("DTSTART", "DTEND")
+        for name in names:
+            moment = event.decoded(name).astimezone(UTC)
+            del event[name]
+            event.add(name, moment)
+    path.write_bytes(calendar.to_ical())
+    thursday = date(2026, 3, 5)
+    writer.write(thursday, make_block(thursday, zone=zone))
+    found = by_day(path, days[0], thursday)
+    for day in [*days, thursday]:
+        [event] = found[day]
+        assert names_for(day)[0] in str(event["DESCRIPTION"]), day
+        assert event.decoded("DTSTART").astimezone(ZoneInfo(zone)).time() == time(9, 0)
+    assert date(2026, 3, 1) not in found  # no Sunday block
+
+
 def test_a_calendar_with_other_events_is_kept_aside_not_overwritten(tmp_path):
     path = tmp_path / "connect5.ics"
     writer = make_writer(path)
