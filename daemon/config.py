@@ -211,6 +211,12 @@ def _block(table: Any, problems: list[str]) -> BlockSettings | None:
         problems.append(f"block.time: {settings.time!r} is not HH:MM")
     if not 1 <= settings.minutes <= 240:
         problems.append(f"block.minutes: must be between 1 and 240, not {settings.minutes}")
+    for key in ("title", "opener"):
+        # RFC 5545 TEXT has no control characters (a calendar may refuse the whole file); line ends are escaped.
+        bad = sorted({f"U+{ord(ch):04X}" for ch in getattr(settings, key) if ord(ch) < 32 and ch not in "\n\t"
+                      or 0x7F <= ord(ch) < 0xA0})
+        if bad:
+            problems.append(f"block.{key}: control characters ({', '.join(bad)}) have no place in a calendar")
     if settings.writer not in base.WRITERS:
         problems.append(f"block.writer: {settings.writer!r} is not one of {', '.join(base.WRITERS)}")
         return settings

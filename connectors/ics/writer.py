@@ -48,6 +48,7 @@ from connectors.records import Block, BlockRef
 
 logger = logging.getLogger(__name__)
 
+MAX_HORIZON_DAYS = 36500
 SERIES_DESCRIPTION = "Five minutes for five people — open `connect5 today`"
 
 
@@ -159,6 +160,12 @@ class IcsBlockWriter:
             default=60,
             metadata={"doc": "days of past blocks kept in the file; older ones are pruned"},
         )
+
+        def problems(self) -> list[str]:
+            if not 0 <= self.horizon_days <= MAX_HORIZON_DAYS:
+                return [f"horizon_days: must be between 0 and {MAX_HORIZON_DAYS} (a hundred years),"
+                        f" not {self.horizon_days}"]
+            return []
 
     def __init__(self, options: Options | None = None, context: SourceContext | None = None):
         self.options = options or self.Options()

@@ -145,3 +145,28 @@ def test_a_source_checks_its_own_values_at_load_time(tmp_path):
     with pytest.raises(config.ConfigError, match=r"sources\.gmail\.batch_size: Gmail takes 1 to 100") as raised:
         config.load(path)
     assert "sources.gmail.poll_seconds: must be more than 0, not 0" in raised.value.problems
+
+
+@pytest.mark.parametrize(("days", "ok"), [(0, True), (36500, True), (-30, False), (1000000, False)])
+def test_the_block_horizon_is_checked_at_load_time_not_when_a_date_overflows(tmp_path, days, ok):
+    path = tmp_path / "config.toml"
+    path.write_text(f'[block]\nhorizon_days = {days}\n')
+    if ok:
+        assert config.load(path).block.options.horizon_days == days
+        return
+    with pytest.raises(config.ConfigError) as raised:
+        config.load(path)
+    assert raised.value.problems == [f"block.horizon_days: must be between 0 and 36500 (a hundred years), not {days}"]
+
+
+def test_control_characters_in_the_block_title_or_opener_are_refused_but_line_ends_are_text(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[block]\ntitle = "Connect\\u00075"\nopener = "Hi {first_name},\\n\\u001b[31mlong time!"\n')
+    with pytest.raises(config.ConfigError) as raised:
+        config.load(path)
+    assert raised.value.problems == [
+        "block.title: control characters (U+0007) have no place in a calendar",
+        "block.opener: control characters (U+001B) have no place in a calendar",
+    ]
+    path.write_text('[block]\ntitle = "Connect 5"\nopener = "Hi {first_name},\\n\\tlong time!"\n')
+    assert config.load(path).block.opener == "Hi {first_name},\n\tlong time!"
