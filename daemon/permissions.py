@@ -124,7 +124,7 @@ def keep_private(path: Path, what: str) -> None:
     except FileNotFoundError:
         return
     entry = Entry(path, what, stat.S_IMODE(status.st_mode), FILE_MODE)
-    if not stat.S_ISREG(status.st_mode) or entry.private:
+    if not stat.S_ISREG(status.st_mode) or entry.private or not _holds_a_block(path):
         return
     try:
         make_private(entry)

@@ -14,7 +14,7 @@ from connectors.base import SourceContext, SourceUnavailable
 from connectors.ics import IcsBlockWriter
 from connectors.ics.blockfile import BLOCK_UID
 from connectors.records import BlockPerson
-from daemon.permissions import inspect
+from daemon.permissions import inspect, keep_private
 from rules.block import render_block
 
 DAY = date(2026, 3, 2)
@@ -84,3 +84,14 @@ def test_only_a_configured_block_file_that_holds_a_block_of_ours_is_made_private
         path.chmod(0o644)
     assert [entry.path for entry in inspect(data, data / "tokens", foreign)] == [data]
     assert [entry.path for entry in inspect(data, data / "tokens", ours)] == [data, ours]
+
+
+def test_keeping_the_block_file_private_leaves_a_file_of_someone_elses_alone(tmp_path):
+    foreign, ours = tmp_path / "version", tmp_path / "mine.ics"
+    foreign.write_text("Linux version 6.1\n")
+    writer(ours).write(DAY, block())
+    for path in (foreign, ours):
+        path.chmod(0o444)
+    keep_private(foreign, "block file")
+    keep_private(ours, "block file")
+    assert stat.S_IMODE(foreign.stat().st_mode) == 0o444 and stat.S_IMODE(ours.stat().st_mode) == 0o400
