@@ -144,6 +144,8 @@ def write_block(store: Store, config: Config, home: Home, day: date, today: date
         try:
             restarting = restart and hasattr(writer, "restart")
             reference = writer.restart(day, block) if restarting else writer.write(day, block)
+            if getattr(writer, "started_afresh", False):
+                _write_past_days(store, config, writer, day)
         except BlockSeriesDeleted as error:
             from connectors.records import BlockRef
 
@@ -166,6 +168,30 @@ def write_block(store: Store, config: Config, home: Home, day: date, today: date
         if name == "ics" and writer is not None and hasattr(writer, "holds"):
             store.set_meta(FILE_SEEN, _file_seen(config, home, day, reference.etag))
     return reference
+
+
+def _write_past_days(store: Store, config: Config, writer, today: date) -> None:
+    """Put back the days before ``today`` that a deleted or broken .ics file lost (within its horizon).
+
+    The file is the user's record of whom each day showed; the store still has each
+    day's picks. They are rendered as of their own day; a failure is only logged.
+    """
+    from datetime import timedelta
+
+    from connectors.base import ConnectorError
+
+    oldest = today - timedelta(days=getattr(writer.options, "horizon_days", 0))
+    days = [parse_day(row["day"]) for row in store.query(
+        "SELECT day FROM blocks WHERE writer = 'ics' AND day >= ? AND day < ? ORDER BY day",
+        [oldest.isoformat(), today.isoformat()])]
+    try:
+        for day in days:
+            writer.write(day, block_for(store, config, day, day))
+    except (ConnectorError, OSError) as error:  # the day's own block is written: the rest is a bonus
+        log.warning("the days before %s were not written again into the block file: %s", today, error)
+        return
+    if days:
+        log.warning("the block file had lost the days before %s: wrote %d of them again", today, len(days))
 
 
 FILE_SEEN = "block_file_seen"  # meta: the .ics block file as last known to hold the block (see _file_seen)

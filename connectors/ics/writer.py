@@ -172,11 +172,14 @@ class IcsBlockWriter:
         default = (context.data_dir if context is not None else Path("~/.local/share/connect5")) / "connect5.ics"
         self.path = Path(self.options.path).expanduser() if self.options.path else default.expanduser()
         self._now = context.now if context is not None else _now_utc
+        self.started_afresh = False  # the last write found no block days in the file to keep
 
     def write(self, day: date, block: Block) -> BlockRef:
         """Put ``block`` on ``day``; idempotent, never a second event for one day."""
         target = self._file()
         existing, block_file = self._read(target, block.timezone)
+        # Nothing to build on (the file deleted, or moved aside): the days before may be written again.
+        self.started_afresh = not block_file.overrides
         now = self._now()
         result = updated(block_file, day, block, now, self.options.horizon_days)
         data = serialise(result, zone_years(result.series, day))

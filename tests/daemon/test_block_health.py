@@ -47,6 +47,26 @@ def test_today_writes_a_deleted_block_file_again(network, home):
     assert "already up to date" in network("today", env=MONDAY_LATER).output
 
 
+@pytest.mark.parametrize("damage", ["deleted", "cut short"])
+def test_a_lost_or_broken_block_file_gets_the_days_before_back_from_the_store(network, home, damage):
+    days = ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]
+    for day in days[:3]:
+        network("today", env={"CONNECT5_NOW": f"{day}T10:00:00+00:00"})
+    block = home / "connect5.ics"
+    shown = {day: block.read_text().count(f"RECURRENCE-ID;TZID=UTC:{day.replace('-', '')}T090000") for day in days}
+    assert shown == {"2026-03-02": 1, "2026-03-03": 1, "2026-03-04": 1, "2026-03-05": 0}
+    if damage == "deleted":
+        block.unlink()
+    else:
+        block.write_text(block.read_text()[:len(block.read_text()) // 2])  # a sync tool stopped halfway
+    result = network("today", env={"CONNECT5_NOW": "2026-03-05T10:00:00+00:00"})
+    assert "wrote 3 of them again" in result.output + result.stderr
+    text = block.read_text()
+    for day in days:
+        assert text.count(f"RECURRENCE-ID;TZID=UTC:{day.replace('-', '')}T090000") == 1, day
+    assert "DTSTART;TZID=UTC:20260302T090000" in text  # the series begins on the first day again
+
+
 def test_today_writes_the_block_to_a_path_set_since(network, home):
     network("today", env=MONDAY_MORNING)
     moved = home / "calendars" / "five.ics"
