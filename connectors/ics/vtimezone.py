@@ -84,8 +84,8 @@ def _vtimezone_lines(zone_name: str, first_year: int, last_year: int) -> tuple[s
             f"TZOFFSETFROM:{format_offset(before)}",
             f"TZOFFSETTO:{format_offset(after)}",
         ]
-        if onsets[1:]:
-            lines.append("RDATE:" + ",".join(format_local(onset) for onset in onsets[1:]))
+        # One RDATE per onset: RFC 5545 allows a list, but vobject reads only its first value.
+        lines += [f"RDATE:{format_local(onset)}" for onset in onsets[1:]]
         if observance_name:
             lines.append(f"TZNAME:{observance_name}")
         lines.append(f"END:{kind}")

@@ -137,6 +137,8 @@ def test_generated_vtimezone_gives_the_same_offsets_as_zoneinfo(tmp_path, zone):
     while moment < datetime(2028, 12, 30, tzinfo=UTC):
         assert moment.astimezone(generated).utcoffset() == moment.astimezone(reference).utcoffset(), moment
         moment += timedelta(hours=61)
+    # One onset per RDATE line: readers such as vobject take only the first value of a list.
+    assert not [line for line in path.read_text().splitlines() if line.startswith("RDATE:") and "," in line]
 
 
 def test_writing_the_same_day_twice_leaves_one_instance_and_the_file_untouched(tmp_path):
