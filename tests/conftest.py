@@ -12,6 +12,19 @@ import pytest
 from click.testing import CliRunner
 
 DATA = Path(__file__).parent / "data"
+# Ada's config with one Maildir source read from its start (format with maildir=...).
+MAILDIR_CONFIG = """
+[me]
+name = "Ada Lovelace"
+emails = ["ada@example.com"]
+timezone = "UTC"
+
+[[sources]]
+name = "mail"
+type = "maildir"
+path = ["{maildir}"]
+backfill_months = 0
+"""
 
 
 class Cli:

@@ -8,23 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import MAILDIR_CONFIG
 
 from connectors.records import Contact
 from daemon.cli import main
 from daemon.store import open_store
-
-CONFIG = """
-[me]
-name = "Ada Lovelace"
-emails = ["ada@example.com"]
-timezone = "UTC"
-
-[[sources]]
-name = "mail"
-type = "maildir"
-path = ["{maildir}"]
-backfill_months = 0
-"""
 
 BOB_ACME = "https://www.linkedin.com/in/bob-acme"
 BOB_INITECH = "https://www.linkedin.com/in/bob-initech"
@@ -45,7 +33,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CONNECT5_NOW", "2026-03-18T17:00:00+00:00")
     maildir = tmp_path / "Maildir"
     (tmp_path / "home").mkdir()
-    (tmp_path / "home" / "config.toml").write_text(CONFIG.format(maildir=maildir))
+    (tmp_path / "home" / "config.toml").write_text(MAILDIR_CONFIG.format(maildir=maildir))
     store = open_store(tmp_path / "home" / "connect5.db")
     store.import_contacts(
         [

@@ -7,24 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import MAILDIR_CONFIG
 
 from connectors.records import Contact
 from daemon.cli import main
 from daemon.store import open_store
 
 WREN = "https://www.linkedin.com/in/wren"
-CONFIG = """
-[me]
-name = "Ada Lovelace"
-emails = ["ada@example.com"]
-timezone = "UTC"
-
-[[sources]]
-name = "mail"
-type = "maildir"
-path = ["{maildir}"]
-backfill_months = 0
-"""
 SENT = """From: Ada Lovelace <ada@example.com>
 To: Wren Zeller <wren.z@ntt.example>
 Subject: hello
@@ -56,7 +45,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CONNECT5_NOW", "2026-11-30T07:30:00+00:00")
     home = tmp_path / "home"
     home.mkdir()
-    (home / "config.toml").write_text(CONFIG.format(maildir=tmp_path / "Maildir"))
+    (home / "config.toml").write_text(MAILDIR_CONFIG.format(maildir=tmp_path / "Maildir"))
     store = open_store(home / "connect5.db")
     store.import_contacts([Contact(key=WREN, name="Wren Zeller", company="NTT")], source="linkedin", snapshot=True)
     store.close()
