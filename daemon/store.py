@@ -86,7 +86,12 @@ class Store(ContactTables, ReviewTables):
         )
 
     def note_skipped(self, source: str, what: str, reason: str) -> None:
-        """Remember an input ``source`` could not read (for ``status``); the newest few per source are kept."""
+        """Remember an input ``source`` could not read (for ``status``); the newest few per source are kept.
+
+        ``what`` is often a path, whose bytes that are not UTF-8 (lone surrogates, which
+        SQLite refuses) are kept as ``\\xe9``.
+        """
+        what = what.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         self.log_event(SKIPPED, f"{what}: {reason}", source=source)
         self.db.execute(
             "DELETE FROM events WHERE level = ? AND source = ? AND id NOT IN"

@@ -243,7 +243,8 @@ class IcsSource:
             items = read_calendar(data, path, self.context.name, self.zone, window, follow.union(old_future))
         except CalendarFileError as error:
             age = time.time() - after.st_mtime_ns / 1e9
-            if age < SETTLE_SECONDS:
+            # A time ahead (synced from another clock: Syncthing, rsync -t) is no file being written now.
+            if -1 < age < SETTLE_SECONDS:
                 logger.info("calendar %s does not parse yet (being written?): %s", path, error)
                 settled_in = SETTLE_SECONDS - age + 1  # no watcher event says when it is done: come back then
                 self._retry_in = min(self._retry_in or settled_in, settled_in)

@@ -18,6 +18,11 @@ logger = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 0.25
 
 
+# Events that change nothing: watchdog (inotify) reports a file opened and closed
+# without a write, so each sync's own reads would otherwise wake the next sync.
+READS = frozenset({"opened", "closed_no_write"})
+
+
 class FolderWatcher:
     """Watches the folders of the configured files and folders; ``stop()`` ends it."""
 
@@ -34,6 +39,8 @@ class FolderWatcher:
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event):
+                if event.event_type in READS:
+                    return  # a file opened or closed unwritten (our own read among them) changed nothing
                 paths = [event.src_path, getattr(event, "dest_path", "")]
                 if any(watcher._interesting(path) for path in paths if path):
                     watcher._schedule()

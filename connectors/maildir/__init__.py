@@ -166,7 +166,7 @@ class MaildirSource:
         try:
             # Settled or not is the modification time's to say: it moves with every write.
             block = read_header_block(entry.path, entry.mtime_ns, now_ns)
-            item = build_item(block, entry.unique, entry.mtime_ns, self._identity)
+            item = build_item(block, as_text(entry.unique), entry.mtime_ns, self._identity)
         except FileNotFoundError:
             # Gone, or renamed (new/ -> cur/, another folder) since the listing: not
             # handled, so the next sync looks again.
@@ -182,6 +182,12 @@ class MaildirSource:
         except UnreadableMessageError as error:
             self._skip(entry.path, str(error))
             handled.add(entry.unique)
+            return None
+        except PermissionError as error:
+            # Often for a moment (a tool delivering with a tight mode, then chmod): not
+            # handled, so each sync tries it again; it shows in `status` meanwhile.
+            self._skip(entry.path, f"cannot read it yet ({error.strerror or error}); tried again at each sync")
+            scan.deferred.append(entry)
             return None
         except OSError as error:
             self._skip(entry.path, f"cannot read it ({error.strerror or error})")
@@ -229,3 +235,12 @@ class MaildirSource:
 
 
 __all__ = ["DEFAULT_SENT_FOLDERS", "DEFAULT_SKIPPED_FOLDERS", "MaildirSource"]
+
+
+def as_text(name: str) -> str:
+    """A file name as text the store can hold: bytes that are not UTF-8 (a Latin-1 name) as ``\\xe9``.
+
+    ``os.listdir`` hands them over as lone surrogates, which SQLite refuses; the
+    escaped form is as stable, so the external id stays the same at every sync.
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -92,7 +92,7 @@ def read_header_block(path: str, mtime_ns: int, now_ns: int) -> bytes:
         raise UnreadableMessageError("empty file")
     if len(data) >= HEADER_LIMIT:
         raise UnreadableMessageError(f"header block longer than {HEADER_LIMIT // 1024} KB")
-    if now_ns - mtime_ns < SETTLING_NS:
+    if -1_000_000_000 < now_ns - mtime_ns < SETTLING_NS:  # a time ahead is another clock's, not a write now
         raise MessageNotReadyError(path)
     if _only_header_lines(data):
         # RFC 5322 3.5: the body, and the blank line before it, are optional.

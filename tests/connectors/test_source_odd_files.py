@@ -1,0 +1,82 @@
+"""Files as machines leave them: a name that is not UTF-8, a mode that shuts us out for a while,
+a modification time ahead of the clock, and the watcher's own reads."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fakes.maildir import deliver, make_folder, make_source, message, pull, subjects
+from fakes.unprivileged import run_python
+
+from connectors.base import SourceContext
+from connectors.ics import IcsSource
+from connectors.ics.watch import DEBOUNCE_SECONDS, FolderWatcher
+
+
+def test_a_file_name_that_is_not_utf8_is_read_with_a_stable_text_id(tmp_path):
+    inbox = make_folder(tmp_path / "Maildir")
+    latin1 = os.path.join(os.fsencode(inbox / "new"), b"1900000050.M1P1.h\xe9te")
+    with open(latin1, "wb") as handle:
+        handle.write(message(1))
+    items, cursor = pull(make_source(inbox))
+    [item] = items
+    assert item.external_id == "1900000050.M1P1.h\\xe9te"
+    item.external_id.encode("utf-8")  # what SQLite takes: no lone surrogates
+    assert pull(make_source(inbox), cursor)[0] == []
+
+
+def test_a_message_unreadable_for_a_while_is_read_once_its_mode_allows(tmp_path):
+    inbox = make_folder(tmp_path / "Maildir")
+    shut = deliver(inbox, message(1), mtime=time.time() - 3600)
+    deliver(inbox, message(2), mtime=time.time() - 3600)
+    shut.chmod(0)
+    # As a user whom modes bind (root reads mode 000 regardless): the other message comes, this one waits.
+    code = (f"from fakes.maildir import make_source, pull, subjects\nfrom pathlib import Path\n"
+            f"items, cursor = pull(make_source(Path({str(inbox)!r})))\nprint(subjects(items))\nprint(cursor)\n")
+    result = run_python(f"import sys; sys.path.insert(0, {str(Path(__file__).parent.parent)!r})\n" + code)
+    assert result.returncode == 0, result.stderr
+    seen, cursor = result.stdout.splitlines()
+    assert seen == "['Message 2']" and "cannot read it yet" in result.stderr
+    shut.chmod(0o600)
+    assert subjects(pull(make_source(inbox), cursor)[0]) == ["Message 1"]
+
+
+def test_a_broken_calendar_with_a_time_ahead_is_skipped_not_awaited(tmp_path):
+    broken = tmp_path / "cal.ics"
+    broken.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:cut\n")
+    ahead = time.time() + 86400  # synced from a clock a day ahead
+    os.utime(broken, (ahead, ahead))
+    context = SourceContext(name="calendar", timezone="UTC", now=lambda: datetime(2026, 3, 2, 12, tzinfo=UTC))
+    batches = list(IcsSource(IcsSource.Options(path=[str(broken)]), context).sync(None))
+    assert batches[-1].retry_in is None
+    assert any("cannot be parsed" in reason for batch in batches for _, reason in batch.skipped)
+
+
+def test_the_calendar_watcher_is_not_woken_by_a_file_being_read(tmp_path):
+    calendar = tmp_path / "cal.ics"
+    calendar.write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
+    woken = threading.Event()
+    watcher = FolderWatcher([tmp_path], woken.set)
+    try:
+        time.sleep(0.2)
+        for _ in range(3):
+            calendar.read_bytes()  # what each sync does
+        assert not woken.wait(DEBOUNCE_SECONDS * 4)
+        calendar.write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n\n")
+        assert woken.wait(5)
+    finally:
+        watcher.stop()
+
+
+def test_a_skipped_file_whose_name_is_not_utf8_is_noted_for_status(tmp_path):
+    from daemon.store import open_store
+
+    store = open_store(tmp_path / "connect5.db")
+    with store.atomic():
+        store.note_skipped("mail", os.fsdecode(b"/mail/new/h\xe9te"), "not a mail message")
+    count, rows = store.skipped_inputs("mail")
+    assert count == 1 and rows[0]["message"].startswith("/mail/new/h\\xe9te: not a mail message")
