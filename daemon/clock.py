@@ -105,3 +105,15 @@ def next_block(now: datetime, zone: str, hhmm: str, days) -> datetime:
     if is_block_day(today, days) and at_local(today, hhmm, zone) > now:
         return at_local(today, hhmm, zone)
     return at_local(next_block_day(today, days), hhmm, zone)
+
+
+def last_run_day(marked: str | None, today: date) -> date:
+    """The day a daily job last ran, as remembered (``marked``, YYYY-MM-DD); ``today`` when never.
+
+    A day after tomorrow is no date-line crossing but a clock that was set wrong
+    when it ran (a bad clock at boot, a restored machine): it must not stop the
+    job until that day comes, so it counts as today.
+    """
+    if not marked or date.fromisoformat(marked) > today + timedelta(days=1):
+        return today
+    return date.fromisoformat(marked)

@@ -145,8 +145,8 @@ class Daemon:
             return False
         if today.isoformat() == self.last_morning:
             return self._block_gone(today)  # done today, unless its block file went away since
-        if today.isoformat() < (self.store.meta("morning_day") or ""):
-            return False  # the clock stepped back, or we flew west over the date line: that day has gone by
+        if today < clock.last_run_day(self.store.meta("morning_day"), today):
+            return False  # we flew west over the date line: that day has gone by
         earliest = min(self.config.picking.at, self.config.block.time)
         return now >= clock.at_local(today, earliest, zone)
 
@@ -183,7 +183,8 @@ class Daemon:
             return
         self.last_morning = today.isoformat()
         with self.store.atomic():  # remembered across restarts, for morning_due
-            self.store.set_meta("morning_day", max(today.isoformat(), self.store.meta("morning_day") or ""))
+            last = clock.last_run_day(self.store.meta("morning_day"), today)
+            self.store.set_meta("morning_day", max(today, last).isoformat())
         if chosen_before:  # a restart, or the block written again: nothing chosen now
             log.debug("morning job for %s: its %d picks were chosen before", today, len(picks))
         else:

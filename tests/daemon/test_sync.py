@@ -172,3 +172,19 @@ def test_a_failed_block_write_is_tried_again_later_not_dropped(world, tmp_path, 
     daemon.run_morning(morning_time)
     assert len(writes) == 2 and store.meta("morning_day") == NOW.date().isoformat()
     assert store.query("SELECT state FROM blocks") == [{"state": "written"}]
+
+
+@pytest.mark.parametrize(("marked", "due"), [("2027-03-01", True), ("2026-11-28", False), ("2026-11-26", True)])
+def test_a_morning_marked_by_a_clock_set_ahead_does_not_stop_the_job_until_that_day(world, marked, due):
+    # Tomorrow's mark is the date line (flown west: that day has gone by); months ahead, a clock set wrong.
+    from daemon import loop
+
+    store, config, home, _ = world
+    with store.atomic():
+        store.set_meta("morning_day", marked)
+    daemon = loop.Daemon(home=home, config=config, store=store)
+    morning_time = NOW.replace(hour=8)  # a Friday, after the default 07:00
+    assert daemon.morning_due(morning_time) is due
+    if due:
+        daemon.run_morning(morning_time)
+        assert store.meta("morning_day") == NOW.date().isoformat()
