@@ -163,10 +163,16 @@ class IcsSource:
         # A file whose folder is gone for now (unmounted?) is not deleted.
         gone = [path for path in sorted(set(files) - set(found))
                 if not any(Path(path).is_relative_to(root) for root in missing)]
+        # One taken out of the config is no longer read; its meetings are not cancelled.
+        dropped = [path for path in gone if not any(Path(path).is_relative_to(root) for root in self.roots)]
+        for path in dropped:
+            logger.info("calendar file %s is no longer in the config: its meetings stay as they were", path)
+            del files[path]
+        gone = [path for path in gone if path not in dropped]
         follow = set(held).union(*(files[path]["future"] for path in gone))
         seen: set[str] = set()  # every id read in this sync, past ones too
         out = _Outbox(first=cursor is None, last=cursor, skipped=self._skipped)
-        changed = out.first or bool(gone)
+        changed = out.first or bool(gone) or bool(dropped)
         # Items of several files share a batch, and the cursor (which lists every file) is
         # written once per batch. A batch's cursor counts exactly the files whose items are
         # all in it or before it.

@@ -1,6 +1,7 @@
-"""The .ics source when a meeting moves: to another file of a vdir, or past the read window.
+"""The .ics source when a meeting moves (to another file of a vdir, or past the read
+window), or when its calendar leaves the config.
 
-Neither is a cancellation. Every test drives ``IcsSource.sync`` the way the daemon
+None of these is a cancellation. Every test drives ``IcsSource.sync`` the way the daemon
 does: each sync gets the cursor of the previous one's last batch, the clock moves
 between them, and the files are real files in ``tmp_path``.
 """
@@ -208,3 +209,17 @@ def test_a_sync_holding_missing_ids_asks_to_come_back_when_the_hold_ends(tmp_pat
     old.unlink()
     batches = list(daemon.source.sync(daemon.cursor))
     assert batches and HOLD_SECONDS - 5 < batches[-1].retry_in <= HOLD_SECONDS + 1
+
+
+def test_a_calendar_taken_out_of_the_config_keeps_its_meetings_as_they_were(tmp_path):
+    work, home = tmp_path / "work.ics", tmp_path / "home.ics"
+    write(work, event("call@example.org", CALL))
+    write(home, event("other@example.org", CALL + timedelta(days=1)))
+    daemon = Daemon(work, home)
+    assert set(latest(daemon.sync())) == {"call@example.org", "other@example.org"}
+    # The user edits path = [work, home] down to [home]; the daemon reloads with the same cursor.
+    context = SourceContext(name="calendar", timezone="Europe/Berlin", now=daemon.clock)
+    daemon.source = IcsSource(IcsSource.Options(path=[str(home)]), context)
+    assert daemon.sync() == []
+    assert daemon.sync(timedelta(seconds=HOLD_SECONDS + 60)) == []  # nothing cancelled, ever
+    assert str(work) not in json.loads(daemon.cursor)["files"]
