@@ -215,7 +215,10 @@ def _check_sources(config, findings: list[Finding]) -> None:
             continue
         for text in [paths] if isinstance(paths, str) else paths:
             path = Path(text).expanduser()
-            if path.exists():
+            if source.type == "maildir" and path.exists() and not path.is_dir():
+                findings.append(Finding("source", False, f"{source.name}: {path} is a file, not a Maildir folder",
+                                        f"name the folder holding cur/, new/ and tmp/ in sources.{source.name}.path"))
+            elif path.exists():
                 findings.append(Finding("source", True, f"{source.name}: {path} exists"))
             else:
                 findings.append(Finding("source", False, f"{source.name}: {path} does not exist",

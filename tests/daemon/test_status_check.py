@@ -183,6 +183,17 @@ def test_check_names_a_source_whose_path_is_missing(cli, synced):
     assert f"calendar: {synced / 'calendar.ics'} does not exist" in text
 
 
+def test_check_names_a_maildir_path_that_is_a_file(cli, synced):
+    import shutil
+
+    shutil.rmtree(synced / "Maildir")
+    (synced / "Maildir").write_text("an mbox, say\n")
+    code, text = check(cli)
+    assert code == 1
+    assert f"mail: {synced / 'Maildir'} is a file, not a Maildir folder" in text
+    assert f"calendar: {synced / 'calendar.ics'} exists" in text  # a calendar may be a file
+
+
 def test_check_refuses_a_store_of_another_program(cli, synced):
     (synced / "connect5.db").unlink()
     other = sqlite3.connect(synced / "connect5.db")
