@@ -67,8 +67,12 @@ class DaemonLock:
             else:
                 message = f"{other.describe()} is running on {self.path.parent}; try again when it has finished"
             raise AlreadyRunningError(message, other) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()} {self.kind}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {self.kind}\n".encode(), 0)
+        except OSError as error:  # a full disk: named, so it is not taken for stdout's
+            os.close(fd)
+            raise OSError(error.errno, error.strerror, str(self.path)) from None
         self.fd = fd
 
     def release(self) -> None:

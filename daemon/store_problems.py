@@ -50,7 +50,8 @@ def access_problem(error: BaseException, path: Path) -> str | None:
     path = Path(path)
     if isinstance(error, sqlite3.Error):
         code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
-        if code == sqlite3.SQLITE_FULL:
+        # A full disk may also say "disk I/O error": growing the -shm file beside a store it opens.
+        if code == sqlite3.SQLITE_FULL or code == sqlite3.SQLITE_IOERR and _no_space(path.parent):
             return full_disk(path)
         if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
             reason = unwritable(path.parent, path, Path(f"{path}-wal"), Path(f"{path}-shm"))
@@ -73,8 +74,16 @@ def access_problem(error: BaseException, path: Path) -> str | None:
     return None
 
 
+def _no_space(folder: Path) -> bool:
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
 def full_disk(path: Path, what: str = "the store") -> str:
-    return f"the disk holding {what} is full ({path}); free some space and try again"
+    where = "" if what == str(path) else f" ({path})"
+    return f"the disk holding {what} is full{where}; free some space and try again"
 
 
 def unwritable(folder: Path, *files: Path) -> tuple[str, str] | None:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,3 +201,31 @@ def test_a_command_that_finds_the_disk_full_says_so_in_one_line(cli, home, monke
     assert result.exit_code == 1
     assert one_line(result.stderr) == (f"connect5: the disk holding the store is full ({home / 'connect5.db'});"
                                        " free some space and try again")
+
+
+def test_a_disk_already_full_at_start_is_named_by_run_and_today_not_taken_for_stdout(tmp_path):
+    # A real full disk: a 1 MB tmpfs in a mount namespace of the test's own (root in CI, as here).
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = f"""
+set -e
+mount -t tmpfs -o size=1m tmpfs {disk}
+mkdir -m 700 {disk}/home
+printf '[me]\\ntimezone = "UTC"\\n' > {disk}/home/config.toml
+{sys.executable} -m daemon --home {disk}/home import linkedin {DATA / "linkedin" / "export-2018-legacy.csv"} >/dev/null
+dd if=/dev/zero of={disk}/fill bs=1k count=4000 2>/dev/null || true
+rm -f {disk}/home/connect5.db-shm {disk}/home/connect5.db-wal
+for command in "run --once" "today"; do
+    {sys.executable} -m daemon --home {disk}/home $command >/dev/null 2>>{tmp_path}/errors || echo "exit $?" >> {tmp_path}/errors
+done
+"""
+    unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-rm"]
+    result = subprocess.run([*unshare, "sh", "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CONNECT5_NOW": "2026-11-27T10:00:00+00:00"})
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "errors").read_text().splitlines()
+    assert lines == [
+        f"connect5: the disk holding {disk}/home/connect5.lock is full; free some space and try again", "exit 1",
+        f"connect5: the disk holding the store is full ({disk}/home/connect5.db); free some space and try again",
+        "exit 1",
+    ], lines
