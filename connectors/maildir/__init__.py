@@ -117,7 +117,8 @@ class MaildirSource:
         for folder in self.folders():
             floor = previous.floors.get(folder.path)
             fresh = floor is None
-            scans.append(FolderScan(folder, list_entries(folder), cutoff_ns if fresh else floor, fresh, previous.seen))
+            entries, complete = list_entries(folder)
+            scans.append(FolderScan(folder, entries, cutoff_ns if fresh else floor, fresh, previous.seen, complete))
         total = sum(len(scan.candidates) for scan in scans)
         handled: set[str] = set()
         items: list[MailItem] = []

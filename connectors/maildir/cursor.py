@@ -79,9 +79,11 @@ def decode(cursor: str) -> ScanState:
 class FolderScan:
     """One folder during a sync: its listing, what is left to read, and what must be retried."""
 
-    def __init__(self, folder: Folder, entries: list[Entry], floor: int, fresh: bool, seen: frozenset[str]):
+    def __init__(self, folder: Folder, entries: list[Entry], floor: int, fresh: bool, seen: frozenset[str],
+                 complete: bool = True):
         self.folder = folder
         self.floor = floor
+        self.complete = complete  # False: a subfolder could not be listed, and the floor stays
         self.fresh = fresh  # never read before: the backfill limit applies
         above = entries[bisect_left(entries, (floor,)) :]
         # Files at or above the floor already handled by an earlier sync.
@@ -92,6 +94,8 @@ class FolderScan:
         self.deferred: list[Entry] = []  # done for now, to be read again next sync
 
     def next_floor(self, settled_ns: int) -> int:
+        if not self.complete:
+            return self.floor  # what the unlisted subfolder holds is still to be read
         limit = settled_ns
         if self.position < len(self.candidates):
             limit = min(limit, self.candidates[self.position].changed_ns)

@@ -109,13 +109,16 @@ def unique_name(file_name: str) -> str:
     return file_name
 
 
-def list_entries(folder: Folder) -> list[Entry]:
-    """The messages in ``folder``'s ``new/`` then ``cur/``, one per unique name.
+def list_entries(folder: Folder) -> tuple[list[Entry], bool]:
+    """The messages in ``folder``'s ``new/`` then ``cur/``, one per unique name, and whether both were listed.
 
     ``new/`` is listed first, so a message renamed into ``cur/`` while we list is
     seen at least once; when it is seen twice the ``cur/`` name (the newer) wins.
+    A subfolder that cannot be listed (its mode, for now) makes the listing partial:
+    the folder's cursor must not move past what it may hold.
     """
     entries: dict[str, Entry] = {}
+    complete = True
     for subdirectory in ("new", "cur"):
         try:
             scanner = os.scandir(os.path.join(folder.path, subdirectory))
@@ -123,6 +126,7 @@ def list_entries(folder: Folder) -> list[Entry]:
             continue
         except OSError as error:
             logger.warning("Cannot list %s/%s: %s", folder.path, subdirectory, error.strerror or error)
+            complete = False
             continue
         with scanner:
             for child in scanner:
@@ -136,4 +140,4 @@ def list_entries(folder: Folder) -> list[Entry]:
                     continue  # not a regular file
                 unique = unique_name(child.name)
                 entries[unique] = Entry(status.st_ctime_ns, unique, child.path, status.st_size, status.st_mtime_ns)
-    return sorted(entries.values())
+    return sorted(entries.values()), complete

@@ -15,6 +15,8 @@ from fakes.unprivileged import run_python
 from connectors.base import SourceContext
 from connectors.ics import IcsSource
 from connectors.ics.watch import DEBOUNCE_SECONDS, FolderWatcher
+from connectors.maildir.cursor import FolderScan
+from connectors.maildir.folders import find_folders, list_entries
 
 
 def test_a_file_name_that_is_not_utf8_is_read_with_a_stable_text_id(tmp_path):
@@ -80,3 +82,27 @@ def test_a_skipped_file_whose_name_is_not_utf8_is_noted_for_status(tmp_path):
         store.note_skipped("mail", os.fsdecode(b"/mail/new/h\xe9te"), "not a mail message")
     count, rows = store.skipped_inputs("mail")
     assert count == 1 and rows[0]["message"].startswith("/mail/new/h\\xe9te: not a mail message")
+
+
+def test_a_folder_whose_cur_cannot_be_listed_keeps_its_floor_until_it_can(tmp_path):
+    # Its messages may be older than the floor would move to (the last ten minutes are
+    # always read again, so a test cannot wait for that): the listing says it is partial.
+    inbox = make_folder(tmp_path / "Maildir")
+    deliver(inbox, message(1), subdir="cur", flags="S")
+    deliver(inbox, message(2))
+    (inbox / "cur").chmod(0)
+    code = ("from connectors.maildir.folders import find_folders, list_entries\n"
+            f"[folder] = find_folders({str(inbox)!r})\nentries, complete = list_entries(folder)\n"
+            "print(len(entries), complete)\n")
+    try:
+        result = run_python(code)
+    finally:
+        (inbox / "cur").chmod(0o700)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "False"] and "Cannot list" in result.stderr
+    [folder] = find_folders(str(inbox))
+    entries, complete = list_entries(folder)
+    assert (len(entries), complete) == (2, True)
+    settled = time.time_ns()
+    assert FolderScan(folder, entries[:1], 5, False, frozenset(), complete=False).next_floor(settled) == 5
+    assert FolderScan(folder, entries, 5, False, frozenset()).next_floor(settled) > 5
