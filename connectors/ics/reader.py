@@ -229,7 +229,8 @@ class IcsSource:
                 del still_held[identifier]
                 cancellations.append(_cancellation(self.context.name, identifier, start_text))
         if cancellations:
-            logger.info("calendar: %d future items missing from every file are cancelled", len(cancellations))
+            logger.info("%s: %d future items missing from every file are cancelled",
+                        self.context.name, len(cancellations))
         return kept, still_held, cancellations
 
     def _read(self, path: str, signature: list[int], entry: dict | None, now: datetime, follow: set[str]):
