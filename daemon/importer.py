@@ -53,7 +53,7 @@ def import_linkedin(store: Store, export, *, mark_gone: str = "guarded") -> dict
 
     An export holding nobody (a file cut after its header, every row damaged) is
     refused when the store has a network: as a snapshot it would mark everyone gone.
-    So, while ``mark_gone`` is "guarded", is one that would mark more than half of
+    While ``mark_gone`` is "guarded", so is one that would mark more than half of
     the network gone, or that looks older than the network (``LATER_MISSING``):
     an old export picked up by mistake, or a file of a few people to add. With
     "none" nobody is marked gone; with "all" the export is the network, as it says.
