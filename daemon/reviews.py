@@ -203,11 +203,13 @@ class ReviewTables:
 
     def open_reviews(self, ids) -> int:
         """How many of review rows ``ids`` are still open."""
-        ids = list(ids)
-        if not ids:
-            return 0
-        return self.db.execute(f"SELECT count(*) FROM review WHERE resolved IS NULL AND id IN ({', '.join('?' * len(ids))})",
-                               ids).fetchone()[0]
+        ids, count = sorted(ids), 0
+        for start in range(0, len(ids), 500):  # well under SQLite's limit on parameters
+            chunk = ids[start:start + 500]
+            count += self.db.execute(
+                f"SELECT count(*) FROM review WHERE resolved IS NULL AND id IN ({', '.join('?' * len(chunk))})",
+                chunk).fetchone()[0]
+        return count
 
     def _interaction_id(self, target) -> int | None:
         row = self.db.execute(
