@@ -17,8 +17,9 @@ configured weekdays is added to the master as an RDATE so its override stays val
 
 A file that cannot be read, or that holds events that are not ours, is moved aside
 to ``<name>.broken-<UTC timestamp>`` and rewritten: the morning job never fails
-because of it. A symlink at the path is followed (the file it points to is
-replaced, the link stays); a device, FIFO or folder there is refused. icalendar is imported only in that case (see ``connectors.ics.fallback``).
+because of it. icalendar is imported only in that case (see
+``connectors.ics.fallback``). A symlink at the path is followed (the file it
+points to is replaced, the link stays); a device, FIFO or folder there is refused.
 """
 
 from __future__ import annotations
@@ -282,8 +283,9 @@ class IcsBlockWriter:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket")):
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+    for test, name in kinds:
         if test(mode):
             return name
     return "not a regular file"
