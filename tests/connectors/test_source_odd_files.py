@@ -106,3 +106,46 @@ def test_a_folder_whose_cur_cannot_be_listed_keeps_its_floor_until_it_can(tmp_pa
     settled = time.time_ns()
     assert FolderScan(folder, entries[:1], 5, False, frozenset(), complete=False).next_floor(settled) == 5
     assert FolderScan(folder, entries, 5, False, frozenset()).next_floor(settled) > 5
+
+
+def _woken_by(woken: threading.Event, change) -> bool:
+    woken.clear()
+    change()
+    return woken.wait(5)
+
+
+def test_a_vdir_deleted_and_made_again_is_watched_again(tmp_path):
+    import shutil
+
+    vdir = tmp_path / "calendars" / "work"
+    vdir.mkdir(parents=True)
+    (vdir / "a.ics").write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
+    woken = threading.Event()
+    watcher = FolderWatcher([vdir], woken.set)
+    try:
+        time.sleep(0.2)
+        assert _woken_by(woken, lambda: shutil.rmtree(vdir))
+        assert _woken_by(woken, lambda: vdir.mkdir())
+        time.sleep(DEBOUNCE_SECONDS * 2)
+        assert _woken_by(woken, lambda: (vdir / "b.ics").write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n"))
+    finally:
+        watcher.stop()
+
+
+def test_a_calendar_file_whose_folder_comes_later_is_watched_from_then(tmp_path):
+    calendar = tmp_path / "synced" / "personal" / "cal.ics"
+    woken = threading.Event()
+    watcher = FolderWatcher([calendar], woken.set)
+    try:
+        time.sleep(0.2)
+        assert _woken_by(woken, lambda: calendar.parent.mkdir(parents=True))
+        time.sleep(DEBOUNCE_SECONDS * 2)
+        assert _woken_by(woken, lambda: calendar.write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n"))
+        time.sleep(DEBOUNCE_SECONDS * 2)
+        assert _woken_by(woken, lambda: calendar.write_text("BEGIN:VCALENDAR\n\nEND:VCALENDAR\n"))
+        time.sleep(DEBOUNCE_SECONDS * 2)
+        woken.clear()
+        (calendar.parent / "notes.txt").write_text("x")
+        assert not woken.wait(DEBOUNCE_SECONDS * 4)
+    finally:
+        watcher.stop()
