@@ -37,6 +37,10 @@ from connectors.records import Batch, MailItem
 
 logger = logging.getLogger(__name__)
 
+# A message whose mode shuts us out is tried again at each sync for this long after
+# it last changed (a chmod counts), then skipped for good.
+UNREADABLE_GRACE_NS = 3600 * 1_000_000_000
+
 BATCH_SIZE = 1000
 DEFAULT_SENT_FOLDERS = (
     "Sent", "Sent Items", "Sent Mail", "Sent Messages", "Gesendet", "Gesendete Objekte",
@@ -185,10 +189,15 @@ class MaildirSource:
             handled.add(entry.unique)
             return None
         except PermissionError as error:
-            # Often for a moment (a tool delivering with a tight mode, then chmod): not
-            # handled, so each sync tries it again; it shows in `status` meanwhile.
-            self._skip(entry.path, f"cannot read it yet ({error.strerror or error}); tried again at each sync")
-            scan.deferred.append(entry)
+            if now_ns - entry.changed_ns < UNREADABLE_GRACE_NS:
+                # Often for a moment (a tool delivering with a tight mode, then chmod): not
+                # handled, so each sync tries it again; it shows in `status` meanwhile.
+                self._skip(entry.path, f"cannot read it yet ({error.strerror or error}); tried again at each sync")
+                scan.deferred.append(entry)
+                return None
+            # Unreadable for long: skipped for good, or the folder's cursor would wait for it forever.
+            self._skip(entry.path, f"cannot read it ({error.strerror or error})")
+            handled.add(entry.unique)
             return None
         except OSError as error:
             self._skip(entry.path, f"cannot read it ({error.strerror or error})")

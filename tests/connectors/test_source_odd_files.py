@@ -47,6 +47,22 @@ def test_a_message_unreadable_for_a_while_is_read_once_its_mode_allows(tmp_path)
     assert subjects(pull(make_source(inbox), cursor)[0]) == ["Message 1"]
 
 
+def test_a_message_unreadable_for_long_is_skipped_for_good_so_the_cursor_moves_on(tmp_path):
+    inbox = make_folder(tmp_path / "Maildir")
+    shut = deliver(inbox, message(1), mtime=time.time() - 3600)
+    shut.chmod(0)
+    # No grace left (as for a file that changed over an hour ago; a test cannot age its ctime).
+    code = (f"import connectors.maildir\nconnectors.maildir.UNREADABLE_GRACE_NS = 0\n"
+            f"from fakes.maildir import make_source, pull, subjects\nfrom pathlib import Path\n"
+            f"items, cursor = pull(make_source(Path({str(inbox)!r})))\nprint(subjects(items))\nprint(cursor)\n")
+    result = run_python(f"import sys; sys.path.insert(0, {str(Path(__file__).parent.parent)!r})\n" + code)
+    assert result.returncode == 0, result.stderr
+    seen, cursor = result.stdout.splitlines()
+    assert seen == "[]" and "cannot read it (Permission denied)" in result.stderr
+    shut.chmod(0o600)
+    assert pull(make_source(inbox), cursor)[0] == []  # handled: `sync --again` reads it
+
+
 def test_a_broken_calendar_with_a_time_ahead_is_skipped_not_awaited(tmp_path):
     broken = tmp_path / "cal.ics"
     broken.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:cut\n")
