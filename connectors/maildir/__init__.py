@@ -24,7 +24,14 @@ from datetime import timedelta
 from connectors.base import SourceContext, SourceUnavailable, Watcher
 from connectors.maildir import cursor as scan_cursor
 from connectors.maildir.cursor import FolderScan, ScanState
-from connectors.maildir.folders import Entry, Folder, find_folders, is_draft, list_entries
+from connectors.maildir.folders import (
+    UNREADABLE_GRACE_NS,
+    Entry,
+    Folder,
+    find_folders,
+    is_draft,
+    list_entries,
+)
 from connectors.maildir.message import (
     SETTLING_NS,
     Identity,
@@ -36,10 +43,6 @@ from connectors.maildir.message import (
 from connectors.records import Batch, MailItem
 
 logger = logging.getLogger(__name__)
-
-# A message whose mode shuts us out is tried again at each sync for this long after
-# it last changed (a chmod counts), then skipped for good.
-UNREADABLE_GRACE_NS = 3600 * 1_000_000_000
 
 BATCH_SIZE = 1000
 DEFAULT_SENT_FOLDERS = (

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
 logger = logging.getLogger(__name__)
 
+# A message (or a cur/ or new/ folder) whose mode shuts us out is tried again at each
+# sync for this long after it last changed (a chmod counts), then given up on: waiting
+# for it forever would hold its folder's cursor back.
+UNREADABLE_GRACE_NS = 3600 * 1_000_000_000
 # Directories that hold no mail but can be large (notmuch's and mu's databases).
 IGNORED_DIRECTORIES = frozenset({"cur", "new", "tmp", ".notmuch", ".mu", ".git"})
 
@@ -109,13 +114,22 @@ def unique_name(file_name: str) -> str:
     return file_name
 
 
+def _shut_for_now(path: str) -> bool:
+    """Whether a folder we cannot list changed within ``UNREADABLE_GRACE_NS`` (a chmod counts): worth waiting for."""
+    try:
+        return time.time_ns() - os.stat(path).st_ctime_ns < UNREADABLE_GRACE_NS
+    except OSError:
+        return False
+
+
 def list_entries(folder: Folder) -> tuple[list[Entry], bool]:
     """The messages in ``folder``'s ``new/`` then ``cur/``, one per unique name, and whether both were listed.
 
     ``new/`` is listed first, so a message renamed into ``cur/`` while we list is
     seen at least once; when it is seen twice the ``cur/`` name (the newer) wins.
-    A subfolder that cannot be listed (its mode, for now) makes the listing partial:
-    the folder's cursor must not move past what it may hold.
+    A subfolder that cannot be listed (its mode, for now) makes the listing partial,
+    so the folder's cursor does not move past what it may hold, for as long as it
+    changed within ``UNREADABLE_GRACE_NS``; after that it is given up on.
     """
     entries: dict[str, Entry] = {}
     complete = True
@@ -126,7 +140,7 @@ def list_entries(folder: Folder) -> tuple[list[Entry], bool]:
             continue
         except OSError as error:
             logger.warning("Cannot list %s/%s: %s", folder.path, subdirectory, error.strerror or error)
-            complete = False
+            complete = complete and not _shut_for_now(os.path.join(folder.path, subdirectory))
             continue
         with scanner:
             for child in scanner:
