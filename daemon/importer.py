@@ -117,12 +117,16 @@ def _refuse_a_shrinking_export(store: Store, contacts) -> None:
     later = [key for key, connected in missing if newest and connected and connected > newest]
     if len(missing) * 2 <= len(kept) and len(later) < LATER_MISSING:
         return
-    why = f"it lacks {len(missing)} of the {len(kept)} people in your network"
     if len(later) >= LATER_MISSING:
-        why += f", {len(later)} of them connected after its newest connection ({newest})"
+        # Older: adding it would bring back who left since and old jobs, so --add-only is no cure.
+        raise RefusedExportError(
+            f"nothing imported: it looks older than the network you imported ({len(later)} people connected"
+            f" after its newest connection, {newest}, and it lacks {len(missing)} of your {len(kept)});"
+            " import a newer export, or --mark-gone takes it as your whole network all the same")
     raise RefusedExportError(
-        f"nothing imported: {why}. An older export, or a file of a few people? --add-only imports it"
-        " marking nobody gone; --mark-gone takes it as your whole network and marks the rest gone")
+        f"nothing imported: it lacks {len(missing)} of the {len(kept)} people in your network. A file of a few"
+        " people? --add-only adds and updates them, marking nobody gone; --mark-gone takes it as your whole"
+        " network and marks the rest gone")
 
 
 def import_vcards(

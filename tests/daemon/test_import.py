@@ -241,9 +241,9 @@ def test_an_older_export_is_refused_before_it_marks_anyone_gone_unless_told_what
     result = cli("import", "linkedin", str(older), ok=False)
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.strip() == (
-        f"connect5: {older}: nothing imported: it lacks 3 of the 7 people in your network, 3 of them connected"
-        " after its newest connection (2020-03-05). An older export, or a file of a few people? --add-only imports"
-        " it marking nobody gone; --mark-gone takes it as your whole network and marks the rest gone")
+        f"connect5: {older}: nothing imported: it looks older than the network you imported (3 people connected"
+        " after its newest connection, 2020-03-05, and it lacks 3 of your 7); import a newer export, or"
+        " --mark-gone takes it as your whole network all the same")
     assert all(row["state"] == "active" for row in cli.json("contacts", "list"))
     assert cli.json("import", "linkedin", "--add-only", str(older))["vanished"] == 0
     assert cli.json("import", "linkedin", "--mark-gone", str(older))["vanished"] == 3
@@ -256,7 +256,7 @@ def test_an_export_lacking_more_than_half_the_network_is_refused_but_half_is_tak
     few = tmp_path / "few.csv"
     few.write_text(HEADER + rows[0] + "\n" + rows[1] + "\n", encoding="utf-8")
     refused = cli("import", "linkedin", str(few), ok=False)
-    assert refused.exit_code == 1 and "it lacks 4 of the 6 people in your network. An older" in refused.stderr
+    assert refused.exit_code == 1 and "it lacks 4 of the 6 people in your network. A file of a few" in refused.stderr
     half = tmp_path / "half.csv"
     half.write_text(HEADER + "".join(row + "\n" for row in rows[:3]), encoding="utf-8")
     assert "3 no longer in the export (kept, marked)" in cli("import", "linkedin", str(half)).stdout
