@@ -54,17 +54,16 @@ def _moment(text: str | None) -> datetime | None:
 
 class ReviewTables:
     def add_review(self, kind: str, value: str, candidates: list[str], reason: str, source: str,
-                   item: tuple[str, str] | None = None) -> int:
+                   item: tuple[str, str, datetime | None] | None = None) -> int:
         """Open (or see again) the review row for ``kind``/``value``; returns its id.
 
-        ``item`` (source, external id) already held by the row is the same message
-        read again (``sync --again``, an import reading sources afresh): not seen again.
+        ``item`` (source, external id, time) already held by the row is the same
+        message read again (``sync --again``, an import reading sources afresh): not
+        seen again. Nor is one older than all of a full row's ``MAX_HELD`` items: the
+        row held it once and let it go for newer ones.
         """
         now = utc_now()
-        again = item is not None and self.db.execute(
-            "SELECT 1 FROM review r JOIN review_held h ON h.review_id = r.id"
-            " WHERE r.kind = ? AND r.value = ? AND h.source = ? AND h.external_id = ?", [kind, value, *item]
-        ).fetchone() is not None
+        again = item is not None and self._held_before(kind, value, *item)
         self.db.execute(
             "INSERT INTO review (kind, value, candidates, reason, source, first_seen, last_seen)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, value) DO UPDATE SET"
@@ -78,6 +77,18 @@ class ReviewTables:
             # items it held, nothing more: a new item under that name is a new question.
             self.db.execute("UPDATE review SET resolved = NULL, reason = ? WHERE id = ?", [reason, review_id])
         return review_id
+
+    def _held_before(self, kind: str, value: str, source: str, external_id: str, at: datetime | None) -> bool:
+        row = self.db.execute("SELECT id FROM review WHERE kind = ? AND value = ?", [kind, value]).fetchone()
+        if row is None:
+            return False
+        held = self.db.execute("SELECT 1 FROM review_held WHERE review_id = ? AND source = ? AND external_id = ?",
+                               [row[0], source, external_id]).fetchone()
+        if held is not None:
+            return True
+        count, oldest = self.db.execute("SELECT count(*), min(at) FROM review_held WHERE review_id = ?",
+                                        [row[0]]).fetchone()
+        return count >= MAX_HELD and at is not None and _iso(at) < oldest
 
     def hold_for_review(
         self,
@@ -185,8 +196,8 @@ class ReviewTables:
         """
         count = 0
         for row in self.query("SELECT * FROM review WHERE resolved IS NULL"):
-            if address not in taught_addresses(row):
-                continue
+            if address not in taught_addresses(row) or key not in json.loads(row["candidates"]):
+                continue  # another question, or one about someone else ("Carol King" at Bob's address)
             credited = self.credit_held(row["id"], key)
             resolved = {"action": "learned", "contact_key": key, "at": utc_now(), "address": address,
                         "learned_from": learned_from, "taught": [], "removed": [], "credited": credited}

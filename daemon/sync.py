@@ -200,7 +200,7 @@ def _remember(store: Store, item, match, matcher: Matcher, report: SyncReport, f
 def _review(store: Store, review, report: SyncReport, facts: dict) -> None:
     """Open (or see again) a review row and hold the item's ``facts``, to credit it once decided."""
     review_id = store.add_review(review.kind, review.value, list(review.candidates), review.reason, report.source,
-                                 item=(facts["source"], facts["external_id"]))
+                                 item=(facts["source"], facts["external_id"], facts["at"]))
     store.hold_for_review(review_id, **facts)
     report.reviewed.add(review_id)
 

@@ -89,3 +89,29 @@ def test_a_message_read_again_is_not_seen_again_and_a_dismissed_row_is_not_to_re
     assert connect5(home, "review", "dismiss", str(rows[0]["id"])).exit_code == 0
     again = connect5(home, "sync", "--again", "mail")
     assert again.exit_code == 0 and "to review" not in again.output
+
+
+def test_a_row_holding_more_than_a_hundred_messages_is_not_seen_again_on_a_re_read(home):
+    (home.parent / "Maildir" / ".Sent" / "cur" / "2.sent.host:2,S").unlink()  # the address stays unknown
+    for number in range(105):
+        put(home.parent / "Maildir", f"3.{number}.host:2,S", REPLY.replace("<w2@ntt.example>", f"<w{number}@ntt.example>")
+            .replace("11:00:00", f"{number // 60:02d}:{number % 60:02d}:00"))
+    assert connect5(home, "sync").exit_code == 0
+    first = json.loads(connect5(home, "review", "--json").output)[0]["seen"]
+    assert first == 106  # the reply and the 105
+    for _ in range(2):
+        assert connect5(home, "sync", "--again", "mail").exit_code == 0
+    assert json.loads(connect5(home, "review", "--json").output)[0]["seen"] == first
+
+
+def test_an_address_learned_for_one_contact_leaves_a_question_about_another_open(home):
+    store = open_store(home / "connect5.db")
+    store.import_contacts([Contact(key="https://www.linkedin.com/in/carol", name="Carol King", company="Acme")],
+                          source="vcard", snapshot=False)
+    store.close()
+    mail = home.parent / "Maildir"
+    (mail / "cur" / "1.reply.host:2,S").unlink()
+    put(mail, "4.carol.host:2,S", REPLY.replace("Wren Zeller <wren.z@ntt.example>", "Carol King <wren.z@ntt.example>"))
+    assert connect5(home, "sync").exit_code == 0  # the sent mail teaches the address as Wren's
+    listed = connect5(home, "review").output
+    assert "1 to review" in listed and "Carol King" in listed
