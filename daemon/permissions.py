@@ -54,7 +54,9 @@ def _wanted(data_dir: Path, tokens_dir: Path, block_file: Path | None) -> list[t
         wanted.append((tokens_dir, FOLDER_MODE, "tokens folder"))
         wanted += [(path, FILE_MODE, "token file") for path in sorted(tokens_dir.iterdir()) if path.is_file()]
     wanted += [(path, FILE_MODE, "store file") for path in sorted(data_dir.glob("connect5.db*")) if path.is_file()]
-    blocks = {data_dir / BLOCK_FILE, *([block_file] if block_file is not None and _holds_a_block(block_file) else [])}
+    # A symlinked block file is written through (connectors.ics.writer): the file it points to is ours.
+    target = Path(os.path.realpath(block_file)) if block_file is not None else None
+    blocks = {data_dir / BLOCK_FILE, *([target] if target is not None and _holds_a_block(target) else [])}
     wanted += [(path, FILE_MODE, "block file") for path in sorted(blocks) if path.is_file()]
     return wanted
 
@@ -119,6 +121,7 @@ def keep_private(path: Path, what: str) -> None:
     For the block file, which the morning job and ``connect5 today`` leave alone
     when its content has not changed.
     """
+    path = Path(os.path.realpath(path))  # a symlink is written through: the file it points to is ours
     try:
         status = path.lstat()
     except FileNotFoundError:

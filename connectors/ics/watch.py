@@ -71,14 +71,15 @@ class FolderWatcher:
 
     def _plan(self) -> set[tuple[Path, bool]]:
         """(folder, recursive) watches the roots need now: each folder root's tree, each file's folder,
-        and the nearest existing folder on the way to each, where a root appearing is seen."""
+        and the nearest existing folders on the way, where a root or a file's folder appearing is seen."""
         plan = set()
         for root in self._roots:
             if root.is_dir():
                 plan.add((root, True))
             elif root.parent.is_dir():
                 plan.add((root.parent, False))
-            plan.add((_nearest_folder(root.parent), False))
+            # Where the root, or the folder of a calendar file, is made, moved or deleted.
+            plan |= {(_nearest_folder(root.parent), False), (_nearest_folder(root.parent.parent), False)}
         return {(path, recursive) for path, recursive in plan if recursive or (path, True) not in plan}
 
     def _rearm(self) -> None:
@@ -118,8 +119,9 @@ class FolderWatcher:
             rearm, self._rearm_wanted = self._rearm_wanted, False
         if rearm:
             try:
-                # A folder deleted and made again is another one: its old watch has stopped.
-                for key in [key for key in self._watches if key[1]]:
+                # A folder deleted and made again, or swapped for another, is another one:
+                # its old watch has stopped, or follows the old folder.
+                for key in list(self._watches):
                     self._observer.unschedule(self._watches.pop(key))
                 self._rearm()
             except Exception:  # a bug; wake the daemon all the same, its poll still works

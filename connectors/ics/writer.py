@@ -173,6 +173,7 @@ class IcsBlockWriter:
         default = (context.data_dir if context is not None else Path("~/.local/share/connect5")) / "connect5.ics"
         self.path = Path(self.options.path).expanduser() if self.options.path else default.expanduser()
         self._now = context.now if context is not None else _now_utc
+        self._zone = context.timezone if context is not None else None  # the user's: the block's days are theirs
         self.started_afresh = False  # the last write found no block days in the file to keep
 
     def write(self, day: date, block: Block) -> BlockRef:
@@ -226,7 +227,7 @@ class IcsBlockWriter:
         except OSError as error:
             raise SourceUnavailable(f"cannot read the block file {self.path}: {error}") from error
         try:
-            block_file = load(data)
+            block_file = load(data, self._zone)
         except BlockFileError:
             return False
         override = block_file.overrides.get(day)

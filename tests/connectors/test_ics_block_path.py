@@ -95,3 +95,40 @@ def test_keeping_the_block_file_private_leaves_a_file_of_someone_elses_alone(tmp
     keep_private(foreign, "block file")
     keep_private(ours, "block file")
     assert stat.S_IMODE(foreign.stat().st_mode) == 0o444 and stat.S_IMODE(ours.stat().st_mode) == 0o400
+
+
+def test_a_symlinked_block_file_opened_to_others_is_made_private_again_through_the_link(tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    link = tmp_path / "connect5.ics"
+    link.symlink_to(served / "connect5.ics")
+    writer(link).write(DAY, block())
+    (served / "connect5.ics").chmod(0o644)
+    keep_private(link, "block file")
+    assert stat.S_IMODE((served / "connect5.ics").stat().st_mode) == 0o600 and link.is_symlink()
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (served / "connect5.ics").chmod(0o644)
+    assert [entry.path for entry in inspect(data, data / "tokens", link)] == [data, served / "connect5.ics"]
+
+
+def test_a_file_saved_back_in_utc_still_holds_its_day_east_of_utc(tmp_path):
+    import icalendar
+
+    zone = "Pacific/Auckland"
+    start = datetime.combine(DAY, time(9, 0), tzinfo=ZoneInfo(zone))
+    auckland = render_block(DAY, [BlockPerson(name="Grace Hopper", company="Navy")], start=start, minutes=5,
+                            weekdays=("mon", "tue", "wed", "thu", "fri"), timezone=zone)
+    context = SourceContext(name="block", timezone=zone, now=lambda: datetime(2026, 3, 1, 18, tzinfo=ZoneInfo("UTC")))
+    path = tmp_path / "connect5.ics"
+    ics = IcsBlockWriter(IcsBlockWriter.Options(path=str(path)), context)
+    ics.write(DAY, auckland)
+    calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    for event in calendar.walk("VEVENT"):
+        for name in ("RECURRENCE-ID", "DTSTART", "DTEND"):
+            if name in event:
+                moment = event.decoded(name).astimezone(ZoneInfo("UTC"))  # 20:00 UTC the day before
+                del event[name]
+                event.add(name, moment)
+    path.write_bytes(calendar.to_ical())
+    assert ics.holds(DAY)

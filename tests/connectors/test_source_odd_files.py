@@ -166,3 +166,21 @@ def test_a_calendar_file_whose_folder_comes_later_is_watched_from_then(tmp_path)
         assert not woken.wait(DEBOUNCE_SECONDS * 4)
     finally:
         watcher.stop()
+
+
+def test_a_calendar_files_folder_swapped_for_another_is_watched_again(tmp_path):
+    calendar = tmp_path / "calA" / "personal.ics"
+    calendar.parent.mkdir()
+    calendar.write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
+    fresh = tmp_path / "calNew"
+    fresh.mkdir()
+    (fresh / "personal.ics").write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
+    woken = threading.Event()
+    watcher = FolderWatcher([calendar], woken.set)
+    try:
+        time.sleep(0.2)
+        assert _woken_by(woken, lambda: (calendar.parent.rename(tmp_path / "calA.old"), fresh.rename(tmp_path / "calA")))
+        time.sleep(DEBOUNCE_SECONDS * 2)
+        assert _woken_by(woken, lambda: calendar.write_text("BEGIN:VCALENDAR\n\nEND:VCALENDAR\n"))
+    finally:
+        watcher.stop()
