@@ -22,17 +22,32 @@ from daemon.store import Store, parse_day, utc_now
 log = logging.getLogger(__name__)
 
 
-def block_inputs(store: Store, config: Config, day: date, today: date) -> tuple:
-    """Everything the day's block is rendered from, as plain values (its digest decides rewrites)."""
+def block_inputs(store: Store, config: Config, day: date, today: date, *, as_picked: bool = False) -> tuple:
+    """Everything the day's block is rendered from, as plain values (its digest decides rewrites).
+
+    ``as_picked``: each person's last touch as it was when the day was picked, for a
+    day gone by written again (``_write_past_days``), not as it is now.
+    """
     people = []
     for row in picks_of(store, day):
         emails = store.emails_of(row["contact_key"])
+        last_at, last_kind = row["last_touch_at"], row["last_touch_kind"]
+        if as_picked:
+            last_at, last_kind = _last_touch_before(store, row["contact_key"], row["picked_at"])
         people.append((row["name"], row["position"], row["company"], row["profile_url"],
-                       emails[0]["email"] if emails else "", row["last_touch_at"], row["last_touch_kind"] or "",
+                       emails[0]["email"] if emails else "", last_at, last_kind or "",
                        row["connected_on"], row["reason"]))
     settings = (config.block.title, config.block.time, config.block.minutes, config.block.opener,
                 tuple(config.picking.days), clock.zone_name(config.me.timezone))
     return (day.isoformat(), today.isoformat(), settings, tuple(people))
+
+
+def _last_touch_before(store: Store, key: str, moment: str) -> tuple[str | None, str | None]:
+    row = store.db.execute(
+        "SELECT i.at, i.kind FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
+        " WHERE c.contact_key = ? AND i.status != 'cancelled' AND i.at < ? ORDER BY i.at DESC LIMIT 1",
+        [key, moment]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def render(inputs: tuple):
@@ -174,7 +189,8 @@ def _write_past_days(store: Store, config: Config, writer, today: date) -> None:
     """Put back the days before ``today`` that a deleted or broken .ics file lost (within its horizon).
 
     The file is the user's record of whom each day showed; the store still has each
-    day's picks. They are rendered as of their own day; a failure is only logged.
+    day's picks. They are rendered as they were picked (each last touch before the
+    pick); a failure is only logged.
     """
     from datetime import timedelta
 
@@ -186,7 +202,7 @@ def _write_past_days(store: Store, config: Config, writer, today: date) -> None:
         [oldest.isoformat(), today.isoformat()])]
     try:
         for day in days:
-            writer.write(day, block_for(store, config, day, day))
+            writer.write(day, render(block_inputs(store, config, day, day, as_picked=True)))
     except (ConnectorError, OSError) as error:  # the day's own block is written: the rest is a bonus
         log.warning("the days before %s were not written again into the block file: %s", today, error)
         return

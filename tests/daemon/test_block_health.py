@@ -67,6 +67,25 @@ def test_a_lost_or_broken_block_file_gets_the_days_before_back_from_the_store(ne
     assert "DTSTART;TZID=UTC:20260302T090000" in text  # the series begins on the first day again
 
 
+def test_a_day_written_again_shows_what_it_showed_when_picked_not_what_came_after(network, home):
+    import icalendar
+
+    def monday(path):
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        [event] = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" in e and e.decoded("RECURRENCE-ID").day == 2]
+        return str(event["DESCRIPTION"])
+
+    network("today", env={"CONNECT5_NOW": "2026-03-02T10:00:00+00:00"})
+    block = home / "connect5.ics"
+    shown = monday(block)
+    first = network.json("today", "--no-block", env={"CONNECT5_NOW": "2026-03-02T10:00:00+00:00"})["picks"][0]
+    network("done", first["profile_url"], env={"CONNECT5_NOW": "2026-03-03T10:00:00+00:00"})  # in touch since
+    network("today", env={"CONNECT5_NOW": "2026-03-03T10:00:00+00:00"})
+    block.unlink()
+    network("today", env={"CONNECT5_NOW": "2026-03-04T10:00:00+00:00"})
+    assert monday(block) == shown
+
+
 def test_today_writes_the_block_to_a_path_set_since(network, home):
     network("today", env=MONDAY_MORNING)
     moved = home / "calendars" / "five.ics"
