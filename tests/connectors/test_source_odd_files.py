@@ -31,18 +31,26 @@ def test_a_file_name_that_is_not_utf8_is_read_with_a_stable_text_id(tmp_path):
     assert pull(make_source(inbox), cursor)[0] == []
 
 
+def pull_unprivileged(inbox: Path, prelude: str = "") -> tuple[str, str, str]:
+    """The subjects and cursor of a first sync of ``inbox`` as a user whom file modes bind
+    (root reads mode 000 regardless), and what it logged."""
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent.parent)!r})\n{prelude}\n"
+            f"from fakes.maildir import make_source, pull, subjects\nfrom pathlib import Path\n"
+            f"items, cursor = pull(make_source(Path({str(inbox)!r})))\nprint(subjects(items))\nprint(cursor)\n")
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    seen, cursor = result.stdout.splitlines()
+    return seen, cursor, result.stderr
+
+
 def test_a_message_unreadable_for_a_while_is_read_once_its_mode_allows(tmp_path):
     inbox = make_folder(tmp_path / "Maildir")
     shut = deliver(inbox, message(1), mtime=time.time() - 3600)
     deliver(inbox, message(2), mtime=time.time() - 3600)
     shut.chmod(0)
-    # As a user whom modes bind (root reads mode 000 regardless): the other message comes, this one waits.
-    code = (f"from fakes.maildir import make_source, pull, subjects\nfrom pathlib import Path\n"
-            f"items, cursor = pull(make_source(Path({str(inbox)!r})))\nprint(subjects(items))\nprint(cursor)\n")
-    result = run_python(f"import sys; sys.path.insert(0, {str(Path(__file__).parent.parent)!r})\n" + code)
-    assert result.returncode == 0, result.stderr
-    seen, cursor = result.stdout.splitlines()
-    assert seen == "['Message 2']" and "cannot read it yet" in result.stderr
+    # The other message comes, this one waits.
+    seen, cursor, said = pull_unprivileged(inbox)
+    assert seen == "['Message 2']" and "cannot read it yet" in said
     shut.chmod(0o600)
     assert subjects(pull(make_source(inbox), cursor)[0]) == ["Message 1"]
 
@@ -52,13 +60,8 @@ def test_a_message_unreadable_for_long_is_skipped_for_good_so_the_cursor_moves_o
     shut = deliver(inbox, message(1), mtime=time.time() - 3600)
     shut.chmod(0)
     # No grace left (as for a file that changed over an hour ago; a test cannot age its ctime).
-    code = (f"import connectors.maildir\nconnectors.maildir.UNREADABLE_GRACE_NS = 0\n"
-            f"from fakes.maildir import make_source, pull, subjects\nfrom pathlib import Path\n"
-            f"items, cursor = pull(make_source(Path({str(inbox)!r})))\nprint(subjects(items))\nprint(cursor)\n")
-    result = run_python(f"import sys; sys.path.insert(0, {str(Path(__file__).parent.parent)!r})\n" + code)
-    assert result.returncode == 0, result.stderr
-    seen, cursor = result.stdout.splitlines()
-    assert seen == "[]" and "cannot read it (Permission denied)" in result.stderr
+    seen, cursor, said = pull_unprivileged(inbox, "import connectors.maildir\nconnectors.maildir.UNREADABLE_GRACE_NS = 0")
+    assert seen == "[]" and "cannot read it (Permission denied)" in said
     shut.chmod(0o600)
     assert pull(make_source(inbox), cursor)[0] == []  # handled: `sync --again` reads it
 
