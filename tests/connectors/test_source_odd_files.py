@@ -60,7 +60,8 @@ def test_a_message_unreadable_for_long_is_skipped_for_good_so_the_cursor_moves_o
     shut = deliver(inbox, message(1), mtime=time.time() - 3600)
     shut.chmod(0)
     # No grace left (as for a file that changed over an hour ago; a test cannot age its ctime).
-    seen, cursor, said = pull_unprivileged(inbox, "import connectors.maildir\nconnectors.maildir.UNREADABLE_GRACE_NS = 0")
+    no_grace = "import connectors.maildir\nconnectors.maildir.UNREADABLE_GRACE_NS = 0"
+    seen, cursor, said = pull_unprivileged(inbox, no_grace)
     assert seen == "[]" and "cannot read it (Permission denied)" in said
     shut.chmod(0o600)
     assert pull(make_source(inbox), cursor)[0] == []  # handled: `sync --again` reads it
@@ -182,7 +183,8 @@ def test_a_calendar_files_folder_swapped_for_another_is_watched_again(tmp_path):
     watcher = FolderWatcher([calendar], woken.set)
     try:
         time.sleep(0.2)
-        assert _woken_by(woken, lambda: (calendar.parent.rename(tmp_path / "calA.old"), fresh.rename(tmp_path / "calA")))
+        swap = lambda: (calendar.parent.rename(tmp_path / "calA.old"), fresh.rename(tmp_path / "calA"))  # noqa: E731
+        assert _woken_by(woken, swap)
         time.sleep(DEBOUNCE_SECONDS * 2)
         assert _woken_by(woken, lambda: calendar.write_text("BEGIN:VCALENDAR\n\nEND:VCALENDAR\n"))
     finally:

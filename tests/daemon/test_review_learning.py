@@ -94,8 +94,9 @@ def test_a_message_read_again_is_not_seen_again_and_a_dismissed_row_is_not_to_re
 def test_a_row_holding_more_than_a_hundred_messages_is_not_seen_again_on_a_re_read(home):
     (home.parent / "Maildir" / ".Sent" / "cur" / "2.sent.host:2,S").unlink()  # the address stays unknown
     for number in range(105):
-        put(home.parent / "Maildir", f"3.{number}.host:2,S", REPLY.replace("<w2@ntt.example>", f"<w{number}@ntt.example>")
-            .replace("11:00:00", f"{number // 60:02d}:{number % 60:02d}:00"))
+        text = REPLY.replace("<w2@ntt.example>", f"<w{number}@ntt.example>")
+        text = text.replace("11:00:00", f"{number // 60:02d}:{number % 60:02d}:00")
+        put(home.parent / "Maildir", f"3.{number}.host:2,S", text)
     assert connect5(home, "sync").exit_code == 0
     first = json.loads(connect5(home, "review", "--json").output)[0]["seen"]
     assert first == 106  # the reply and the 105
