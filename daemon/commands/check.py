@@ -48,6 +48,7 @@ def check(app, repair: bool, as_json: bool) -> None:
     _recheck_modes(open_holes)
     _check_unit(app, findings)
     if config is not None:
+        _check_block_path(_block_file(app.home, config), findings)
         _check_sources(config, findings)
     if as_json:
         echo_json([asdict(finding) for finding in findings])
@@ -158,6 +159,19 @@ def _block_file(home, config) -> Path | None:
         return None
     configured = getattr(config.block.options, "path", "") if config.block.options else ""
     return Path(configured).expanduser() if configured else home.ics_path
+
+
+def _check_block_path(path: Path | None, findings: list[Finding]) -> None:
+    """The .ics block path names a file, or nothing yet: not a device, FIFO or folder, which the writer refuses."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode if path is not None else None
+    except OSError:  # not there yet (the first block makes it), or not reachable: the writer says which
+        return
+    if mode is not None and not stat.S_ISREG(mode):
+        findings.append(Finding("block", False, f"{path} is not a file, so no block can be written there",
+                                "set [block] path to a file of connect5's own"))
 
 
 def _check_store(path: Path, findings: list[Finding]) -> None:

@@ -194,6 +194,18 @@ def test_check_names_a_maildir_path_that_is_a_file(cli, synced):
     assert f"calendar: {synced / 'calendar.ics'} exists" in text  # a calendar may be a file
 
 
+def test_check_names_a_block_path_that_is_a_fifo_or_a_folder(cli, synced):
+    import os
+
+    for make in (os.mkfifo, os.mkdir):
+        target = synced / f"block-{make.__name__}"
+        make(target)
+        cli.write_config(config_text(synced) + f'\n[block]\npath = "{target}"\n')
+        code, text = check(cli)
+        assert code == 1 and f"{target} is not a file, so no block can be written there" in text, text
+        assert "fix: set [block] path to a file of connect5's own" in text
+
+
 def test_check_refuses_a_store_of_another_program(cli, synced):
     (synced / "connect5.db").unlink()
     other = sqlite3.connect(synced / "connect5.db")
