@@ -62,3 +62,12 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def write_json(path: Path, value: dict[str, Any]) -> None:
     write_private(path, json.dumps(value, indent=2, sort_keys=True))
+
+
+def name_as_text(name: str) -> str:
+    """A file name as text SQLite can hold: bytes that are not UTF-8 (a Latin-1 name) as ``\\xe9``.
+
+    ``os.listdir`` hands them over as lone surrogates, which SQLite refuses; the
+    escaped form is as stable, so an id made of it stays the same at every sync.
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -33,21 +33,13 @@ def block_inputs(store: Store, config: Config, day: date, today: date, *, as_pic
         emails = store.emails_of(row["contact_key"])
         last_at, last_kind = row["last_touch_at"], row["last_touch_kind"]
         if as_picked:
-            last_at, last_kind = _last_touch_before(store, row["contact_key"], row["picked_at"])
+            last_at, last_kind = store.last_touch_by(row["contact_key"], row["picked_at"])
         people.append((row["name"], row["position"], row["company"], row["profile_url"],
                        emails[0]["email"] if emails else "", last_at, last_kind or "",
                        row["connected_on"], row["reason"]))
     settings = (config.block.title, config.block.time, config.block.minutes, config.block.opener,
                 tuple(config.picking.days), clock.zone_name(config.me.timezone))
     return (day.isoformat(), today.isoformat(), settings, tuple(people))
-
-
-def _last_touch_before(store: Store, key: str, moment: str) -> tuple[str | None, str | None]:
-    row = store.db.execute(
-        "SELECT i.at, i.kind FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
-        " WHERE c.contact_key = ? AND i.status != 'cancelled' AND i.at < ? ORDER BY i.at DESC LIMIT 1",
-        [key, moment]).fetchone()
-    return (row[0], row[1]) if row else (None, None)
 
 
 def render(inputs: tuple):

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connectors.files import private_dir
+from connectors.files import name_as_text, private_dir
 from daemon import schema
 from daemon.clock import iso
 from daemon.clock import stamp as utc_now  # the store's timestamps follow the daemon clock
@@ -39,6 +39,9 @@ SKIPPED = "skipped"
 SKIPPED_KEPT = 100  # per source: enough to find them all in a folder gone bad, bounded for a hostile one
 # Meta key: every interaction up to this moment counts in last touch (see morning.refresh_started).
 STARTED_MARK = "started_checked_at"
+# A contact's interactions that count as being in touch; a condition and ORDER BY follow.
+_TOUCHES = ("SELECT i.at, i.kind FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
+            " WHERE c.contact_key = ? AND i.status != 'cancelled' AND ")
 
 
 class StoreError(Exception):
@@ -88,10 +91,9 @@ class Store(ContactTables, ReviewTables):
     def note_skipped(self, source: str, what: str, reason: str) -> None:
         """Remember an input ``source`` could not read (for ``status``); the newest few per source are kept.
 
-        ``what`` is often a path, whose bytes that are not UTF-8 (lone surrogates, which
-        SQLite refuses) are kept as ``\\xe9``.
+        ``what`` is often a path, whose bytes that are not UTF-8 are kept as ``\\xe9``.
         """
-        what = what.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        what = name_as_text(what)
         self.log_event(SKIPPED, f"{what}: {reason}", source=source)
         self.db.execute(
             "DELETE FROM events WHERE level = ? AND source = ? AND id NOT IN"
@@ -182,13 +184,10 @@ class Store(ContactTables, ReviewTables):
         from daemon import clock
 
         moment = iso(now or clock.now())
-        joined = ("SELECT i.at, i.kind FROM interaction_contacts c JOIN interactions i ON i.id = c.interaction_id"
-                  " WHERE c.contact_key = ? AND i.status != 'cancelled' AND ")
         for key in keys:
-            row = self.db.execute(joined + "i.kind = 'meeting' AND i.at > ? ORDER BY i.at LIMIT 1",
+            row = self.db.execute(_TOUCHES + "i.kind = 'meeting' AND i.at > ? ORDER BY i.at LIMIT 1",
                                   [key, moment]).fetchone()
-            row = row or self.db.execute(joined + "i.at <= ? ORDER BY i.at DESC LIMIT 1", [key, moment]).fetchone()
-            at, kind = row if row else (None, None)
+            at, kind = row or self.last_touch_by(key, moment)
             self.db.execute(
                 "UPDATE contacts SET last_touch_at = ?, last_touch_kind = ? WHERE key = ?", [at, kind, key]
             )
@@ -196,6 +195,11 @@ class Store(ContactTables, ReviewTables):
             # The first refresh of a store: what it holds counts as of now, and whatever is
             # dated later counts when its time comes (morning.refresh_started looks from here).
             self.set_meta(STARTED_MARK, moment)
+
+    def last_touch_by(self, key: str, moment: str) -> tuple[str | None, str | None]:
+        """(time, kind) of ``key``'s latest interaction at or before ``moment`` (cancelled ones left out)."""
+        row = self.db.execute(_TOUCHES + "i.at <= ? ORDER BY i.at DESC LIMIT 1", [key, moment]).fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     def interactions_of(self, key: str, limit: int = 20) -> list[dict[str, Any]]:
         return self.query(

@@ -51,7 +51,7 @@ def access_problem(error: BaseException, path: Path) -> str | None:
     if isinstance(error, sqlite3.Error):
         code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
         # A full disk may also say "disk I/O error": growing the -shm file beside a store it opens.
-        if code == sqlite3.SQLITE_FULL or code == sqlite3.SQLITE_IOERR and _no_space(path.parent):
+        if code == sqlite3.SQLITE_FULL or code == sqlite3.SQLITE_IOERR and no_space(path.parent):
             return full_disk(path)
         if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
             reason = unwritable(path.parent, path, Path(f"{path}-wal"), Path(f"{path}-shm"))
@@ -74,7 +74,8 @@ def access_problem(error: BaseException, path: Path) -> str | None:
     return None
 
 
-def _no_space(folder: Path) -> bool:
+def no_space(folder: Path) -> bool:
+    """Whether the disk holding ``folder`` has no block left for us."""
     try:
         return os.statvfs(folder).f_bavail == 0
     except OSError:

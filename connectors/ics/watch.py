@@ -83,10 +83,11 @@ class FolderWatcher:
         return {(path, recursive) for path, recursive in plan if recursive or (path, True) not in plan}
 
     def _rearm(self) -> None:
-        plan = self._plan()
-        for key in [key for key in self._watches if key not in plan]:
+        """Watch what ``_plan`` needs now, every watch made anew: a folder deleted and made
+        again, or swapped for another, is another one, which an old watch no longer follows."""
+        for key in list(self._watches):
             self._observer.unschedule(self._watches.pop(key))
-        for path, recursive in sorted(plan - self._watches.keys(), key=lambda key: key[1]):
+        for path, recursive in sorted(self._plan(), key=lambda key: key[1]):
             try:
                 self._watches[path, recursive] = self._observer.schedule(self._handler, str(path), recursive=recursive)
             except OSError as error:  # gone meanwhile, or the inotify watch limit: the poll still works
@@ -119,10 +120,6 @@ class FolderWatcher:
             rearm, self._rearm_wanted = self._rearm_wanted, False
         if rearm:
             try:
-                # A folder deleted and made again, or swapped for another, is another one:
-                # its old watch has stopped, or follows the old folder.
-                for key in list(self._watches):
-                    self._observer.unschedule(self._watches.pop(key))
                 self._rearm()
             except Exception:  # a bug; wake the daemon all the same, its poll still works
                 logger.exception("cannot re-arm the calendar watches")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from connectors.base import SourceContext, SourceUnavailable, Watcher
+from connectors.files import name_as_text
 from connectors.maildir import cursor as scan_cursor
 from connectors.maildir.cursor import FolderScan, ScanState
 from connectors.maildir.folders import (
@@ -174,7 +175,7 @@ class MaildirSource:
         try:
             # Settled or not is the modification time's to say: it moves with every write.
             block = read_header_block(entry.path, entry.mtime_ns, now_ns)
-            item = build_item(block, as_text(entry.unique), entry.mtime_ns, self._identity)
+            item = build_item(block, name_as_text(entry.unique), entry.mtime_ns, self._identity)
         except FileNotFoundError:
             # Gone, or renamed (new/ -> cur/, another folder) since the listing: not
             # handled, so the next sync looks again.
@@ -248,12 +249,3 @@ class MaildirSource:
 
 
 __all__ = ["DEFAULT_SENT_FOLDERS", "DEFAULT_SKIPPED_FOLDERS", "MaildirSource"]
-
-
-def as_text(name: str) -> str:
-    """A file name as text the store can hold: bytes that are not UTF-8 (a Latin-1 name) as ``\\xe9``.
-
-    ``os.listdir`` hands them over as lone surrogates, which SQLite refuses; the
-    escaped form is as stable, so the external id stays the same at every sync.
-    """
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -119,9 +119,7 @@ def _check_modes(home, config, findings: list[Finding], repair: bool) -> list[tu
 def _check_writable(home, findings: list[Finding]) -> None:
     """connect5 can write its folder and the store's files (a read-only mount or folder stops every
     command that records anything), and their disk is not full."""
-    import os
-
-    from daemon.store_problems import unwritable
+    from daemon.store_problems import no_space, unwritable
 
     if not home.data_dir.exists():
         return  # said by _check_modes
@@ -130,11 +128,7 @@ def _check_writable(home, findings: list[Finding]) -> None:
     if reason:
         findings.append(Finding("data", False, f"connect5 cannot write its data: {reason[0]}", reason[1]))
         return
-    try:
-        full = os.statvfs(home.data_dir).f_bavail == 0
-    except OSError:
-        full = False
-    if full:
+    if no_space(home.data_dir):
         findings.append(Finding("data", False, f"the disk holding {home.data_dir} is full", "free some space on it"))
     else:
         findings.append(Finding("data", True, f"{home.data_dir} is writable"))
